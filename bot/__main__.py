@@ -1,0 +1,134 @@
+"""The `trackside` command (also `python -m bot`): run | ask | sync | db.
+
+With no subcommand it runs the bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trackside",
+        description="Trackside: athletics records on Discord and in the terminal.",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run the Discord bot (the default)")
+    run.add_argument("--sync", action="store_true", help="sync slash commands before connecting")
+
+    ask = sub.add_parser(
+        "ask",
+        help='answer a slash command in the terminal, e.g. trackside ask "/record mile indoor"',
+    )
+    ask.add_argument("line", nargs="+", help="the command, e.g. /record mile indoor")
+
+    sync = sub.add_parser("sync", help="sync slash commands with Discord and exit")
+    sync.add_argument("--guild", type=int, help="sync to one server (instant) instead of globally")
+
+    db = sub.add_parser("db", help="database tasks")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("migrate", help="create the database or bring its schema up to date")
+    seed = db_sub.add_parser("seed", help="load the shipped reference data (idempotent)")
+    seed.add_argument(
+        "--as-of",
+        type=_iso_date,
+        help="load only what had happened by this day (YYYY-MM-DD) and keep the store "
+        "there on later starts; without it, load everything",
+    )
+    db_sub.add_parser("status", help="schema version and row counts")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"trackside: configuration error: {exc}", file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    if command == "ask":
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return asyncio.run(_ask(settings, " ".join(args.line)))
+    if command == "db":
+        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+        return asyncio.run(_db(settings, args))
+    if command == "sync":
+        from bot.launcher import sync_commands
+
+        return sync_commands(settings, guild_id=args.guild)
+    from bot.launcher import run_bot
+
+    return run_bot(settings, sync=getattr(args, "sync", False))
+
+
+async def _ask(settings: Settings, line: str) -> int:
+    from bot.render.text import render_text
+    from bot.services.errors import TracksideError
+    from bot.services.queries import Trackside
+    from bot.terminal import Terminal
+
+    app = await Trackside.open(settings)
+    try:
+        answer = await Terminal(app).answer(line)
+    except TracksideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    try:
+        print(render_text(answer))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `trackside ask ... | head`: the reader left; that is not an error of ours.
+        sys.stdout = None
+    return 0
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.queries import Trackside
+
+    if args.db_command == "migrate":
+        app = await Trackside.open(settings, seed_data=False)
+        print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+    elif args.db_command == "seed":
+        app = await Trackside.open(settings, seed_data=False)
+        from bot.store.seed import seed
+
+        report = await seed(app.db, app.catalogue, settings.data_dir, as_of=args.as_of, pin=True)
+        print(
+            f"loaded {report.rows_loaded} reference rows ({report.results_added} results, "
+            f"{report.record_entries_added} record entries, {report.athletes_added} athletes); "
+            f"{report.rows_skipped} already loaded or later than --as-of"
+        )
+    else:
+        app = await Trackside.open(settings, seed_data=False)
+        counts = await app.db.counts()
+        print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+        for table, count in counts.items():
+            print(f"  {table:16} {count:>10}")
+    await app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Settings from the environment and `.env`, validated once into one typed object.
+
+The environment wins over `.env`, so a deployment can override a checked-out file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the setting and the fix."""
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: Secret = field(default_factory=lambda: Secret(""))
+    database_path: Path = Path("data/trackside.db")
+    data_dir: Path = DEFAULT_DATA_DIR
+    trusted_guild_ids: frozenset[int] = frozenset()
+    owner_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    sync_commands: bool = False
+    dev_guild_id: int | None = None
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelName(self.log_level)
+
+
+def _id_set(name: str, raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(f"{name} must be a comma-separated list of Discord ids, got {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().casefold()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true/false), got {raw!r}")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read settings from `.env` (if present) overlaid by the environment."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    level = values.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in _LOG_LEVELS:
+        raise ConfigError(
+            f"LOG_LEVEL must be one of {', '.join(sorted(_LOG_LEVELS))}, got {level!r}"
+        )
+    dev_guild = values.get("DEV_GUILD_ID", "").strip()
+    if dev_guild and not dev_guild.isdigit():
+        raise ConfigError(f"DEV_GUILD_ID must be a Discord server id, got {dev_guild!r}")
+    database_path = values.get("DATABASE_PATH", "").strip() or "data/trackside.db"
+    data_dir = values.get("DATA_DIR", "").strip()
+    return Settings(
+        discord_token=Secret(values.get("DISCORD_TOKEN", "").strip()),
+        database_path=Path(database_path),
+        data_dir=Path(data_dir) if data_dir else DEFAULT_DATA_DIR,
+        trusted_guild_ids=_id_set("TRUSTED_GUILD_IDS", values.get("TRUSTED_GUILD_IDS", "")),
+        owner_ids=_id_set("OWNER_IDS", values.get("OWNER_IDS", "")),
+        log_level=level,
+        sync_commands=_flag("SYNC_COMMANDS", values.get("SYNC_COMMANDS", "0")),
+        dev_guild_id=int(dev_guild) if dev_guild else None,
+    )

@@ -1,0 +1,160 @@
+"""Answer models: what each read command answers, as plain data.
+
+The services build them; `bot.render` turns the same answer into terminal text or a
+Discord embed, so both faces of the bot always say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+
+from bot.domain.events import Event, RecordType, Sex, Venue
+from bot.domain.models import Athlete, RecordEntry, RecordKey, RecordScope, Result
+
+
+@dataclass(frozen=True)
+class ScopeInfo:
+    """A scope with its human label: 'world', 'European', 'Norwegian', 'Millrose Games'."""
+
+    scope: RecordScope
+    label: str  # adjective or name used before "record": "world", "European", "Norwegian"
+    flag: str = ""
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """A current record: its key, holder(s) and how long it has stood."""
+
+    key: RecordKey
+    event: Event
+    holders: tuple[RecordEntry, ...]  # more than one when the record was equalled
+    record_type: RecordType
+    stood: relativedelta  # since it was set (the first holder), up to the answer's day
+
+    @property
+    def entry(self) -> RecordEntry:
+        return self.holders[0]
+
+
+@dataclass(frozen=True)
+class RecordAnswer:
+    event: Event
+    scope: ScopeInfo
+    lines: tuple[RecordLine, ...]
+    today: date
+    venue: Venue | None = None
+    sex: Sex | None = None
+
+
+@dataclass(frozen=True)
+class ProgressionRow:
+    entry: RecordEntry
+    margin: int | None  # improvement over the previous entry, in the event's unit; 0 = equal
+    stood: relativedelta | None  # until the next improvement; None while it still stands
+    current: bool
+
+
+@dataclass(frozen=True)
+class ProgressionAnswer:
+    key: RecordKey
+    event: Event
+    scope: ScopeInfo
+    rows: tuple[ProgressionRow, ...]
+    record_type: RecordType
+    today: date
+
+
+@dataclass(frozen=True)
+class RecordsListAnswer:
+    scope: ScopeInfo
+    venue: Venue
+    sex: Sex | None
+    lines: tuple[RecordLine, ...]
+    today: date
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    key: RecordKey
+    event: Event
+    entry: RecordEntry
+    scope: ScopeInfo
+    record_type: RecordType
+
+
+@dataclass(frozen=True)
+class AthleteAnswer:
+    athlete: Athlete
+    age: int | None
+    nation_name: str | None
+    flag: str
+    personal_bests: tuple[Result, ...]
+    records: tuple[HeldRecord, ...]
+    latest: tuple[Result, ...]
+    result_count: int
+    today: date
+
+
+class Outcome(StrEnum):
+    FIRST = "first"  # the first-named athlete finished ahead
+    SECOND = "second"
+    TIE = "tie"
+    UNKNOWN = "unknown"  # no places and a DNF on both sides
+
+
+@dataclass(frozen=True)
+class Meeting:
+    first: Result
+    second: Result
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class SharedBest:
+    event: Event
+    venue: Venue
+    first: Result | None
+    second: Result | None
+
+
+@dataclass(frozen=True)
+class RivalryAnswer:
+    first: Athlete
+    second: Athlete
+    first_flag: str
+    second_flag: str
+    meetings: tuple[Meeting, ...]  # newest first
+    wins: tuple[int, int]
+    ties: int
+    bests: tuple[SharedBest, ...]
+    first_records: tuple[HeldRecord, ...]
+    second_records: tuple[HeldRecord, ...]
+    today: date
+
+
+class TopListBy(StrEnum):
+    PERFORMANCES = "performances"
+    PERFORMERS = "performers"
+
+
+@dataclass(frozen=True)
+class TopListRow:
+    rank: int
+    result: Result
+    flag: str = ""
+
+
+@dataclass(frozen=True)
+class TopListAnswer:
+    event: Event
+    sex: Sex
+    venue: Venue | None
+    year: int | None
+    by: TopListBy
+    rows: tuple[TopListRow, ...]
+    today: date
+    notes: tuple[str, ...] = field(default=())

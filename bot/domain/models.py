@@ -1,0 +1,138 @@
+"""The things the records store holds: athletes, results and their splits, record entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+
+from bot.domain.events import Event, Sex, Venue
+from bot.domain.marks import Mark
+
+
+class ResultStatus(StrEnum):
+    VALID = "valid"
+    DNF = "dnf"
+    DNS = "dns"
+    DQ = "dq"
+    ANNULLED = "annulled"
+
+
+class ScopeKind(StrEnum):
+    WORLD = "world"
+    AREA = "area"
+    NATION = "nation"
+    MEETING = "meeting"
+
+
+class RecordStatus(StrEnum):
+    PENDING = "pending"
+    RATIFIED = "ratified"
+    REJECTED = "rejected"
+    # Never ratifiable: a world best in a non-record event, or an indoor mark before 1987.
+    UNOFFICIAL = "unofficial"
+
+
+@dataclass(frozen=True)
+class Athlete:
+    id: int
+    name: str
+    nation: str | None
+    sex: Sex
+    birth_date: date | None = None
+    is_team: bool = False
+    birth_place: str | None = None
+    profile: str | None = None
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        return relativedelta(day, self.birth_date).years
+
+
+@dataclass(frozen=True)
+class Split:
+    """An intermediate mark at a standard distance passed during a race (1500 m in a mile)."""
+
+    event: Event
+    mark: Mark
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    athlete: Athlete
+    event: Event
+    sex: Sex
+    venue: Venue
+    mark: Mark | None  # None for a DNF/DNS
+    date: date
+    competition: str
+    wind: int | None = None  # tenths of m/s; None when not measured
+    city: str | None = None
+    country: str | None = None
+    round: str = ""
+    place: int | None = None
+    splits: tuple[Split, ...] = ()
+    status: ResultStatus = ResultStatus.VALID
+    source: str = ""
+    added_by: int | None = None
+    added_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def where(self) -> str:
+        return ", ".join(part for part in (self.city, self.country) if part) or self.competition
+
+
+@dataclass(frozen=True, order=True)
+class RecordScope:
+    """Where a record counts: world, an area (EUR), a nation (NOR) or a named meeting."""
+
+    kind: ScopeKind
+    code: str  # "world", "EUR", "NOR", "Millrose Games"
+
+    @classmethod
+    def world(cls) -> RecordScope:
+        return cls(ScopeKind.WORLD, "world")
+
+    @property
+    def is_world(self) -> bool:
+        return self.kind is ScopeKind.WORLD
+
+
+@dataclass(frozen=True, order=True)
+class RecordKey:
+    """One record: a scope, an event, a list (outdoor main list or indoor short track), a sex."""
+
+    scope: RecordScope
+    event_key: str
+    list: Venue
+    sex: Sex
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """One entry of a record's progression, pointing at the result (or split) that set it."""
+
+    id: int
+    key: RecordKey
+    mark: Mark
+    date: date
+    athlete: Athlete
+    result_id: int
+    status: RecordStatus
+    competition: str = ""
+    city: str | None = None
+    country: str | None = None
+    wind: int | None = None
+    split_id: int | None = None
+    equal: bool = False
+    source: str = ""
+    note: str | None = None
+
+    @property
+    def where(self) -> str:
+        return ", ".join(part for part in (self.city, self.country) if part) or self.competition

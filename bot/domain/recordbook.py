@@ -1,0 +1,105 @@
+"""An in-memory index of every record entry on file.
+
+Record entries are few (thousands at most, against millions of results), every read
+command needs them, and an SQLite round trip through aiosqlite costs ~20× the lookup
+itself. So the services keep them here, loaded once and kept in step with every write.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from bot.domain.catalogue import EventCatalogue
+from bot.domain.events import Sex, Venue
+from bot.domain.marks import compare
+from bot.domain.models import RecordEntry, RecordKey, RecordScope, RecordStatus
+from bot.domain.records import standing_record
+
+
+class RecordBook:
+    def __init__(self, catalogue: EventCatalogue, entries: Iterable[RecordEntry] = ()):
+        self._catalogue = catalogue
+        self._by_key: dict[RecordKey, list[RecordEntry]] = defaultdict(list)
+        for entry in entries:
+            self._by_key[entry.key].append(entry)
+        for progression in self._by_key.values():
+            progression.sort(key=_chronological)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_key.values())
+
+    def add(self, entry: RecordEntry) -> None:
+        progression = self._by_key[entry.key]
+        progression.append(entry)
+        progression.sort(key=_chronological)
+
+    def replace_all(self, entries: Iterable[RecordEntry]) -> None:
+        fresh = RecordBook(self._catalogue, entries)
+        self._by_key = fresh._by_key
+
+    def entries(self, key: RecordKey) -> list[RecordEntry]:
+        """Every entry of a record's progression on file, rejected ones included, oldest first."""
+        return list(self._by_key.get(key, ()))
+
+    def progression(self, key: RecordKey) -> list[RecordEntry]:
+        """The progression as shown: oldest first, rejected entries dropped."""
+        return [e for e in self._by_key.get(key, ()) if e.status is not RecordStatus.REJECTED]
+
+    def current(self, key: RecordKey, on: date | None = None) -> tuple[RecordEntry, ...]:
+        """The standing record (every holder of an equalled mark), or () if none on file."""
+        entries = self._by_key.get(key)
+        if not entries:
+            return ()
+        event = self._catalogue.get(key.event_key)
+        return standing_record(event, entries, on or date.max)
+
+    def on_file(self, keys: Iterable[RecordKey]) -> dict[RecordKey, list[RecordEntry]]:
+        """The entries of these records, shaped for `record_breaks_for`."""
+        return {key: list(self._by_key[key]) for key in keys if key in self._by_key}
+
+    def keys(
+        self,
+        scope: RecordScope | None = None,
+        list_venue: Venue | None = None,
+        sex: Sex | None = None,
+        event_key: str | None = None,
+    ) -> Iterator[RecordKey]:
+        for key, entries in self._by_key.items():
+            if not entries:
+                continue
+            if scope is not None and key.scope != scope:
+                continue
+            if list_venue is not None and key.list is not list_venue:
+                continue
+            if sex is not None and key.sex is not sex:
+                continue
+            if event_key is not None and key.event_key != event_key:
+                continue
+            yield key
+
+    def scopes(self) -> set[RecordScope]:
+        return {key.scope for key, entries in self._by_key.items() if entries}
+
+    def held_by(self, athlete_id: int) -> list[tuple[RecordKey, RecordEntry]]:
+        """Records the athlete holds now (alone or equal)."""
+        held = []
+        for key in self._by_key:
+            for entry in self.current(key):
+                if entry.athlete.id == athlete_id:
+                    held.append((key, entry))
+        return held
+
+    def is_improvement(self, entry: RecordEntry) -> bool:
+        """False for an entry that only equalled the mark standing before it."""
+        event = self._catalogue.get(entry.key.event_key)
+        before = [
+            e for e in self.progression(entry.key) if _chronological(e) < _chronological(entry)
+        ]
+        standing = standing_record(event, before, entry.date)
+        return not standing or compare(event, entry.mark, standing[0].mark) > 0
+
+
+def _chronological(entry: RecordEntry) -> tuple[date, int]:
+    return (entry.date, entry.id)

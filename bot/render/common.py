@@ -1,0 +1,100 @@
+"""Wording shared by every renderer: titles, status words, dates, holders.
+
+Renderers differ only in layout (terminal text, Discord embed); what a record is called,
+how a date reads and what "pending ratification" means are decided here once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.answers import RecordLine, ScopeInfo
+from bot.domain.events import Event, RecordType, Sex, Venue
+from bot.domain.marks import format_margin, format_wind
+from bot.domain.models import RecordEntry, RecordKey, RecordStatus, Result, ScopeKind
+from bot.domain.records import format_stood
+
+__all__ = [
+    "entry_status",
+    "format_day",
+    "format_stood",
+    "holder_name",
+    "list_name",
+    "mark_with_wind",
+    "record_title",
+    "result_where",
+    "sex_title",
+]
+
+
+def format_day(day: date) -> str:
+    """13 Feb 2025"""
+    return f"{day.day} {day:%b %Y}"
+
+
+def sex_title(sex: Sex) -> str:
+    return {Sex.MEN: "Men's", Sex.WOMEN: "Women's", Sex.MIXED: "Mixed"}[sex]
+
+
+def list_name(key: RecordKey, event: Event) -> str:
+    """'indoor' or 'outdoor' for events with two lists; '' for straight and one-list events."""
+    if event.straight or len(event.lists) < 2:
+        return ""
+    return "indoor" if key.list is Venue.INDOOR else "outdoor"
+
+
+def record_noun(scope: ScopeInfo, record_type: RecordType, venue_word: str) -> str:
+    """'world indoor record', 'European record', 'world best', 'Millrose Games record'."""
+    noun = "best" if record_type is RecordType.WORLD_BEST else "record"
+    if scope.scope.kind is ScopeKind.MEETING:
+        return f"{scope.label} {venue_word + ' ' if venue_word else ''}{noun}"
+    return " ".join(p for p in (scope.label, venue_word, noun) if p)
+
+
+def record_title(line: RecordLine, scope: ScopeInfo) -> str:
+    """ "Men's mile — world indoor record"."""
+    venue_word = list_name(line.key, line.event)
+    return (
+        f"{sex_title(line.key.sex)} {line.event.name} — "
+        f"{record_noun(scope, line.record_type, venue_word)}"
+    )
+
+
+def entry_status(entry: RecordEntry, record_type: RecordType) -> str:
+    """What the record's standing is, in words; '' for a plain ratified record."""
+    if entry.status is RecordStatus.PENDING:
+        return "pending ratification"
+    if entry.status is RecordStatus.REJECTED:
+        return "not ratified"
+    if entry.status is RecordStatus.UNOFFICIAL:
+        if record_type is RecordType.WORLD_BEST:
+            return "world best (not a record event)"
+        return "unofficial (before records were kept)"
+    return "ratified"
+
+
+def holder_name(entry: RecordEntry | Result) -> str:
+    athlete = entry.athlete
+    if athlete.nation and not athlete.is_team:
+        return f"{athlete.name} ({athlete.nation})"
+    return athlete.name
+
+
+def mark_with_wind(mark_text: str, wind: int | None) -> str:
+    return f"{mark_text} ({format_wind(wind)})" if wind is not None else mark_text
+
+
+def result_where(result: Result | RecordEntry) -> str:
+    return result.where
+
+
+def margin_text(event: Event, amount: int | None) -> str:
+    if amount is None:
+        return ""
+    if amount == 0:
+        return "="
+    return (
+        f"−{format_margin(event, amount)}"
+        if event.lower_is_better
+        else f"+{format_margin(event, amount)}"
+    )

@@ -1,0 +1,452 @@
+"""Read use cases: every answer the read commands give, built from the store.
+
+`Trackside` is the application: it owns the database, the reference tables and the
+in-memory indexes (records, athlete names), and turns what a user typed into answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+
+from bot.config import Settings
+from bot.domain.answers import (
+    AthleteAnswer,
+    HeldRecord,
+    Meeting,
+    Outcome,
+    ProgressionAnswer,
+    ProgressionRow,
+    RecordAnswer,
+    RecordLine,
+    RecordsListAnswer,
+    RivalryAnswer,
+    ScopeInfo,
+    SharedBest,
+    TopListAnswer,
+    TopListBy,
+    TopListRow,
+)
+from bot.domain.catalogue import EventCatalogue, UnknownEventError
+from bot.domain.events import Event, RecordType, Sex, Venue
+from bot.domain.marks import compare, margin
+from bot.domain.models import Athlete, RecordKey, Result, ResultStatus
+from bot.domain.nations import NationTable
+from bot.domain.recordbook import RecordBook
+from bot.services.athletes import AthleteIndex
+from bot.services.errors import InvalidInputError, NotFoundError, clip
+from bot.services.scopes import ScopeResolver
+from bot.store.database import Database
+from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
+from bot.store.seed import SeedReport, seed
+
+log = logging.getLogger(__name__)
+
+_SEX_ORDER = (Sex.MEN, Sex.WOMEN, Sex.MIXED)
+_VENUE_ORDER = (Venue.OUTDOOR, Venue.INDOOR)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference tables shipped in data/: events and nations."""
+
+    catalogue: EventCatalogue
+    nations: NationTable
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Reference:
+        return cls(
+            catalogue=EventCatalogue.from_csv_text(
+                (data_dir / "events.csv").read_text(encoding="utf-8")
+            ),
+            nations=NationTable.from_csv_text(
+                (data_dir / "nations.csv").read_text(encoding="utf-8")
+            ),
+        )
+
+
+class Trackside:
+    """The records application: queries now, writes through the same indexes later."""
+
+    def __init__(
+        self,
+        db: Database,
+        reference: Reference,
+        *,
+        today: Callable[[], date] = date.today,
+    ):
+        self.db = db
+        self.reference = reference
+        self.catalogue = reference.catalogue
+        self.nations = reference.nations
+        self.scopes = ScopeResolver(reference.nations)
+        self.today = today
+        self.athletes = AthleteRepository(db.reader)
+        self.results = ResultRepository(db.reader, reference.catalogue)
+        self.record_entries = RecordRepository(db.reader, reference.catalogue)
+        self.book = RecordBook(reference.catalogue)
+        self.athlete_index = AthleteIndex()
+        self.seed_report: SeedReport | None = None
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        seed_data: bool = True,
+        as_of: date | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> Trackside:
+        """Open (creating and migrating if need be) the database, load shipped data once."""
+        reference = Reference.load(settings.data_dir)
+        db = await Database.open(settings.database_path)
+        try:
+            app = cls(db, reference, today=today)
+            if seed_data:
+                app.seed_report = await seed(
+                    db, reference.catalogue, settings.data_dir, as_of=as_of, pin=as_of is not None
+                )
+            await app.reload()
+        except BaseException:
+            await db.close()
+            raise
+        return app
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def reload(self) -> None:
+        """Rebuild the in-memory indexes from the store."""
+        self.book.replace_all(await self.record_entries.all())
+        self.athlete_index = AthleteIndex(await self.athletes.all(), await self.athletes.aliases())
+
+    # -- resolving what people type ------------------------------------------------------
+
+    def event(self, text: str | None) -> Event:
+        if not text or not text.strip():
+            raise InvalidInputError("Name an event, e.g. 'mile', '100m', 'pole vault'.")
+        try:
+            return self.catalogue.resolve(text)
+        except UnknownEventError as exc:
+            raise NotFoundError(str(exc)) from None
+
+    def athlete(self, text: str) -> Athlete:
+        return self.athlete_index.resolve(text)
+
+    def scope(self, text: str | None) -> ScopeInfo:
+        return self.scopes.resolve(text, self.book.scopes())
+
+    def flag(self, nation: str | None) -> str:
+        found = self.nations.get(nation) if nation else None
+        return found.flag if found else ""
+
+    def _record_line(self, key: RecordKey, event: Event) -> RecordLine | None:
+        holders = self.book.current(key)
+        if not holders:
+            return None
+        return RecordLine(
+            key=key,
+            event=event,
+            holders=holders,
+            record_type=self._record_type(key, event),
+            stood=relativedelta(self.today(), holders[0].date),
+        )
+
+    @staticmethod
+    def _record_type(key: RecordKey, event: Event) -> RecordType:
+        if key.scope.is_world:
+            return event.lists.get(key.list, RecordType.RECORD)
+        return RecordType.RECORD
+
+    # -- read commands ---------------------------------------------------------------------
+
+    async def record(
+        self,
+        event_text: str,
+        venue: Venue | None = None,
+        sex: Sex | None = None,
+        scope_text: str | None = None,
+    ) -> RecordAnswer:
+        """/record: the current record(s) of an event; both sexes and lists unless narrowed."""
+        event = self.event(event_text)
+        scope = self.scope(scope_text)
+        lines = []
+        for list_venue in self._lists(event, venue):
+            for each_sex in self._sexes(event, sex):
+                key = RecordKey(scope.scope, event.key, list_venue, each_sex)
+                line = self._record_line(key, event)
+                if line is not None:
+                    lines.append(line)
+        if not lines:
+            raise NotFoundError(self._nothing_on_file(event, scope, venue, sex))
+        return RecordAnswer(event, scope, tuple(lines), self.today(), venue, sex)
+
+    def _lists(self, event: Event, venue: Venue | None) -> list[Venue]:
+        if venue is None:
+            return [v for v in _VENUE_ORDER if v in event.lists]
+        list_venue = event.list_for(venue)
+        if list_venue is None:
+            kept = " and ".join(v.value for v in _VENUE_ORDER if v in event.lists) or "no"
+            raise NotFoundError(
+                f"{event.name} has no {venue.value} record list (it has {kept}) — "
+                f"try without a venue."
+            )
+        return [list_venue]
+
+    def _sexes(self, event: Event, sex: Sex | None) -> list[Sex]:
+        if sex is None:
+            return [s for s in _SEX_ORDER if s in event.sexes]
+        if sex not in event.sexes:
+            kept = ", ".join(s.label for s in _SEX_ORDER if s in event.sexes)
+            raise NotFoundError(f"{event.name} is not a {sex.label}'s event (it is {kept}).")
+        return [sex]
+
+    def _nothing_on_file(
+        self, event: Event, scope: ScopeInfo, venue: Venue | None, sex: Sex | None
+    ) -> str:
+        narrowed = " ".join(
+            p for p in (sex.label if sex else "", venue.value if venue else "") if p
+        )
+        what = f"{scope.label} {narrowed + ' ' if narrowed else ''}{event.name}".strip()
+        return f"No {what} record is on file. Try another scope or venue" + (
+            ", or ask a moderator to add a baseline." if not scope.scope.is_world else "."
+        )
+
+    async def progression(
+        self,
+        event_text: str,
+        venue: Venue | None = None,
+        sex: Sex | None = None,
+        scope_text: str | None = None,
+    ) -> ProgressionAnswer:
+        """/progression: one record's history, oldest first, margins and how long each stood."""
+        event = self.event(event_text)
+        scope = self.scope(scope_text)
+        key = None
+        for list_venue in self._lists(event, venue):
+            for each_sex in self._sexes(event, sex):
+                candidate = RecordKey(scope.scope, event.key, list_venue, each_sex)
+                if self.book.progression(candidate):
+                    key = candidate
+                    break
+            if key is not None:
+                break
+        if key is None:
+            raise NotFoundError(self._nothing_on_file(event, scope, venue, sex))
+        entries = self.book.progression(key)
+        current = set(e.id for e in self.book.current(key))
+        rows = []
+        best = None
+        for index, entry in enumerate(entries):
+            gain = None if best is None else margin(event, entry.mark, best.mark)
+            if best is None or compare(event, entry.mark, best.mark) >= 0:
+                best = entry
+            later = [e for e in entries[index + 1 :] if compare(event, e.mark, entry.mark) > 0]
+            stood = relativedelta(later[0].date, entry.date) if later else None
+            rows.append(ProgressionRow(entry, gain, stood, entry.id in current))
+        return ProgressionAnswer(
+            key, event, scope, tuple(rows), self._record_type(key, event), self.today()
+        )
+
+    async def records(
+        self,
+        venue: Venue = Venue.OUTDOOR,
+        sex: Sex | None = None,
+        scope_text: str | None = None,
+    ) -> RecordsListAnswer:
+        """/records: every current record of a list, in catalogue order."""
+        scope = self.scope(scope_text)
+        lines = []
+        for event in self.catalogue.events_for(venue, sex):
+            list_venue = event.list_for(venue)
+            if list_venue is None:
+                continue
+            for each_sex in self._sexes(event, sex) if sex is None else [sex]:
+                line = self._record_line(
+                    RecordKey(scope.scope, event.key, list_venue, each_sex), event
+                )
+                if line is not None:
+                    lines.append(line)
+        if not lines:
+            narrowed = f"{sex.label}'s " if sex else ""
+            raise NotFoundError(
+                f"No {scope.label} {narrowed}{venue.value} records are on file — "
+                "try another scope or venue."
+            )
+        return RecordsListAnswer(scope, venue, sex, tuple(lines), self.today())
+
+    def _held(self, athlete_id: int) -> tuple[HeldRecord, ...]:
+        held = []
+        for key, entry in self.book.held_by(athlete_id):
+            event = self.catalogue.get(key.event_key)
+            held.append(
+                HeldRecord(
+                    key, event, entry, self.scopes.info(key.scope), self._record_type(key, event)
+                )
+            )
+        held.sort(
+            key=lambda h: (h.key.scope, _catalogue_position(self.catalogue, h.event), h.key.list)
+        )
+        return tuple(held)
+
+    async def athlete_profile(self, name: str) -> AthleteAnswer:
+        """/athlete: nation, age, personal bests, records held, latest results."""
+        athlete = self.athlete(name)
+        results = await self.results.for_athlete(athlete.id)
+        nation = self.nations.get(athlete.nation) if athlete.nation else None
+        return AthleteAnswer(
+            athlete=athlete,
+            age=athlete.age_on(self.today()),
+            nation_name=nation.name if nation else None,
+            flag=nation.flag if nation else "",
+            personal_bests=tuple(personal_bests(self.catalogue, results)),
+            records=self._held(athlete.id),
+            latest=tuple(results[:10]),
+            result_count=len(results),
+            today=self.today(),
+        )
+
+    async def rivalry(self, first_name: str, second_name: str) -> RivalryAnswer:
+        """/rivalry: head-to-head record, every meeting, PBs side by side, records held."""
+        first = self.athlete(first_name)
+        second = self.athlete(second_name)
+        if first.id == second.id:
+            raise InvalidInputError("Pick two different athletes for a rivalry.")
+        pairs = await self.results.meetings(first.id, second.id)
+        meetings = tuple(Meeting(a, b, _outcome(a, b)) for a, b in pairs)
+        wins = (
+            sum(m.outcome is Outcome.FIRST for m in meetings),
+            sum(m.outcome is Outcome.SECOND for m in meetings),
+        )
+        ties = sum(m.outcome is Outcome.TIE for m in meetings)
+        first_bests = personal_bests(self.catalogue, await self.results.for_athlete(first.id))
+        second_bests = personal_bests(self.catalogue, await self.results.for_athlete(second.id))
+        second_by = {(r.event.key, r.venue): r for r in second_bests}
+        shared = [
+            SharedBest(r.event, r.venue, r, second_by[(r.event.key, r.venue)])
+            for r in first_bests
+            if (r.event.key, r.venue) in second_by
+        ]
+        return RivalryAnswer(
+            first=first,
+            second=second,
+            first_flag=self.flag(first.nation),
+            second_flag=self.flag(second.nation),
+            meetings=meetings,
+            wins=wins,
+            ties=ties,
+            bests=tuple(shared),
+            first_records=self._held(first.id),
+            second_records=self._held(second.id),
+            today=self.today(),
+        )
+
+    async def top_list(
+        self,
+        event_text: str,
+        venue: Venue | None = None,
+        sex: Sex | None = None,
+        year: int | None = None,
+        by: TopListBy = TopListBy.PERFORMANCES,
+        limit: int = 25,
+    ) -> TopListAnswer:
+        """/toplist: best legal marks on file, all-time or one year, performances or performers."""
+        event = self.event(event_text)
+        if sex is None:
+            sex = next(s for s in _SEX_ORDER if s in event.sexes)
+        else:
+            self._sexes(event, sex)
+        if year is not None and not 1800 <= year <= self.today().year:
+            raise InvalidInputError(
+                f"Year {year} is out of range — give a year from 1800 to {self.today().year}."
+            )
+        results = await self.results.top_list(
+            event.key,
+            sex,
+            lower_is_better=event.lower_is_better,
+            venue=venue,
+            year=year,
+            performers=by is TopListBy.PERFORMERS,
+            limit=limit,
+        )
+        rows = tuple(
+            TopListRow(_rank(results, i, event), r, self.flag(r.athlete.nation))
+            for i, r in enumerate(results)
+        )
+        notes = ("Wind-aided, hand-timed and invalid marks are left out.",)
+        return TopListAnswer(event, sex, venue, year, by, rows, self.today(), notes)
+
+    # -- autocomplete ----------------------------------------------------------------------
+
+    def suggest_events(self, text: str, limit: int = 25) -> list[Event]:
+        return self.catalogue.suggest(text[:100], limit)
+
+    def suggest_athletes(self, text: str, limit: int = 25) -> list[Athlete]:
+        return self.athlete_index.suggest(text[:100], limit)
+
+    def suggest_scopes(self, text: str, limit: int = 25) -> list[ScopeInfo]:
+        return self.scopes.suggest(text[:100], self.book.scopes(), limit)
+
+
+def personal_bests(catalogue: EventCatalogue, results: list[Result]) -> list[Result]:
+    """Best valid, legal mark per event and venue, in catalogue order."""
+    best: dict[tuple[str, Venue], Result] = {}
+    for result in results:
+        if (
+            result.status is not ResultStatus.VALID
+            or result.mark is None
+            or result.mark.hand_timed
+            or (result.wind is not None and result.wind > 20)
+        ):
+            continue
+        slot = (result.event.key, result.venue)
+        held = best.get(slot)
+        if held is None or compare(result.event, result.mark, held.mark) > 0:
+            best[slot] = result
+    return sorted(
+        best.values(),
+        key=lambda r: (_catalogue_position(catalogue, r.event), r.venue != Venue.OUTDOOR),
+    )
+
+
+_POSITIONS: dict[int, dict[str, int]] = {}
+
+
+def _catalogue_position(catalogue: EventCatalogue, event: Event) -> int:
+    positions = _POSITIONS.get(id(catalogue))
+    if positions is None:
+        positions = {e.key: i for i, e in enumerate(catalogue)}
+        _POSITIONS[id(catalogue)] = positions
+    return positions.get(event.key, len(positions))
+
+
+def _rank(results: list[Result], index: int, event: Event) -> int:
+    """Competition ranking: equal marks share a rank (1, 2, 2, 4)."""
+    first = index
+    while first > 0 and compare(event, results[first - 1].mark, results[index].mark) == 0:
+        first -= 1
+    return first + 1
+
+
+def _outcome(first: Result, second: Result) -> Outcome:
+    """Who won a race: by place where both have one, else by mark; a finisher beats a DNF."""
+    if first.place and second.place and first.status is second.status is ResultStatus.VALID:
+        if first.place == second.place:
+            return Outcome.TIE
+        return Outcome.FIRST if first.place < second.place else Outcome.SECOND
+    first_ok = first.status is ResultStatus.VALID and first.mark is not None
+    second_ok = second.status is ResultStatus.VALID and second.mark is not None
+    if first_ok and second_ok:
+        order = compare(first.event, first.mark, second.mark)
+        return Outcome.TIE if order == 0 else (Outcome.FIRST if order > 0 else Outcome.SECOND)
+    if first_ok != second_ok:
+        return Outcome.FIRST if first_ok else Outcome.SECOND
+    return Outcome.UNKNOWN
+
+
+__all__ = ["Reference", "Trackside", "clip", "personal_bests"]

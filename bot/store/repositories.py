@@ -1,0 +1,462 @@
+"""Repositories: the only place with SQL. They take and return domain objects.
+
+Reads go through `Database.reader` with `execute_fetchall` (one thread hop per statement);
+each answer the services build costs one statement where SQL can give it in one.
+Writes take the connection of an open `Database.transaction()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+
+import aiosqlite
+
+from bot.domain.catalogue import EventCatalogue
+from bot.domain.events import Sex, Venue
+from bot.domain.marks import Mark
+from bot.domain.models import (
+    Athlete,
+    RecordEntry,
+    RecordKey,
+    RecordScope,
+    RecordStatus,
+    Result,
+    ResultStatus,
+    ScopeKind,
+    Split,
+)
+from bot.domain.text import fold
+
+_ATHLETE_COLUMNS = (
+    "a.id AS a_id, a.name AS a_name, a.nation AS a_nation, a.sex AS a_sex, "
+    "a.birth_date AS a_birth_date, a.is_team AS a_is_team, a.birth_place AS a_birth_place, "
+    "a.profile AS a_profile"
+)
+_RESULT_COLUMNS = (
+    "r.id, r.event_key, r.sex, r.venue, r.mark, r.hand_timed, r.wind, r.date, r.competition, "
+    "r.city, r.country, r.round, r.place, r.status, r.source, r.added_by"
+)
+
+
+def athlete_from_row(row: aiosqlite.Row) -> Athlete:
+    return Athlete(
+        id=row["a_id"],
+        name=row["a_name"],
+        nation=row["a_nation"],
+        sex=Sex(row["a_sex"]),
+        birth_date=date.fromisoformat(row["a_birth_date"]) if row["a_birth_date"] else None,
+        is_team=bool(row["a_is_team"]),
+        birth_place=row["a_birth_place"],
+        profile=row["a_profile"],
+    )
+
+
+class AthleteRepository:
+    def __init__(self, reader: aiosqlite.Connection):
+        self._reader = reader
+
+    async def all(self) -> list[Athlete]:
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_ATHLETE_COLUMNS} FROM athletes a ORDER BY a.id"
+        )
+        return [athlete_from_row(row) for row in rows]
+
+    async def aliases(self) -> list[tuple[int, str]]:
+        rows = await self._reader.execute_fetchall(
+            "SELECT athlete_id, alias_key FROM athlete_aliases"
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def get(self, athlete_id: int) -> Athlete | None:
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_ATHLETE_COLUMNS} FROM athletes a WHERE a.id = ?", (athlete_id,)
+        )
+        return athlete_from_row(rows[0]) if rows else None
+
+    @staticmethod
+    async def find_exact(
+        conn: aiosqlite.Connection, name: str, nation: str | None, sex: Sex
+    ) -> int | None:
+        rows = await conn.execute_fetchall(
+            "SELECT id FROM athletes WHERE search_key = ? AND coalesce(nation, '') = ? AND sex = ?",
+            (fold(name), nation or "", sex.value),
+        )
+        return rows[0][0] if rows else None
+
+    @staticmethod
+    async def create(
+        conn: aiosqlite.Connection,
+        name: str,
+        nation: str | None,
+        sex: Sex,
+        *,
+        birth_date: date | None = None,
+        is_team: bool = False,
+        birth_place: str | None = None,
+        profile: str | None = None,
+        source: str | None = None,
+    ) -> int:
+        cursor = await conn.execute(
+            "INSERT INTO athletes (name, search_key, nation, sex, birth_date, is_team, "
+            "birth_place, profile, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                name,
+                fold(name),
+                nation,
+                sex.value,
+                birth_date.isoformat() if birth_date else None,
+                int(is_team),
+                birth_place,
+                profile,
+                source,
+            ),
+        )
+        return cursor.lastrowid
+
+    @staticmethod
+    async def update_profile(
+        conn: aiosqlite.Connection,
+        athlete_id: int,
+        *,
+        birth_date: date | None,
+        birth_place: str | None,
+        profile: str | None,
+        source: str | None,
+    ) -> None:
+        await conn.execute(
+            "UPDATE athletes SET birth_date = coalesce(?, birth_date), "
+            "birth_place = coalesce(?, birth_place), profile = coalesce(?, profile), "
+            "source = coalesce(?, source) WHERE id = ?",
+            (
+                birth_date.isoformat() if birth_date else None,
+                birth_place,
+                profile,
+                source,
+                athlete_id,
+            ),
+        )
+
+
+class ResultRepository:
+    def __init__(self, reader: aiosqlite.Connection, catalogue: EventCatalogue):
+        self._reader = reader
+        self._catalogue = catalogue
+
+    def _result(self, row: aiosqlite.Row, athlete: Athlete) -> Result:
+        event = self._catalogue.get(row["event_key"])
+        mark = (
+            Mark(row["mark"], event.unit, bool(row["hand_timed"]))
+            if row["mark"] is not None
+            else None
+        )
+        return Result(
+            id=row["id"],
+            athlete=athlete,
+            event=event,
+            sex=Sex(row["sex"]),
+            venue=Venue(row["venue"]),
+            mark=mark,
+            wind=row["wind"],
+            date=date.fromisoformat(row["date"]),
+            competition=row["competition"],
+            city=row["city"],
+            country=row["country"],
+            round=row["round"],
+            place=row["place"],
+            status=ResultStatus(row["status"]),
+            source=row["source"],
+            added_by=row["added_by"],
+        )
+
+    def _rows_to_results(self, rows: Iterable[aiosqlite.Row]) -> list[Result]:
+        return [self._result(row, athlete_from_row(row)) for row in rows]
+
+    @staticmethod
+    async def insert(conn: aiosqlite.Connection, result: Result) -> int:
+        """Insert a result and its splits; returns the new id. Raises IntegrityError on a
+        duplicate (the same athlete, event, day, round and mark)."""
+        cursor = await conn.execute(
+            "INSERT INTO results (athlete_id, event_key, sex, venue, mark, hand_timed, wind, "
+            "date, competition, city, country, round, place, status, source, added_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                result.athlete.id,
+                result.event.key,
+                result.sex.value,
+                result.venue.value,
+                result.mark.value if result.mark else None,
+                int(bool(result.mark and result.mark.hand_timed)),
+                result.wind,
+                result.date.isoformat(),
+                result.competition,
+                result.city,
+                result.country,
+                result.round,
+                result.place,
+                result.status.value,
+                result.source,
+                result.added_by,
+            ),
+        )
+        result_id = cursor.lastrowid
+        for split in result.splits:
+            await conn.execute(
+                "INSERT INTO splits (result_id, event_key, mark, hand_timed) VALUES (?, ?, ?, ?)",
+                (result_id, split.event.key, split.mark.value, int(split.mark.hand_timed)),
+            )
+        return result_id
+
+    @staticmethod
+    async def insert_many(conn: aiosqlite.Connection, results: Iterable[Result]) -> int:
+        """Bulk insert of split-less results in one statement (imports, benchmarks).
+
+        Returns how many rows were written; a duplicate raises IntegrityError and, inside
+        the caller's transaction, nothing of the batch stays.
+        """
+        rows = [
+            (
+                r.athlete.id,
+                r.event.key,
+                r.sex.value,
+                r.venue.value,
+                r.mark.value if r.mark else None,
+                int(bool(r.mark and r.mark.hand_timed)),
+                r.wind,
+                r.date.isoformat(),
+                r.competition,
+                r.city,
+                r.country,
+                r.round,
+                r.place,
+                r.status.value,
+                r.source,
+                r.added_by,
+            )
+            for r in results
+        ]
+        await conn.executemany(
+            "INSERT INTO results (athlete_id, event_key, sex, venue, mark, hand_timed, wind, "
+            "date, competition, city, country, round, place, status, source, added_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(rows)
+
+    @staticmethod
+    async def find_id(
+        conn: aiosqlite.Connection, athlete_id: int, event_key: str, day: date, mark: int | None
+    ) -> int | None:
+        """A result on file for this athlete, event, day and mark, whatever its round."""
+        rows = await conn.execute_fetchall(
+            "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
+            "AND coalesce(mark, -1) = ? ORDER BY id LIMIT 1",
+            (athlete_id, event_key, day.isoformat(), -1 if mark is None else mark),
+        )
+        return rows[0][0] if rows else None
+
+    @staticmethod
+    async def find_split_id(
+        conn: aiosqlite.Connection, athlete_id: int, event_key: str, day: date, mark: int
+    ) -> tuple[int, int] | None:
+        """(result id, split id) of a split with this mark run by the athlete that day."""
+        rows = await conn.execute_fetchall(
+            "SELECT r.id, s.id FROM splits s JOIN results r ON r.id = s.result_id "
+            "WHERE r.athlete_id = ? AND s.event_key = ? AND r.date = ? AND s.mark = ? LIMIT 1",
+            (athlete_id, event_key, day.isoformat(), mark),
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    async def get(self, result_id: int) -> Result | None:
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} FROM results r "
+            "JOIN athletes a ON a.id = r.athlete_id WHERE r.id = ?",
+            (result_id,),
+        )
+        if not rows:
+            return None
+        result = self._rows_to_results(rows)[0]
+        split_rows = await self._reader.execute_fetchall(
+            "SELECT id, event_key, mark, hand_timed FROM splits WHERE result_id = ? ORDER BY id",
+            (result_id,),
+        )
+        splits = []
+        for row in split_rows:
+            event = self._catalogue.get(row["event_key"])
+            splits.append(
+                Split(event, Mark(row["mark"], event.unit, bool(row["hand_timed"])), row["id"])
+            )
+        return _with_splits(result, splits)
+
+    async def for_athlete(self, athlete_id: int) -> list[Result]:
+        """Every result of an athlete, newest first (profile: PBs and latest results)."""
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} FROM results r "
+            "JOIN athletes a ON a.id = r.athlete_id WHERE r.athlete_id = ? "
+            "ORDER BY r.date DESC, r.id DESC",
+            (athlete_id,),
+        )
+        return self._rows_to_results(rows)
+
+    async def top_list(
+        self,
+        event_key: str,
+        sex: Sex,
+        *,
+        lower_is_better: bool,
+        venue: Venue | None = None,
+        year: int | None = None,
+        performers: bool = False,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> list[Result]:
+        """Best legal marks of an event: one line per performance, or per performer."""
+        order = "ASC" if lower_is_better else "DESC"
+        where = [
+            "r.event_key = ?",
+            "r.sex = ?",
+            "r.status = 'valid'",
+            "r.mark IS NOT NULL",
+            "r.hand_timed = 0",
+            "(r.wind IS NULL OR r.wind <= 20)",
+        ]
+        params: list[object] = [event_key, sex.value]
+        if venue is not None:
+            where.append("r.venue = ?")
+            params.append(venue.value)
+        if year is not None:
+            where.append("r.date >= ? AND r.date < ?")
+            params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
+        conditions = " AND ".join(where)
+        if performers:
+            extreme = "min" if lower_is_better else "max"
+            sql = f"""
+                WITH best AS (
+                    SELECT r.id, {extreme}(r.mark) AS best_mark FROM results r
+                    WHERE {conditions} GROUP BY r.athlete_id
+                )
+                SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}
+                FROM best JOIN results r ON r.id = best.id JOIN athletes a ON a.id = r.athlete_id
+                ORDER BY r.mark {order}, r.date, r.id LIMIT ? OFFSET ?
+            """
+        else:
+            sql = f"""
+                SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}
+                FROM results r JOIN athletes a ON a.id = r.athlete_id
+                WHERE {conditions}
+                ORDER BY r.mark {order}, r.date, r.id LIMIT ? OFFSET ?
+            """
+        rows = await self._reader.execute_fetchall(sql, (*params, limit, offset))
+        return self._rows_to_results(rows)
+
+    async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
+        """Every race both athletes ran: same competition, date, event and round."""
+        rows = await self._reader.execute_fetchall(
+            f"""
+            SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}, r.athlete_id = ? AS is_first
+            FROM results mine
+            JOIN results theirs ON theirs.athlete_id = ? AND theirs.competition = mine.competition
+                AND theirs.date = mine.date AND theirs.event_key = mine.event_key
+                AND theirs.round = mine.round
+            JOIN results r ON r.id IN (mine.id, theirs.id)
+            JOIN athletes a ON a.id = r.athlete_id
+            WHERE mine.athlete_id = ?
+            ORDER BY r.date DESC, mine.id, is_first DESC
+            """,
+            (athlete_id, opponent_id, athlete_id),
+        )
+        results = self._rows_to_results(rows)
+        return [(results[i], results[i + 1]) for i in range(0, len(results) - 1, 2)]
+
+
+def _with_splits(result: Result, splits: Sequence[Split]) -> Result:
+    return replace(result, splits=tuple(splits))
+
+
+class RecordRepository:
+    """Record entries (progressions). The services keep them all in memory; see RecordBook."""
+
+    def __init__(self, reader: aiosqlite.Connection, catalogue: EventCatalogue):
+        self._reader = reader
+        self._catalogue = catalogue
+
+    _SELECT = f"""
+        SELECT e.id AS e_id, e.scope_kind, e.scope_code, e.event_key, e.list, e.sex AS e_sex,
+               e.result_id, e.split_id, e.mark AS e_mark, e.date AS e_date, e.equal, e.status,
+               e.source AS e_source, e.note AS e_note,
+               coalesce(s.hand_timed, r.hand_timed) AS e_hand_timed,
+               r.competition, r.city, r.country, r.wind, {_ATHLETE_COLUMNS}
+        FROM record_entries e
+        JOIN results r ON r.id = e.result_id
+        LEFT JOIN splits s ON s.id = e.split_id
+        JOIN athletes a ON a.id = r.athlete_id
+    """
+
+    def _entry(self, row: aiosqlite.Row) -> RecordEntry:
+        event = self._catalogue.get(row["event_key"])
+        key = RecordKey(
+            RecordScope(ScopeKind(row["scope_kind"]), row["scope_code"]),
+            row["event_key"],
+            Venue(row["list"]),
+            Sex(row["e_sex"]),
+        )
+        return RecordEntry(
+            id=row["e_id"],
+            key=key,
+            mark=Mark(row["e_mark"], event.unit, bool(row["e_hand_timed"])),
+            date=date.fromisoformat(row["e_date"]),
+            athlete=athlete_from_row(row),
+            result_id=row["result_id"],
+            split_id=row["split_id"],
+            status=RecordStatus(row["status"]),
+            competition=row["competition"],
+            city=row["city"],
+            country=row["country"],
+            # A split has no wind of its own worth showing; the race's wind is the result's.
+            wind=row["wind"] if row["split_id"] is None else None,
+            equal=bool(row["equal"]),
+            source=row["e_source"],
+            note=row["e_note"],
+        )
+
+    async def all(self) -> list[RecordEntry]:
+        rows = await self._reader.execute_fetchall(self._SELECT + " ORDER BY e.date, e.id")
+        return [self._entry(row) for row in rows]
+
+    @staticmethod
+    async def insert(
+        conn: aiosqlite.Connection,
+        key: RecordKey,
+        *,
+        result_id: int,
+        split_id: int | None,
+        mark: int,
+        day: date,
+        status: RecordStatus,
+        equal: bool = False,
+        source: str = "",
+        note: str | None = None,
+    ) -> int | None:
+        """Add an entry to a progression; None when that very entry is already on file."""
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO record_entries (scope_kind, scope_code, event_key, list, sex, "
+            "result_id, split_id, mark, date, equal, status, source, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key.scope.kind.value,
+                key.scope.code,
+                key.event_key,
+                key.list.value,
+                key.sex.value,
+                result_id,
+                split_id,
+                mark,
+                day.isoformat(),
+                int(equal),
+                status.value,
+                source,
+                note,
+            ),
+        )
+        return cursor.lastrowid if cursor.rowcount else None

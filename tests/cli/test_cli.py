@@ -1,0 +1,103 @@
+"""The `trackside` command as a user runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def trackside(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    environ.update({"DATABASE_PATH": str(tmp_path / "cli.db"), "PYTHONPATH": str(ROOT)})
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,  # no .env here: settings come from the environment only
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_record_mile_indoor(tmp_path):
+    run = trackside(tmp_path, "ask", "/record mile indoor")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "Men's Mile — world indoor record" in out
+    assert "3:45.14  Jakob Ingebrigtsen (NOR)" in out
+    assert "Liévin, FRA · 13 Feb 2025" in out
+    assert "has stood" in out
+    assert "Women's Mile — world indoor record" in out
+    assert "4:13.31  Genzebe Dibaba (ETH)" in out
+    assert (tmp_path / "cli.db").exists()
+
+
+def test_option_value_pairs_like_discord(tmp_path):
+    run = trackside(tmp_path, "ask", "/progression event:mile venue:indoor sex:men")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "Men's Mile — world indoor record progression"
+    marks = [line.split()[3] for line in lines if "Feb" in line or "Mar" in line or "Jan" in line]
+    assert marks[0] == "3:55.0h" and marks[-1] == "3:45.14"
+
+
+def test_quoted_values_with_spaces(tmp_path):
+    run = trackside(tmp_path, "ask", '/record event:"pole vault" venue:indoor sex:women')
+    assert run.returncode == 0, run.stderr
+    assert "5.02  Jenn Suhr (USA)" in run.stdout
+    run = trackside(tmp_path, "ask", '/rivalry "Jakob Ingebrigtsen" "Yared Nuguse"')
+    assert run.returncode == 0, run.stderr
+    assert "Head-to-head: 0–1 in 1 race" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("/record marathonn", "Unknown event 'marathonn' — did you mean marathon?"),
+        ("/athlete Ingebrigtsenn", "did you mean Jakob Ingebrigtsen?"),
+        ("/recrod mile", "Unknown command"),
+        ("/record", "/record needs event"),
+        ('/record "mile', "check the quotes"),
+        ("/toplist mile year:20x5", "not a year"),
+        ("/record mile venue:moon", "Unknown venue"),
+    ],
+)
+def test_errors_are_one_line_and_exit_non_zero(tmp_path, line, message):
+    run = trackside(tmp_path, "ask", line)
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert message in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in run.stderr
+
+
+def test_hostile_input_is_answered_not_crashed(tmp_path):
+    for line in ("/athlete " + "x" * 10_000, "/athlete @everyone", "/record " + "é" * 500):
+        run = trackside(tmp_path, "ask", line)
+        assert run.returncode == 1
+        assert "Traceback" not in run.stderr
+        assert len(run.stderr) < 300
+
+
+def test_db_commands(tmp_path):
+    run = trackside(tmp_path, "db", "migrate")
+    assert run.returncode == 0 and "schema version" in run.stdout
+    run = trackside(tmp_path, "db", "seed", "--as-of", "2025-02-07")
+    assert run.returncode == 0 and "loaded" in run.stdout
+    run = trackside(tmp_path, "ask", "/record mile indoor men")
+    assert "3:47.01  Yomif Kejelcha" in run.stdout  # the store as it stood on 7 Feb 2025
+    run = trackside(tmp_path, "db", "status")
+    assert "record_entries" in run.stdout
+
+
+def test_bad_configuration_is_reported_not_raised(tmp_path):
+    run = trackside(tmp_path, "ask", "/record mile", env={"OWNER_IDS": "not-a-number"})
+    assert run.returncode == 2
+    assert "OWNER_IDS" in run.stderr and "Traceback" not in run.stderr
