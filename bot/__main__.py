@@ -43,6 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="sync slash commands with Discord and exit")
     sync.add_argument("--guild", type=int, help="sync to one server (instant) instead of globally")
 
+    imp = sub.add_parser("import", help="import results from a CSV file (all rows or none)")
+    imp.add_argument("file", help="CSV with the columns of data/import_example.csv")
+
+    exp = sub.add_parser("export", help="export every result as CSV (the import format)")
+    exp.add_argument("file", nargs="?", help="where to write; standard output if left out")
+
+    audit = sub.add_parser("audit", help="list the audit log of writes, newest first")
+    audit.add_argument("--limit", type=int, default=50, help="how many rows (default 50)")
+
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("migrate", help="create the database or bring its schema up to date")
@@ -72,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "db":
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
         return asyncio.run(_db(settings, args))
+    if command in ("import", "export", "audit"):
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return asyncio.run(_admin(settings, args))
     if command == "sync":
         from bot.launcher import sync_commands
 
@@ -101,6 +113,48 @@ async def _ask(settings: Settings, line: str) -> int:
     except BrokenPipeError:
         # `trackside ask ... | head`: the reader left; that is not an error of ours.
         sys.stdout = None
+    return 0
+
+
+async def _admin(settings: Settings, args: argparse.Namespace) -> int:
+    """import / export / audit: moderators' tasks at a shell (acting as no Discord user)."""
+    from pathlib import Path
+
+    from bot.services.errors import TracksideError
+    from bot.services.exports import export_csv
+    from bot.services.queries import Trackside
+    from bot.services.writes import Actor, Writes
+
+    app = await Trackside.open(settings)
+    try:
+        writes = Writes(app)
+        if args.command == "import":
+            path = Path(args.file)
+            if not path.is_file():
+                print(f"error: no file {args.file!r}", file=sys.stderr)
+                return 1
+            report = await writes.import_csv(path.read_bytes(), Actor(user_id=None))
+            print(f"imported {report.imported} results")
+            for announcement in report.announcements:
+                print(f"  {announcement.headline}: {announcement.athlete} {announcement.mark}")
+            if report.announcements:
+                print("a running bot announces these within 30 seconds")
+        elif args.command == "export":
+            text = await export_csv(app)
+            if args.file:
+                Path(args.file).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+        else:
+            for row in await writes.audit(max(1, min(args.limit, 10_000))):
+                who = row.actor_id if row.actor_id is not None else "cli"
+                where = f" in {row.guild_id}" if row.guild_id else ""
+                print(f"{row.at}  {row.action:20} {row.target:24} by {who}{where}  {row.details}")
+    except TracksideError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
     return 0
 
 

@@ -223,16 +223,37 @@ def record_breaks_for(
                         kind=BreakKind.BREAKS if order > 0 else BreakKind.EQUALS,
                         previous=standing,
                         margin=margin(event, performance.mark, standing[0].mark),
-                        record_type=_record_type(event, list_venue, scope),
+                        record_type=record_type_of(event, list_venue, scope),
                     )
                 )
     return RecordCheck(tuple(breaks), tuple(not_eligible))
 
 
-def _record_type(event: Event, list_venue: Venue, scope: RecordScope) -> RecordType:
+def record_type_of(event: Event, list_venue: Venue, scope: RecordScope) -> RecordType:
+    """A world list may hold only world bests; every other scope keeps records."""
     if scope.is_world:
         return event.lists.get(list_venue, RecordType.RECORD)
     return RecordType.RECORD
+
+
+def list_word(event: Event, list_venue: Venue) -> str:
+    """'indoor' for the short-track list of an event that has two lists; '' for the main
+    list, which World Athletics simply calls the world record."""
+    if event.straight or len(event.lists) < 2:
+        return ""
+    return "indoor" if list_venue is Venue.INDOOR else ""
+
+
+def record_name(label: str, record_type: RecordType, venue_word: str) -> str:
+    """'world indoor record', 'European record', 'world best', 'Millrose Games record'."""
+    noun = "best" if record_type is RecordType.WORLD_BEST else "record"
+    return " ".join(part for part in (label, venue_word, noun) if part)
+
+
+def record_name_for(key: RecordKey, event: Event, label: str) -> str:
+    return record_name(
+        label, record_type_of(event, key.list, key.scope), list_word(event, key.list)
+    )
 
 
 def _same_performance(entry: RecordEntry, performance: Performance) -> bool:
@@ -262,3 +283,36 @@ def sex_of(event: Event, athlete_sex: Sex) -> Sex:
     if event.sexes == frozenset({Sex.MIXED}):
         return Sex.MIXED
     return athlete_sex
+
+
+@dataclass(frozen=True)
+class ProgressionFix:
+    """What to change so a progression is again a chain of improvements (and equals)."""
+
+    drop: tuple[RecordEntry, ...]  # entries no longer at least as good as the record before
+    equal_flags: dict[int, bool]  # entry id -> equal, where it differs from what is on file
+
+
+def recompute_progression(event: Event, entries: Iterable[RecordEntry]) -> ProgressionFix:
+    """Walk a record's entries oldest first and keep only those that broke or equalled the
+    record standing when they were set.
+
+    After a back-filled, edited or removed result, entries that were records only because
+    of what was (or was not) on file then are dropped; rejected entries never count.
+    """
+    best: RecordEntry | None = None
+    drop: list[RecordEntry] = []
+    flags: dict[int, bool] = {}
+    for entry in sorted(entries, key=lambda e: (e.date, e.id)):
+        if entry.status is RecordStatus.REJECTED:
+            continue
+        order = 1 if best is None else compare(event, entry.mark, best.mark)
+        if order < 0:
+            drop.append(entry)
+            continue
+        equal = order == 0
+        if equal != entry.equal:
+            flags[entry.id] = equal
+        if order > 0:
+            best = entry
+    return ProgressionFix(tuple(drop), flags)

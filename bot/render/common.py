@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.answers import RecordLine, ScopeInfo
-from bot.domain.events import Event, RecordType, Sex, Venue
+from bot.domain.events import Event, RecordType, Sex
 from bot.domain.marks import format_margin, format_wind
-from bot.domain.models import RecordEntry, RecordKey, RecordStatus, Result, ScopeKind
-from bot.domain.records import format_stood
+from bot.domain.models import RecordEntry, RecordKey, RecordStatus, Result
+from bot.domain.records import format_stood, list_word, record_name
 
 __all__ = [
     "entry_status",
@@ -37,18 +37,13 @@ def sex_title(sex: Sex) -> str:
 
 
 def list_name(key: RecordKey, event: Event) -> str:
-    """'indoor' or 'outdoor' for events with two lists; '' for straight and one-list events."""
-    if event.straight or len(event.lists) < 2:
-        return ""
-    return "indoor" if key.list is Venue.INDOOR else "outdoor"
+    """'indoor' for the short-track list of an event with two lists, else ''."""
+    return list_word(event, key.list)
 
 
 def record_noun(scope: ScopeInfo, record_type: RecordType, venue_word: str) -> str:
     """'world indoor record', 'European record', 'world best', 'Millrose Games record'."""
-    noun = "best" if record_type is RecordType.WORLD_BEST else "record"
-    if scope.scope.kind is ScopeKind.MEETING:
-        return f"{scope.label} {venue_word + ' ' if venue_word else ''}{noun}"
-    return " ".join(p for p in (scope.label, venue_word, noun) if p)
+    return record_name(scope.label, record_type, venue_word)
 
 
 def record_title(line: RecordLine, scope: ScopeInfo) -> str:

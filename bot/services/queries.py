@@ -6,6 +6,7 @@ in-memory indexes (records, athlete names), and turns what a user typed into ans
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,15 +34,17 @@ from bot.domain.answers import (
     TopListRow,
 )
 from bot.domain.catalogue import EventCatalogue, UnknownEventError
-from bot.domain.events import Event, RecordType, Sex, Venue
+from bot.domain.events import Event, Sex, Venue
 from bot.domain.marks import compare, margin
 from bot.domain.models import Athlete, RecordKey, Result, ResultStatus
 from bot.domain.nations import NationTable
 from bot.domain.recordbook import RecordBook
+from bot.domain.records import record_type_of
 from bot.services.athletes import AthleteIndex
 from bot.services.errors import InvalidInputError, NotFoundError, clip
 from bot.services.scopes import ScopeResolver
 from bot.store.database import Database
+from bot.store.outbox import GuildSettingsRepository
 from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
 from bot.store.seed import SeedReport, seed
 
@@ -85,6 +88,7 @@ class Trackside:
         self.catalogue = reference.catalogue
         self.nations = reference.nations
         self.scopes = ScopeResolver(reference.nations)
+        self.flags = {nation.code: nation.flag for nation in reference.nations if nation.flag}
         self.today = today
         self.athletes = AthleteRepository(db.reader)
         self.results = ResultRepository(db.reader, reference.catalogue)
@@ -92,6 +96,11 @@ class Trackside:
         self.book = RecordBook(reference.catalogue)
         self.athlete_index = AthleteIndex()
         self.seed_report: SeedReport | None = None
+        # Per-server moderator roles (guild id -> role id), read on every write check.
+        self.moderator_roles: dict[int, int | None] = {}
+        # Set after every commit that queued announcements: wakes the delivery task.
+        self.outbox_wakeup = asyncio.Event()
+        self._data_version: int | None = None
 
     @classmethod
     async def open(
@@ -122,8 +131,21 @@ class Trackside:
 
     async def reload(self) -> None:
         """Rebuild the in-memory indexes from the store."""
+        self._data_version = await self.db.data_version()
         self.book.replace_all(await self.record_entries.all())
         self.athlete_index = AthleteIndex(await self.athletes.all(), await self.athletes.aliases())
+        self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
+
+    async def refresh_if_changed(self) -> bool:
+        """Reload when another process (say `trackside import`) has written to the store."""
+        if await self.db.data_version() == self._data_version:
+            return False
+        await self.reload()
+        self.notify_outbox()
+        return True
+
+    def notify_outbox(self) -> None:
+        self.outbox_wakeup.set()
 
     # -- resolving what people type ------------------------------------------------------
 
@@ -153,15 +175,9 @@ class Trackside:
             key=key,
             event=event,
             holders=holders,
-            record_type=self._record_type(key, event),
+            record_type=record_type_of(event, key.list, key.scope),
             stood=relativedelta(self.today(), holders[0].date),
         )
-
-    @staticmethod
-    def _record_type(key: RecordKey, event: Event) -> RecordType:
-        if key.scope.is_world:
-            return event.lists.get(key.list, RecordType.RECORD)
-        return RecordType.RECORD
 
     # -- read commands ---------------------------------------------------------------------
 
@@ -250,7 +266,7 @@ class Trackside:
             stood = relativedelta(later[0].date, entry.date) if later else None
             rows.append(ProgressionRow(entry, gain, stood, entry.id in current))
         return ProgressionAnswer(
-            key, event, scope, tuple(rows), self._record_type(key, event), self.today()
+            key, event, scope, tuple(rows), record_type_of(event, key.list, key.scope), self.today()
         )
 
     async def records(
@@ -286,7 +302,11 @@ class Trackside:
             event = self.catalogue.get(key.event_key)
             held.append(
                 HeldRecord(
-                    key, event, entry, self.scopes.info(key.scope), self._record_type(key, event)
+                    key,
+                    event,
+                    entry,
+                    self.scopes.info(key.scope),
+                    record_type_of(event, key.list, key.scope),
                 )
             )
         held.sort(

@@ -120,6 +120,11 @@ class Database:
             counts[table] = int(rows[0][0])
         return counts
 
+    async def data_version(self) -> int:
+        """Changes whenever another connection (another process, or our writer) commits."""
+        rows = await self._reader.execute_fetchall("PRAGMA data_version")
+        return int(rows[0][0])
+
     async def schema_version(self) -> int:
         row = await (await self._reader.execute("PRAGMA user_version")).fetchone()
         return int(row[0])

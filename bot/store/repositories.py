@@ -268,8 +268,71 @@ class ResultRepository:
         )
         return (rows[0][0], rows[0][1]) if rows else None
 
-    async def get(self, result_id: int) -> Result | None:
-        rows = await self._reader.execute_fetchall(
+    @staticmethod
+    async def split_ids(conn: aiosqlite.Connection, result_id: int) -> dict[str, int]:
+        rows = await conn.execute_fetchall(
+            "SELECT event_key, id FROM splits WHERE result_id = ?", (result_id,)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    @staticmethod
+    async def exists(conn: aiosqlite.Connection, result: Result) -> int | None:
+        """The id of a result on file with the same identity (athlete, event, day, round,
+        mark), or None."""
+        rows = await conn.execute_fetchall(
+            "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
+            "AND round = ? AND coalesce(mark, -1) = ?",
+            (
+                result.athlete.id,
+                result.event.key,
+                result.date.isoformat(),
+                result.round,
+                result.mark.value if result.mark else -1,
+            ),
+        )
+        return rows[0][0] if rows else None
+
+    @staticmethod
+    async def delete(conn: aiosqlite.Connection, result_id: int) -> None:
+        await conn.execute("DELETE FROM splits WHERE result_id = ?", (result_id,))
+        await conn.execute("DELETE FROM results WHERE id = ?", (result_id,))
+
+    @staticmethod
+    async def update(conn: aiosqlite.Connection, result: Result) -> None:
+        """Rewrite a result's fields and splits (its id and who added it stay)."""
+        await conn.execute(
+            "UPDATE results SET athlete_id = ?, event_key = ?, sex = ?, venue = ?, mark = ?, "
+            "hand_timed = ?, wind = ?, date = ?, competition = ?, city = ?, country = ?, "
+            "round = ?, place = ?, status = ?, source = ? WHERE id = ?",
+            (
+                result.athlete.id,
+                result.event.key,
+                result.sex.value,
+                result.venue.value,
+                result.mark.value if result.mark else None,
+                int(bool(result.mark and result.mark.hand_timed)),
+                result.wind,
+                result.date.isoformat(),
+                result.competition,
+                result.city,
+                result.country,
+                result.round,
+                result.place,
+                result.status.value,
+                result.source,
+                result.id,
+            ),
+        )
+        await conn.execute("DELETE FROM splits WHERE result_id = ?", (result.id,))
+        for split in result.splits:
+            await conn.execute(
+                "INSERT INTO splits (result_id, event_key, mark, hand_timed) VALUES (?, ?, ?, ?)",
+                (result.id, split.event.key, split.mark.value, int(split.mark.hand_timed)),
+            )
+
+    async def get(self, result_id: int, conn: aiosqlite.Connection | None = None) -> Result | None:
+        conn = conn or self._reader
+        rows = await conn.execute_fetchall(
             f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} FROM results r "
             "JOIN athletes a ON a.id = r.athlete_id WHERE r.id = ?",
             (result_id,),
@@ -277,7 +340,7 @@ class ResultRepository:
         if not rows:
             return None
         result = self._rows_to_results(rows)[0]
-        split_rows = await self._reader.execute_fetchall(
+        split_rows = await conn.execute_fetchall(
             "SELECT id, event_key, mark, hand_timed FROM splits WHERE result_id = ? ORDER BY id",
             (result_id,),
         )
@@ -288,6 +351,22 @@ class ResultRepository:
                 Split(event, Mark(row["mark"], event.unit, bool(row["hand_timed"])), row["id"])
             )
         return _with_splits(result, splits)
+
+    async def everything(self) -> list[Result]:
+        """Every result with its splits, oldest first (exports)."""
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} FROM results r "
+            "JOIN athletes a ON a.id = r.athlete_id ORDER BY r.date, r.id"
+        )
+        split_rows = await self._reader.execute_fetchall(
+            "SELECT result_id, id, event_key, mark, hand_timed FROM splits ORDER BY id"
+        )
+        splits: dict[int, list[Split]] = {}
+        for row in split_rows:
+            event = self._catalogue.get(row["event_key"])
+            mark = Mark(row["mark"], event.unit, bool(row["hand_timed"]))
+            splits.setdefault(row["result_id"], []).append(Split(event, mark, row["id"]))
+        return [_with_splits(r, splits.get(r.id, [])) for r in self._rows_to_results(rows)]
 
     async def for_athlete(self, athlete_id: int) -> list[Result]:
         """Every result of an athlete, newest first (profile: PBs and latest results)."""
@@ -423,6 +502,57 @@ class RecordRepository:
     async def all(self) -> list[RecordEntry]:
         rows = await self._reader.execute_fetchall(self._SELECT + " ORDER BY e.date, e.id")
         return [self._entry(row) for row in rows]
+
+    async def for_keys(
+        self, conn: aiosqlite.Connection, keys: Iterable[RecordKey]
+    ) -> dict[RecordKey, list[RecordEntry]]:
+        """The progressions of these records as the connection sees them: inside a write
+        transaction, the committed state plus this transaction's own changes."""
+        found: dict[RecordKey, list[RecordEntry]] = {}
+        for key in keys:
+            rows = await conn.execute_fetchall(
+                self._SELECT + " WHERE e.scope_kind = ? AND e.scope_code = ? AND e.event_key = ? "
+                "AND e.list = ? AND e.sex = ? ORDER BY e.date, e.id",
+                (
+                    key.scope.kind.value,
+                    key.scope.code,
+                    key.event_key,
+                    key.list.value,
+                    key.sex.value,
+                ),
+            )
+            if rows:
+                found[key] = [self._entry(row) for row in rows]
+        return found
+
+    async def get(self, conn: aiosqlite.Connection, entry_id: int) -> RecordEntry | None:
+        rows = await conn.execute_fetchall(self._SELECT + " WHERE e.id = ?", (entry_id,))
+        return self._entry(rows[0]) if rows else None
+
+    async def for_result(self, conn: aiosqlite.Connection, result_id: int) -> list[RecordEntry]:
+        rows = await conn.execute_fetchall(
+            self._SELECT + " WHERE e.result_id = ? ORDER BY e.id", (result_id,)
+        )
+        return [self._entry(row) for row in rows]
+
+    @staticmethod
+    async def delete(conn: aiosqlite.Connection, entry_ids: Iterable[int]) -> None:
+        await conn.executemany("DELETE FROM record_entries WHERE id = ?", [(i,) for i in entry_ids])
+
+    @staticmethod
+    async def set_equal(conn: aiosqlite.Connection, entry_id: int, equal: bool) -> None:
+        await conn.execute(
+            "UPDATE record_entries SET equal = ? WHERE id = ?", (int(equal), entry_id)
+        )
+
+    @staticmethod
+    async def set_status(
+        conn: aiosqlite.Connection, entry_id: int, status: RecordStatus, note: str | None
+    ) -> None:
+        await conn.execute(
+            "UPDATE record_entries SET status = ?, note = coalesce(?, note) WHERE id = ?",
+            (status.value, note, entry_id),
+        )
 
     @staticmethod
     async def insert(

@@ -1,0 +1,526 @@
+"""The store suite: bulk load, lookup latency against a raw-SQL floor, and memory.
+
+1. Generate (or reuse) a synthetic store with `bench.generate`: its bulk-load throughput.
+2. Open it with `Trackside` and time each read use case through the service layer: current
+   record, progression, athlete profile, head-to-head and top lists.
+3. Time the *floor* of each: the very SQL the repositories ran for that call, replayed with
+   the stdlib `sqlite3` module (+ fetchall) on the same file. The statements are captured
+   from the repositories at run time (a recording stand-in for the reader connection), so
+   the floor follows repositories.py as it changes. Record lookups are answered from the
+   in-memory RecordBook, so their floor is the equivalent indexed SQL over
+   `record_entries`, written here.
+4. Memory: peak RSS after generation and after the lookups; tracemalloc peak of a separate
+   service-layer pass (tracemalloc slows Python down, so it never runs while timing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import sqlite3
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import cycle, islice
+from pathlib import Path
+from typing import Any, cast
+
+from bench import generate
+from bench.core import (
+    Check,
+    LatencyRow,
+    Progress,
+    Suite,
+    SuiteReport,
+    Timings,
+    current_rss_mb,
+    peak_rss_mb,
+)
+from bot.config import DEFAULT_DATA_DIR, Settings
+from bot.domain.answers import TopListBy
+from bot.domain.events import Sex, Venue
+from bot.services.queries import Trackside
+from bot.store.database import BUSY_TIMEOUT_MS, Database
+from bot.store.repositories import RecordRepository
+
+TODAY = date(2026, 12, 31)  # answers say how long records have stood; pin the day
+P99_TARGET_MS = 5.0
+RATIO_TARGET = 3.0
+LOAD_TARGET = 50_000  # results/s
+MEMORY_TARGET_MB = 200.0
+DEFAULT_CALLS = 1_000
+DEFAULT_WARMUP = 100
+TRACEMALLOC_CALLS = 100  # per operation, in the memory pass
+TOP_LIST_YEAR = 2015
+PROFILE_CALLS = 300
+
+Statement = tuple[str, tuple[Any, ...]]
+ServiceCall = Callable[[Trackside, Any], Awaitable[object]]
+
+# Top lists over several events: (what a user types, venue, sex).
+TOP_LIST_EVENTS: tuple[tuple[str, Venue | None, Sex | None], ...] = (
+    ("100m", Venue.OUTDOOR, Sex.MEN),
+    ("400m", None, Sex.WOMEN),
+    ("800m", None, Sex.MEN),
+    ("1500m", Venue.OUTDOOR, Sex.WOMEN),
+    ("mile", Venue.INDOOR, Sex.MEN),
+    ("60m", None, Sex.WOMEN),
+    ("110mh", Venue.OUTDOOR, None),
+    ("long jump", Venue.OUTDOOR, Sex.MEN),
+    ("shot put", None, Sex.WOMEN),
+    ("marathon", None, Sex.MEN),
+)
+
+
+# --------------------------------------------------------------------------- operations
+
+
+@dataclass
+class Operation:
+    """One lookup: the inputs of its calls, how the service answers one, and its floor.
+
+    `floor` holds, per input, the statements the floor runs; None means "capture them from
+    the repositories" (see `_capture_floors`).
+    """
+
+    name: str
+    inputs: list[Any]
+    call: ServiceCall
+    floor: list[list[Statement]] | None = None
+    floor_note: str = "same SQL as the repository, stdlib sqlite3 + fetchall"
+
+
+def _record_entries_sql(extra_where: str, order: str) -> str:
+    # RecordRepository._SELECT is the SELECT ... FROM ... JOIN the RecordBook is loaded
+    # with; the WHERE uses the record_entries_by_record index columns.
+    return (
+        RecordRepository._SELECT
+        + " WHERE e.event_key = ? AND e.list = ? AND e.scope_kind = 'world' "
+        + "AND e.scope_code = 'world' AND e.status != 'rejected' "
+        + extra_where
+        + " ORDER BY "
+        + order
+    )
+
+
+# The standing record of each sex: the entries with the best mark on file (equalled
+# records have several). The mile is a time, so the best mark is the lowest.
+_RECORD_SQL = _record_entries_sql(
+    "AND e.sex IN ('M', 'W') AND e.mark = (SELECT min(x.mark) FROM record_entries x "
+    "WHERE x.event_key = e.event_key AND x.list = e.list AND x.sex = e.sex "
+    "AND x.scope_kind = e.scope_kind AND x.scope_code = e.scope_code "
+    "AND x.status != 'rejected')",
+    "e.sex, e.date, e.id",
+)
+# One record's progression, oldest first, as the RecordBook shows it.
+_PROGRESSION_SQL = _record_entries_sql("AND e.sex = 'M'", "e.date, e.id")
+
+
+def _operations(samples: Samples, calls: int) -> list[Operation]:
+    def repeat(values: Sequence[Any]) -> list[Any]:
+        return list(islice(cycle(values), calls))
+
+    ops = [
+        Operation(
+            "record: mile indoor",
+            repeat([None]),
+            lambda app, _: app.record("mile", Venue.INDOOR, None, None),
+            floor=[[(_RECORD_SQL, ("mile", "indoor"))]] * calls,
+            floor_note="RecordBook in memory; floor: indexed SQL over record_entries",
+        ),
+        Operation(
+            "progression: mile indoor men",
+            repeat([None]),
+            lambda app, _: app.progression("mile", Venue.INDOOR, Sex.MEN, None),
+            floor=[[(_PROGRESSION_SQL, ("mile", "indoor"))]] * calls,
+            floor_note="RecordBook in memory; floor: indexed SQL over record_entries",
+        ),
+        Operation(
+            f"athlete profile: {len(samples.athletes)} synthetic",
+            repeat(samples.athletes),
+            lambda app, name: app.athlete_profile(name),
+        ),
+        Operation(
+            "athlete profile: Jakob Ingebrigtsen",
+            repeat(["Jakob Ingebrigtsen"]),
+            lambda app, name: app.athlete_profile(name),
+        ),
+        Operation(
+            f"head-to-head: {len(samples.pairs)} pairs that met",
+            repeat(samples.pairs),
+            lambda app, pair: app.rivalry(*pair),
+        ),
+    ]
+    for year in (None, TOP_LIST_YEAR):
+        for by in (TopListBy.PERFORMANCES, TopListBy.PERFORMERS):
+            label = "all-time" if year is None else str(year)
+            specs = [(event, venue, sex, year, by) for event, venue, sex in TOP_LIST_EVENTS]
+            ops.append(
+                Operation(
+                    f"top list: {label}, {by.value}, {len(specs)} events",
+                    repeat(specs),
+                    lambda app, spec: app.top_list(*spec),
+                )
+            )
+    return ops
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@dataclass(frozen=True)
+class Samples:
+    athletes: list[str]  # names of synthetic athletes
+    pairs: list[tuple[str, str]]  # names of two athletes who ran the same race
+
+
+def _samples(conn: sqlite3.Connection, seed: int, count: int) -> Samples:
+    rng = random.Random(seed)
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM athletes WHERE source = ? AND is_team = 0 ORDER BY id",
+            (generate.SOURCE,),
+        )
+    ]
+    athletes = rng.sample(names, min(count, len(names)))
+
+    low, high = conn.execute(
+        "SELECT min(id), max(id) FROM results WHERE source = ?", (generate.SOURCE,)
+    ).fetchone()
+    pairs: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    while len(pairs) < count:
+        race = conn.execute(
+            "SELECT competition, date, event_key, round FROM results WHERE id = ?",
+            (rng.randint(low, high),),
+        ).fetchone()
+        field = [
+            row[0]
+            for row in conn.execute(
+                "SELECT a.name FROM results r JOIN athletes a ON a.id = r.athlete_id "
+                "WHERE r.competition = ? AND r.date = ? AND r.event_key = ? AND r.round = ? "
+                "ORDER BY a.id",
+                race,
+            )
+        ]
+        if len(field) < 2:
+            continue
+        pair = cast(tuple[str, str], tuple(rng.sample(field, 2)))
+        if pair not in seen:
+            seen.add(pair)
+            pairs.append(pair)
+    return Samples(athletes, pairs)
+
+
+# --------------------------------------------------------------------------- capturing SQL
+
+
+class _RecordingReader:
+    """Stands in for the aiosqlite reader: runs every query and remembers (sql, params)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.statements: list[Statement] = []
+
+    async def execute_fetchall(self, sql: str, parameters: Sequence[Any] | None = None) -> Any:
+        self.statements.append((sql, tuple(parameters or ())))
+        return await self._inner.execute_fetchall(sql, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _RecordingDatabase:
+    def __init__(self, db: Database) -> None:
+        self.reader = _RecordingReader(db.reader)
+
+
+async def _capture_floors(app: Trackside, ops: Sequence[Operation]) -> None:
+    """Fill in each operation's floor with the statements its repositories run per input."""
+    recording = _RecordingDatabase(app.db)
+    twin = Trackside(cast(Database, recording), app.reference, today=app.today)
+    # Share the loaded in-memory indexes instead of loading them again.
+    twin.book = app.book
+    twin.athlete_index = app.athlete_index
+    for op in ops:
+        if op.floor is not None:
+            continue
+        floors = []
+        for args in op.inputs:
+            recording.reader.statements.clear()
+            await op.call(twin, args)
+            floors.append(list(recording.reader.statements))
+        op.floor = floors
+
+
+# --------------------------------------------------------------------------- timing
+
+
+async def _time_service(app: Trackside, op: Operation, warmup: int) -> Timings:
+    for args in op.inputs[:warmup]:
+        await op.call(app, args)
+    durations = []
+    clock = time.perf_counter_ns
+    for args in op.inputs:
+        start = clock()
+        await op.call(app, args)
+        durations.append(clock() - start)
+    return Timings.from_ns(durations)
+
+
+def _time_floor(conn: sqlite3.Connection, op: Operation, warmup: int) -> Timings:
+    assert op.floor is not None
+    for statements in op.floor[:warmup]:
+        for sql, params in statements:
+            conn.execute(sql, params).fetchall()
+    durations = []
+    clock = time.perf_counter_ns
+    for statements in op.floor:
+        start = clock()
+        for sql, params in statements:
+            conn.execute(sql, params).fetchall()
+        durations.append(clock() - start)
+    return Timings.from_ns(durations)
+
+
+def _floor_connection(path: Path) -> sqlite3.Connection:
+    """A stdlib connection configured like the service's reader (see bot/store/database.py)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA query_only = ON")
+    conn.row_factory = sqlite3.Row  # what aiosqlite.Row is
+    return conn
+
+
+def _plans(conn: sqlite3.Connection, op: Operation) -> list[dict[str, Any]]:
+    """EXPLAIN QUERY PLAN of the operation's floor statements, one entry per distinct plan."""
+    assert op.floor is not None
+    plans: dict[tuple[str, ...], str] = {}
+    for statements in op.floor:
+        for sql, params in statements:
+            rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+            # Drop the node ids: the same plan of a variant statement numbers them anew.
+            plan = tuple(str(row[3]) for row in rows)
+            plans.setdefault(plan, " ".join(sql.split()))
+    return [{"sql": sql, "plan": list(plan)} for plan, sql in plans.items()]
+
+
+async def _profile(app: Trackside, op: Operation) -> str:
+    """Top functions (by own time) of PROFILE_CALLS service calls of one operation.
+
+    The event loop runs in this thread, so the profile covers the service layer and the
+    loop; the SQLite work itself happens in aiosqlite's thread and shows up as time spent
+    waiting for it (select/epoll).
+    """
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for args in op.inputs[:PROFILE_CALLS]:
+        await op.call(app, args)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- the suite
+
+
+def add_arguments(group: argparse._ArgumentGroup) -> None:
+    generate.add_arguments(group)
+    group.add_argument(
+        "--calls",
+        type=int,
+        default=DEFAULT_CALLS,
+        help=f"timed calls per lookup (default {DEFAULT_CALLS:,})",
+    )
+    group.add_argument(
+        "--warmup",
+        type=int,
+        default=DEFAULT_WARMUP,
+        help=f"untimed calls first (default {DEFAULT_WARMUP})",
+    )
+    group.add_argument(
+        "--explain", action="store_true", help="print EXPLAIN QUERY PLAN of every floor statement"
+    )
+    group.add_argument(
+        "--profile", action="store_true", help="print a cProfile summary of each lookup"
+    )
+
+
+async def run(args: argparse.Namespace) -> SuiteReport:
+    progress = Progress(enabled=not args.quiet)
+    config = generate.config_from(args)
+    with tempfile.TemporaryDirectory(prefix="trackside-bench-") as scratch:
+        load = await generate.ensure_store(args.db, config, progress, Path(scratch))
+        return await _measure(args, load, progress)
+
+
+async def _measure(
+    args: argparse.Namespace, load: generate.LoadReport, progress: Progress
+) -> SuiteReport:
+    path = Path(load.path)
+    rss_after_generation = peak_rss_mb()
+    settings = Settings(database_path=path, data_dir=DEFAULT_DATA_DIR)
+
+    started = time.perf_counter()
+    app = await Trackside.open(settings, seed_data=False, today=lambda: TODAY)
+    startup_ms = (time.perf_counter() - started) * 1000
+    floor_conn = _floor_connection(path)
+    report = SuiteReport("store", "Trackside store benchmark")
+    try:
+        samples = _samples(floor_conn, config_seed(args), args.calls)
+        ops = _operations(samples, args.calls)
+        progress("capturing the SQL each lookup runs")
+        await _capture_floors(app, ops)
+
+        timings: dict[str, dict[str, Any]] = {}
+        for op in ops:
+            progress(f"timing {op.name}")
+            service = await _time_service(app, op, args.warmup)
+            floor = _time_floor(floor_conn, op, args.warmup)
+            report.latency.append(
+                LatencyRow(
+                    operation=op.name,
+                    calls=len(op.inputs),
+                    p50_ms=service.p50,
+                    p99_ms=service.p99,
+                    floor_p50_ms=floor.p50,
+                    floor_p99_ms=floor.p99,
+                    p99_target_ms=P99_TARGET_MS,
+                    ratio_target=RATIO_TARGET,
+                    floor_note=op.floor_note,
+                )
+            )
+            timings[op.name] = {
+                "service": service.summary(),
+                "floor": floor.summary(),
+                "statements_per_call": len(op.floor[0]) if op.floor else 0,
+                "plans": _plans(floor_conn, op),
+            }
+        rss_after_lookups = peak_rss_mb()
+
+        if args.profile:
+            for op in ops:
+                progress(f"profiling {op.name}")
+                report.notes.append(f"profile of {op.name}:\n{await _profile(app, op)}")
+    finally:
+        floor_conn.close()
+        await app.close()
+
+    progress("memory pass (tracemalloc)")
+    traced_peak_mb = await _traced_service_pass(settings, ops)
+
+    _add_checks(report, load, rss_after_generation, rss_after_lookups, traced_peak_mb)
+    report.checks.append(
+        Check("startup: Trackside.open + reload", f"{startup_ms:,.0f} ms", "-", None)
+    )
+    report.notes.extend(_notes(load, samples, args))
+    if args.explain:
+        for name, figures in timings.items():
+            for plan in figures["plans"]:
+                report.notes.append(
+                    f"plan for {name}: {plan['sql'][:160]}...\n      "
+                    + "\n      ".join(plan["plan"])
+                )
+    report.figures = {
+        "load": load.to_json(),
+        "lookups": timings,
+        "memory": {
+            "peak_rss_after_generation_mb": rss_after_generation,
+            "peak_rss_after_lookups_mb": rss_after_lookups,
+            "rss_now_mb": current_rss_mb(),
+            "tracemalloc_peak_service_mb": traced_peak_mb,
+        },
+        "startup_ms": startup_ms,
+        "calls": args.calls,
+        "warmup": args.warmup,
+    }
+    return report
+
+
+def config_seed(args: argparse.Namespace) -> int:
+    # Samples use their own stream so that changing them never changes the generated data.
+    return int(args.seed) + 1
+
+
+async def _traced_service_pass(settings: Settings, ops: Sequence[Operation]) -> float:
+    """tracemalloc peak (MB) of opening Trackside and serving every lookup a while."""
+    tracemalloc.start()
+    try:
+        app = await Trackside.open(settings, seed_data=False, today=lambda: TODAY)
+        try:
+            for op in ops:
+                for args in op.inputs[:TRACEMALLOC_CALLS]:
+                    await op.call(app, args)
+        finally:
+            await app.close()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / (1024 * 1024)
+
+
+def _add_checks(
+    report: SuiteReport,
+    load: generate.LoadReport,
+    rss_after_generation: float,
+    rss_after_lookups: float,
+    traced_peak_mb: float,
+) -> None:
+    when = "" if load.generated else f"recorded when generated, {load.generated_at}"
+    for label, rate in (
+        ("bulk load, insert only (results/s)", load.rate_excluding_build),
+        ("bulk load, incl. building objects (results/s)", load.rate_including_build),
+    ):
+        report.checks.append(
+            Check(label, f"{rate:,.0f}", f">= {LOAD_TARGET:,}", rate >= LOAD_TARGET, when)
+        )
+    for label, value in (
+        ("peak RSS after generation (MB)", rss_after_generation),
+        ("peak RSS after lookups (MB)", rss_after_lookups),
+        ("tracemalloc peak, service phase (MB)", traced_peak_mb),
+    ):
+        report.checks.append(
+            Check(label, f"{value:,.1f}", f"< {MEMORY_TARGET_MB:g}", value < MEMORY_TARGET_MB)
+        )
+
+
+def _notes(load: generate.LoadReport, samples: Samples, args: argparse.Namespace) -> list[str]:
+    first, last = (min(load.batch_rates), max(load.batch_rates)) if load.batch_rates else (0, 0)
+    reused = "reused" if not load.generated else "generated this run"
+    return [
+        f"store: {load.path} ({reused}; {load.file_mb:,.0f} MB): {load.results:,} synthetic "
+        f"results in {load.races:,} races at {load.meeting_days:,} meeting days, "
+        f"{load.athletes:,} athletes ({load.teams:,} relay teams), "
+        f"+{load.reference_results} reference results",
+        f"load: build {load.seconds_build:.1f} s, insert {load.seconds_insert:.1f} s "
+        f"(batches of {generate.DEFAULT_BATCH:,}, one transaction each; batch rates "
+        f"{first:,.0f}..{last:,.0f}/s), athletes {load.seconds_athletes:.1f} s, "
+        f"migrate+seed {load.seconds_migrate_seed:.1f} s, total {load.seconds_total:.1f} s",
+        f"latency: {args.calls:,} timed calls per lookup after {args.warmup} warm-up calls; "
+        "ratio = service p50 / floor p50; floor = the repository's SQL replayed with stdlib "
+        "sqlite3 (+ fetchall, sqlite3.Row) on the same file",
+        f"samples: {len(samples.athletes):,} synthetic athletes, {len(samples.pairs):,} pairs "
+        f"who ran the same race; top lists over {len(TOP_LIST_EVENTS)} events, "
+        f"all-time and {TOP_LIST_YEAR}",
+        "tracemalloc runs in a separate pass (Trackside.open + "
+        f"{TRACEMALLOC_CALLS} calls per lookup), never while timing",
+    ]
+
+
+SUITE = Suite(
+    name="store",
+    help="generated store: bulk load, lookup latency vs raw SQL, memory",
+    run=run,
+    add_arguments=add_arguments,
+    order=10,
+)

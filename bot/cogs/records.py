@@ -1,0 +1,98 @@
+"""/record, /progression and /records."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.options import (
+    EventOption,
+    ScopeOption,
+    SexChoice,
+    VenueChoice,
+    app_of,
+    sex_of,
+    venue_of,
+)
+from bot.cogs.views import Paginator
+from bot.domain.events import Venue
+from bot.render.chart import progression_chart
+from bot.render.discord_embeds import progression_embed, record_embed, records_pages
+
+CHART_NAME = "progression.png"
+
+
+class Records(commands.Cog):
+    def __init__(self, bot: commands.Bot):
+        self.bot = bot
+
+    @app_commands.command(name="record", description="The current record(s) of an event")
+    @app_commands.describe(
+        event="The event, e.g. mile, 100m, pole vault",
+        venue="Indoor (short track) or outdoor list; both if left out",
+        sex="Men or women; both if left out",
+        scope="World (default), an area, a nation or a meeting",
+    )
+    async def record(
+        self,
+        interaction: discord.Interaction,
+        event: app_commands.Transform[str, EventOption],
+        venue: VenueChoice | None = None,
+        sex: SexChoice | None = None,
+        scope: app_commands.Transform[str, ScopeOption] | None = None,
+    ) -> None:
+        app = app_of(interaction)
+        answer = await app.record(event, venue_of(venue), sex_of(sex), scope)
+        await interaction.response.send_message(embed=record_embed(answer, app.flags))
+
+    @app_commands.command(name="progression", description="A record's history, with a chart")
+    @app_commands.describe(
+        event="The event, e.g. mile, 100m, pole vault",
+        venue="Indoor (short track) or outdoor list",
+        sex="Men or women",
+        scope="World (default), an area, a nation or a meeting",
+    )
+    async def progression(
+        self,
+        interaction: discord.Interaction,
+        event: app_commands.Transform[str, EventOption],
+        venue: VenueChoice | None = None,
+        sex: SexChoice | None = None,
+        scope: app_commands.Transform[str, ScopeOption] | None = None,
+    ) -> None:
+        app = app_of(interaction)
+        # Resolving and reading is instant and may fail with a message for the user, who
+        # should see it privately: do it before deferring. The chart is the slow part.
+        answer = await app.progression(event, venue_of(venue), sex_of(sex), scope)
+        await interaction.response.defer(thinking=True)
+        png = await asyncio.to_thread(progression_chart, answer)
+        embed = progression_embed(answer, app.flags)
+        embed.set_image(url=f"attachment://{CHART_NAME}")
+        await interaction.followup.send(
+            embed=embed, file=discord.File(io.BytesIO(png), filename=CHART_NAME)
+        )
+
+    @app_commands.command(name="records", description="Every record of a list, page by page")
+    @app_commands.describe(
+        venue="Outdoor (the main list, default) or indoor (short track)",
+        sex="Men or women; both if left out",
+        scope="World (default), an area, a nation or a meeting",
+    )
+    async def records(
+        self,
+        interaction: discord.Interaction,
+        venue: VenueChoice | None = None,
+        sex: SexChoice | None = None,
+        scope: app_commands.Transform[str, ScopeOption] | None = None,
+    ) -> None:
+        app = app_of(interaction)
+        answer = await app.records(venue_of(venue) or Venue.OUTDOOR, sex_of(sex), scope)
+        await Paginator(records_pages(answer, app.flags), interaction.user.id).start(interaction)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Records(bot))

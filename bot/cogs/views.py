@@ -1,0 +1,76 @@
+"""Views: a button paginator that only the person who asked can turn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+
+log = logging.getLogger(__name__)
+
+
+class Paginator(discord.ui.View):
+    """Previous / page / next buttons over a list of embeds (RoboDanny's paginator, small)."""
+
+    def __init__(self, pages: Sequence[discord.Embed], author_id: int, *, timeout: float = 180):
+        super().__init__(timeout=timeout)
+        self.pages = list(pages)
+        self.author_id = author_id
+        self.index = 0
+        self.message: discord.InteractionMessage | None = None
+        self._refresh()
+
+    async def start(self, interaction: discord.Interaction) -> None:
+        """Send the first page as the answer to `interaction`."""
+        if len(self.pages) == 1:
+            await interaction.response.send_message(embed=self.pages[0])
+            self.stop()
+            return
+        await interaction.response.send_message(embed=self.pages[0], view=self)
+        self.message = await interaction.original_response()
+
+    def _refresh(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+        self.counter.label = f"{self.index + 1}/{len(self.pages)}"
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.author_id:
+            return True
+        await interaction.response.send_message(
+            "Only the person who asked can turn these pages — run the command yourself.",
+            ephemeral=True,
+        )
+        return False
+
+    async def _show(self, interaction: discord.Interaction, index: int) -> None:
+        self.index = max(0, min(index, len(self.pages) - 1))
+        self._refresh()
+        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+
+    @discord.ui.button(
+        label="◀ Previous", style=discord.ButtonStyle.secondary, custom_id="pages:previous"
+    )
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._show(interaction, self.index - 1)
+
+    @discord.ui.button(
+        label="1/1", style=discord.ButtonStyle.secondary, disabled=True, custom_id="pages:counter"
+    )
+    async def counter(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()  # a label, never enabled
+
+    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.primary, custom_id="pages:next")
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._show(interaction, self.index + 1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as exc:  # deleted, or the token expired
+                log.debug("could not disable paginator buttons: %s", exc)

@@ -1,0 +1,149 @@
+"""Announcements as data: what a subscribed channel is told, independent of Discord.
+
+An announcement is built once, when the result is written, and stored as JSON in the
+outbox; the renderer turns it into an embed whenever it is delivered, so a retry after a
+restart says exactly what the first attempt would have said.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+from bot.domain.marks import format_margin, format_wind
+from bot.domain.models import RecordScope, Result, ScopeKind
+from bot.domain.records import BreakKind, RecordCheck, format_stood, record_name_for
+
+
+class AnnouncementKind(StrEnum):
+    RECORD = "record"
+    CORRECTION = "correction"
+    RATIFICATION = "ratification"
+
+
+_SCOPE_RANK = {ScopeKind.WORLD: 0, ScopeKind.AREA: 1, ScopeKind.NATION: 2, ScopeKind.MEETING: 3}
+
+
+@dataclass(frozen=True)
+class AnnouncedRecord:
+    """One record a result (or one of its splits) broke or equalled."""
+
+    scope_kind: str
+    scope_code: str
+    record_name: str  # "world indoor record", "European record", "Millrose Games record"
+    event_key: str
+    event_name: str
+    list: str
+    kind: str  # "breaks" | "equals"
+    mark: str
+    is_split: bool
+    previous_holders: list[str]  # "Yared Nuguse (USA)"
+    previous_mark: str
+    previous_date: str  # ISO
+    margin: str  # "1.49"; "" for an equal
+    stood: str  # "5 days"
+    pending: bool = True
+
+
+@dataclass(frozen=True)
+class Announcement:
+    kind: str
+    headline: str  # "NEW WORLD INDOOR RECORD", "EQUALS WORLD RECORD", "CORRECTION"
+    athlete: str
+    nation: str | None
+    event_name: str
+    mark: str
+    wind: str
+    competition: str
+    where: str
+    date: str  # ISO date of the performance
+    result_id: int | None
+    records: list[AnnouncedRecord] = field(default_factory=list)
+    text: str = ""  # the story of a correction or ratification
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Announcement:
+        data = json.loads(text)
+        data["records"] = [AnnouncedRecord(**r) for r in data.get("records", [])]
+        return cls(**data)
+
+    @property
+    def scope_codes(self) -> list[str]:
+        return sorted({r.scope_code for r in self.records})
+
+    @property
+    def event_keys(self) -> list[str]:
+        return sorted({r.event_key for r in self.records})
+
+
+def announcement_for(
+    result: Result,
+    check: RecordCheck,
+    scope_label: Callable[[RecordScope], str],
+    *,
+    result_id: int | None,
+) -> Announcement | None:
+    """The announcement of an added result, or None when it broke and equalled nothing."""
+    if not check.breaks:
+        return None
+    breaks = sorted(
+        check.breaks,
+        key=lambda b: (
+            _SCOPE_RANK[b.key.scope.kind],
+            b.kind is BreakKind.EQUALS,
+            b.performance.is_split,
+        ),
+    )
+    records = []
+    for brk in breaks:
+        event = brk.performance.event
+        previous = brk.previous
+        records.append(
+            AnnouncedRecord(
+                scope_kind=brk.key.scope.kind.value,
+                scope_code=brk.key.scope.code,
+                record_name=record_name_for(brk.key, event, scope_label(brk.key.scope)),
+                event_key=event.key,
+                event_name=event.name,
+                list=brk.key.list.value,
+                kind=brk.kind.value,
+                mark=str(brk.performance.mark),
+                is_split=brk.performance.is_split,
+                previous_holders=[_holder(e.athlete.name, e.athlete.nation) for e in previous],
+                previous_mark=str(previous[0].mark),
+                previous_date=previous[-1].date.isoformat(),
+                margin="" if brk.kind is BreakKind.EQUALS else format_margin(event, brk.margin),
+                stood=format_stood(brk.stood),
+                pending=brk.key.scope.kind is not ScopeKind.MEETING,
+            )
+        )
+    top = records[0]
+    plural = (
+        sum(1 for r in records if r.scope_code == top.scope_code and r.kind == top.kind) > 1
+        and top.kind == BreakKind.BREAKS.value
+    )
+    name = top.record_name.upper() + ("S" if plural else "")
+    headline = f"NEW {name}" if top.kind == BreakKind.BREAKS.value else f"EQUALS {name}"
+    return Announcement(
+        kind=AnnouncementKind.RECORD.value,
+        headline=headline,
+        athlete=result.athlete.name,
+        nation=result.athlete.nation,
+        event_name=result.event.name,
+        mark=str(result.mark),
+        wind=format_wind(result.wind),
+        competition=result.competition,
+        where=result.where,
+        date=result.date.isoformat(),
+        result_id=result_id,
+        records=records,
+    )
+
+
+def _holder(name: str, nation: str | None) -> str:
+    return f"{name} ({nation})" if nation else name

@@ -1,0 +1,455 @@
+"""Answers as Discord embeds: the same answer models the terminal prints.
+
+Every piece of text that came from users or sources (athlete and competition names,
+cities) is escaped so it cannot format, ping or break an embed, and everything is cut to
+Discord's limits (title 256, description 4096, 25 fields of 256/1024, 6000 in all).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+
+import discord
+from discord.utils import escape_markdown, escape_mentions, format_dt
+
+from bot.domain.announcements import Announcement, AnnouncementKind
+from bot.domain.answers import (
+    AthleteAnswer,
+    HeldRecord,
+    Outcome,
+    ProgressionAnswer,
+    RecordAnswer,
+    RecordLine,
+    RecordsListAnswer,
+    RivalryAnswer,
+    TopListAnswer,
+    TopListBy,
+)
+from bot.domain.events import Sex, Venue
+from bot.domain.marks import format_margin, format_wind
+from bot.domain.models import RecordEntry, Result
+from bot.render.common import (
+    entry_status,
+    format_stood,
+    list_name,
+    margin_text,
+    mark_with_wind,
+    record_noun,
+    record_title,
+    sex_title,
+)
+from bot.services.writes import Preview
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_LIMIT = 25
+EMBED_TOTAL_LIMIT = 6000
+CONTENT_LIMIT = 2000
+
+_MARKUP = re.compile(r"<(?=[@#:/]|a:|t:)")
+COLOUR = discord.Colour(0xD9480F)  # track orange
+PENDING_COLOUR = discord.Colour(0xF59F00)
+
+
+def safe(text: str | None, limit: int = 200) -> str:
+    """User or source text made inert: no markdown, no mentions, no line breaks, bounded."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    # Mentions, channel links, custom emoji, timestamps and command links all start with
+    # "<": a zero-width space after it leaves them as plain text.
+    return _MARKUP.sub("<\u200b", escape_mentions(escape_markdown(flat)))
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def day_dt(day: date) -> datetime:
+    """A date as an aware datetime at noon UTC, so Discord shows the same calendar day in
+    every time zone from UTC-11 to UTC+11."""
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
+def day_text(day: date) -> str:
+    return format_dt(day_dt(day), "D")
+
+
+def flag_of(nation: str | None, flags: dict[str, str] | None = None) -> str:
+    return (flags or {}).get(nation or "", "")
+
+
+def who(entry: RecordEntry | Result, flag: str = "") -> str:
+    athlete = entry.athlete
+    name = f"**{safe(athlete.name)}**"
+    if athlete.nation:
+        return f"{name} {flag + ' ' if flag else ''}{athlete.nation}"
+    return name
+
+
+def where(entry: RecordEntry | Result) -> str:
+    return safe(entry.where, 120)
+
+
+class EmbedBuilder:
+    """Builds embeds that respect Discord's limits, whatever the data."""
+
+    def __init__(self, title: str, *, description: str = "", colour: discord.Colour = COLOUR):
+        self.embed = discord.Embed(
+            title=cut(title, TITLE_LIMIT),
+            description=cut(description, DESCRIPTION_LIMIT) if description else None,
+            colour=colour,
+        )
+        self.dropped = 0
+
+    def _size(self) -> int:
+        return len(self.embed)
+
+    def field(self, name: str, value: str, *, inline: bool = False) -> bool:
+        name = cut(name, FIELD_NAME_LIMIT) or "\u200b"
+        value = cut(value, FIELD_VALUE_LIMIT) or "\u200b"
+        # Keep room for the footer we may add to say something was left out.
+        if (
+            len(self.embed.fields) >= FIELDS_LIMIT
+            or self._size() + len(name) + len(value) > EMBED_TOTAL_LIMIT - 200
+        ):
+            self.dropped += 1
+            return False
+        self.embed.add_field(name=name, value=value, inline=inline)
+        return True
+
+    def footer(self, text: str) -> None:
+        if self.dropped:
+            dropped = f"{self.dropped} more not shown"
+            text = f"{dropped} · {text}" if text else dropped
+        if text:
+            self.embed.set_footer(text=cut(text, 2048))
+
+    def build(self, footer: str = "") -> discord.Embed:
+        self.footer(footer)
+        return self.embed
+
+
+def _holders_value(line: RecordLine, flags: dict[str, str]) -> str:
+    parts = []
+    for index, holder in enumerate(line.holders):
+        equal = "= " if index else ""
+        mark = mark_with_wind(str(holder.mark), holder.wind)
+        status = entry_status(holder, line.record_type)
+        parts.append(
+            f"{equal}**{mark}** · {who(holder, flag_of(holder.athlete.nation, flags))}\n"
+            f"{where(holder)} · {day_text(holder.date)}"
+            + (f" · *{status}*" if status != "ratified" else "")
+        )
+    parts.append(f"Has stood {format_stood(line.stood)}")
+    return "\n".join(parts)
+
+
+def record_embed(answer: RecordAnswer, flags: dict[str, str]) -> discord.Embed:
+    venue = f" ({answer.venue.value})" if answer.venue else ""
+    builder = EmbedBuilder(f"{answer.event.name}{venue} — {answer.scope.label} records")
+    pending = False
+    for line in answer.lines:
+        pending = pending or any(h.status.value == "pending" for h in line.holders)
+        builder.field(record_title(line, answer.scope), _holders_value(line, flags))
+    if pending:
+        builder.embed.colour = PENDING_COLOUR
+    return builder.build("Trackside records")
+
+
+def progression_embed(answer: ProgressionAnswer, flags: dict[str, str]) -> discord.Embed:
+    key, event = answer.key, answer.event
+    noun = record_noun(answer.scope, answer.record_type, list_name(key, event))
+    builder = EmbedBuilder(f"{sex_title(key.sex)} {event.name} — {noun} progression")
+    lines = []
+    for row in answer.rows:
+        entry = row.entry
+        gain = margin_text(event, row.margin)
+        stood = "still stands" if row.stood is None else f"stood {format_stood(row.stood)}"
+        status = entry_status(entry, answer.record_type)
+        extra = f" · *{status}*" if status != "ratified" else ""
+        lines.append(
+            f"**{mark_with_wind(str(entry.mark), entry.wind)}**"
+            f"{' (' + gain + ')' if gain else ''} · "
+            f"{who(entry, flag_of(entry.athlete.nation, flags))}"
+            f" · {where(entry)} · {day_text(entry.date)} · {stood}{extra}"
+        )
+    # Oldest first, as many as fit; the newest always shows, so cut from the middle.
+    description = _fit_lines(lines, DESCRIPTION_LIMIT - 100)
+    builder.embed.description = description
+    return builder.build(f"{len(answer.rows)} entries, oldest first")
+
+
+def _fit_lines(lines: Sequence[str], limit: int) -> str:
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    head, tail = list(lines[:3]), list(lines[3:])
+    while tail and len("\n".join([*head, "…", *tail])) > limit:
+        tail.pop(0)
+    omitted = len(lines) - len(head) - len(tail)
+    return "\n".join([*head, f"… {omitted} earlier entries …", *tail])
+
+
+def records_pages(
+    answer: RecordsListAnswer, flags: dict[str, str], per_page: int = 12
+) -> list[discord.Embed]:
+    sex = f"{answer.sex.label}'s " if answer.sex else ""
+    title = f"{answer.scope.label.capitalize()} {sex}{answer.venue.value} records"
+    chunks = [answer.lines[i : i + per_page] for i in range(0, len(answer.lines), per_page)]
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        builder = EmbedBuilder(title)
+        for line in chunk:
+            holder = line.entry
+            equal = f" (= with {len(line.holders) - 1} more)" if len(line.holders) > 1 else ""
+            status = entry_status(holder, line.record_type)
+            builder.field(
+                f"{sex_title(line.key.sex)} {line.event.name}",
+                f"**{mark_with_wind(str(holder.mark), holder.wind)}** · "
+                f"{who(holder, flag_of(holder.athlete.nation, flags))}{equal}\n"
+                f"{where(holder)} · {day_text(holder.date)}"
+                + (f" · *{status}*" if status != "ratified" else ""),
+                inline=True,
+            )
+        pages.append(builder.build(f"Page {number}/{len(chunks)} · {len(answer.lines)} records"))
+    return pages
+
+
+def _held_text(records: Sequence[HeldRecord]) -> str:
+    lines = []
+    for held in records:
+        noun = record_noun(held.scope, held.record_type, list_name(held.key, held.event))
+        status = entry_status(held.entry, held.record_type)
+        lines.append(
+            f"{held.event.name} {noun}: **{held.entry.mark}** ({day_text(held.entry.date)})"
+            + (f" *{status}*" if status != "ratified" else "")
+        )
+    return "\n".join(lines) or "none"
+
+
+def _result_line(result: Result) -> str:
+    mark = str(result.mark) if result.mark else result.status.value.upper()
+    place = f"{result.place}. " if result.place else ""
+    venue = " (indoor)" if result.venue is Venue.INDOOR else ""
+    return (
+        f"{day_text(result.date)} · {result.event.name}{venue} · {place}"
+        f"**{mark_with_wind(mark, result.wind)}** · {safe(result.competition, 80)}"
+    )
+
+
+def athlete_embed(answer: AthleteAnswer) -> discord.Embed:
+    athlete = answer.athlete
+    facts = []
+    if athlete.nation:
+        nation = safe(answer.nation_name) if answer.nation_name else athlete.nation
+        facts.append(f"{answer.flag} {nation} ({athlete.nation})".strip())
+    if answer.age is not None and athlete.birth_date:
+        facts.append(f"age {answer.age} (born {day_text(athlete.birth_date)})")
+    builder = EmbedBuilder(safe(athlete.name, TITLE_LIMIT), description=" · ".join(facts))
+    pbs = [
+        f"{r.event.name}{' (indoor)' if r.venue is Venue.INDOOR else ''}: "
+        f"**{mark_with_wind(str(r.mark), r.wind)}** · {where(r)} · {day_text(r.date)}"
+        for r in answer.personal_bests
+    ]
+    builder.field("Personal bests", _join_within(pbs) or "none on file")
+    builder.field("Records held", _join_within(_held_text(answer.records).splitlines()))
+    latest = [_result_line(r) for r in answer.latest]
+    builder.field(
+        f"Latest results ({len(answer.latest)} of {answer.result_count})",
+        _join_within(latest) or "none on file",
+    )
+    return builder.build("Trackside athletes")
+
+
+def _join_within(lines: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
+    """As many whole lines as fit in one field, saying how many were left out."""
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        candidate = "\n".join([*kept, line])
+        rest = len(lines) - index - 1
+        if len(candidate) > limit - (20 if rest else 0):
+            return "\n".join([*kept, f"… and {len(lines) - index} more"])
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def rivalry_embed(answer: RivalryAnswer) -> discord.Embed:
+    a, b = answer.first, answer.second
+    wins_a, wins_b = answer.wins
+    count = len(answer.meetings)
+    ties = f", {answer.ties} tied" if answer.ties else ""
+    builder = EmbedBuilder(
+        f"{safe(a.name, 100)} vs {safe(b.name, 100)}",
+        description=(
+            f"{answer.first_flag} **{safe(a.name)}** {wins_a} – {wins_b} "
+            f"**{safe(b.name)}** {answer.second_flag}\n"
+            f"{count} race{'s' if count != 1 else ''} on file{ties}"
+        ),
+    )
+    meetings = []
+    for meeting in answer.meetings:
+        first, second = meeting.first, meeting.second
+        winner = {
+            Outcome.FIRST: safe(a.name),
+            Outcome.SECOND: safe(b.name),
+            Outcome.TIE: "tie",
+            Outcome.UNKNOWN: "?",
+        }[meeting.outcome]
+        meetings.append(
+            f"{day_text(first.date)} · {first.event.name} · {safe(first.competition, 60)}"
+            f"{' ' + safe(first.round, 20) if first.round else ''}: "
+            f"{_placed(first)} vs {_placed(second)} → {winner}"
+        )
+    builder.field("Meetings", _join_within(meetings) or "They have not met in a race on file.")
+    bests = [
+        f"{s.event.name}{' (indoor)' if s.venue is Venue.INDOOR else ''}: "
+        f"**{s.first.mark}** vs **{s.second.mark}**"
+        for s in answer.bests
+    ]
+    if bests:
+        builder.field("Personal bests side by side", _join_within(bests))
+    builder.field(
+        f"Records held by {safe(a.name, 100)}",
+        _join_within(_held_text(answer.first_records).splitlines()),
+        inline=True,
+    )
+    builder.field(
+        f"Records held by {safe(b.name, 100)}",
+        _join_within(_held_text(answer.second_records).splitlines()),
+        inline=True,
+    )
+    return builder.build("Trackside rivalries")
+
+
+def _placed(result: Result) -> str:
+    mark = str(result.mark) if result.mark else result.status.value.upper()
+    return f"{mark} ({result.place})" if result.place else mark
+
+
+def toplist_pages(answer: TopListAnswer, per_page: int = 15) -> list[discord.Embed]:
+    when = str(answer.year) if answer.year else "all-time"
+    venue = f" {answer.venue.value}" if answer.venue else ""
+    sex = {Sex.MEN: "men's", Sex.WOMEN: "women's", Sex.MIXED: "mixed"}[answer.sex]
+    by = "performers" if answer.by is TopListBy.PERFORMERS else "performances"
+    title = f"{answer.event.name}{venue} — {sex} {when} list ({by})"
+    if not answer.rows:
+        return [EmbedBuilder(title, description="No results on file.").build()]
+    chunks = [answer.rows[i : i + per_page] for i in range(0, len(answer.rows), per_page)]
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        lines = [
+            f"`{row.rank:>3}.` **{mark_with_wind(str(row.result.mark), row.result.wind)}** · "
+            f"{who(row.result, row.flag)} · {where(row.result)} · {day_text(row.result.date)}"
+            for row in chunk
+        ]
+        builder = EmbedBuilder(title, description=_fit_lines(lines, DESCRIPTION_LIMIT - 50))
+        pages.append(builder.build(f"Page {number}/{len(chunks)} · " + " ".join(answer.notes)))
+    return pages
+
+
+def error_embed(message: str) -> discord.Embed:
+    return discord.Embed(
+        description=cut(safe(message, 1000), DESCRIPTION_LIMIT), colour=discord.Colour.red()
+    )
+
+
+ANNOUNCE_COLOUR = discord.Colour(0xF08C00)  # gold
+CORRECTION_COLOUR = discord.Colour(0x868E96)
+
+
+def announcement_embed(announcement: Announcement, flags: dict[str, str]) -> discord.Embed:
+    """The embed a subscribed channel receives."""
+    kind = announcement.kind
+    colour = ANNOUNCE_COLOUR if kind == AnnouncementKind.RECORD.value else CORRECTION_COLOUR
+    flag = flags.get(announcement.nation or "", "")
+    nation = f" {flag} {announcement.nation}".rstrip() if announcement.nation else ""
+    day = date.fromisoformat(announcement.date)
+    wind = f" ({announcement.wind})" if announcement.wind else ""
+    description = (
+        f"**{safe(announcement.athlete)}**{nation} — **{safe(announcement.mark)}**{wind} "
+        f"{safe(announcement.event_name)}\n"
+        f"{safe(announcement.competition, 100)} · {safe(announcement.where, 100)} · {day_text(day)}"
+    )
+    if announcement.text:
+        description += f"\n\n{safe(announcement.text, 1500)}"
+    builder = EmbedBuilder(announcement.headline, description=description, colour=colour)
+    if kind == AnnouncementKind.RECORD.value:
+        for record in announcement.records:
+            split = f" ({record.event_name} split)" if record.is_split else ""
+            previous = ", ".join(safe(h) for h in record.previous_holders)
+            verb = "breaks" if record.kind == "breaks" else "equals"
+            by = f" by {record.margin}" if record.margin else ""
+            builder.field(
+                f"{record.record_name.capitalize()} — {record.event_name}",
+                f"**{safe(record.mark)}**{split} {verb} {safe(record.previous_mark)} "
+                f"({previous}, {day_text(date.fromisoformat(record.previous_date))}){by}\n"
+                f"The record stood {record.stood}"
+                + (" · *pending ratification*" if record.pending else ""),
+            )
+    return builder.build("Trackside record alerts")
+
+
+def preview_embed(preview: Preview, flags: dict[str, str]) -> discord.Embed:
+    """What a result would do, shown to the moderator before anything is written."""
+    result = preview.result
+    athlete = result.athlete
+    flag = flags.get(athlete.nation or "", "")
+    mark = str(result.mark) if result.mark else result.status.value.upper()
+    wind = f" ({format_wind(result.wind)})" if result.wind is not None else ""
+    lines = [
+        f"**{safe(athlete.name)}** {flag} {athlete.nation or ''}".rstrip()
+        + (" — *new athlete*" if preview.new_athlete else ""),
+        f"{result.event.name} ({result.venue.value}, {result.sex.label}): **{mark}**{wind}",
+        f"{safe(result.competition, 100)}"
+        + (f" · {safe(result.where, 100)}" if result.city else "")
+        + f" · {day_text(result.date)}",
+    ]
+    if result.place or result.round:
+        lines.append(
+            " · ".join(
+                p
+                for p in (f"place {result.place}" if result.place else "", safe(result.round, 30))
+                if p
+            )
+        )
+    if result.splits:
+        lines.append("Splits: " + ", ".join(f"{s.event.name} {s.mark}" for s in result.splits))
+    if result.source:
+        lines.append(f"Source: {safe(result.source, 300)}")
+    builder = EmbedBuilder(
+        "Preview — nothing is saved until you confirm", description="\n".join(lines)
+    )
+    records = []
+    for brk in preview.check.breaks:
+        previous = brk.previous_entry
+        split = f" ({brk.performance.event.name} split)" if brk.performance.is_split else ""
+        verb = "breaks" if brk.kind.value == "breaks" else "equals"
+        margin = f" by {format_margin(brk.performance.event, brk.margin)}" if brk.margin else ""
+        records.append(
+            f"**{brk.performance.mark}**{split} {verb} the {brk.performance.event.name} "
+            f"{brk.key.scope.code if not brk.key.scope.is_world else 'world'} "
+            f"{brk.key.list.value} record {previous.mark} ({safe(previous.athlete.name)}){margin}"
+            f" — stood {format_stood(brk.stood)}"
+        )
+    builder.field("Records", _join_within(records) or "Breaks or equals no record on file.")
+    if preview.check.not_eligible:
+        builder.field(
+            "Cannot count for records",
+            _join_within(
+                [
+                    f"{n.performance.event.name} {n.performance.mark}: {n.reason}"
+                    for n in preview.check.not_eligible
+                ]
+            ),
+        )
+    if preview.warnings:
+        builder.embed.colour = discord.Colour.red()
+        builder.field("⚠️ Check this mark", _join_within([safe(w, 300) for w in preview.warnings]))
+    return builder.build("Confirm to save and announce, or cancel.")

@@ -1,0 +1,270 @@
+"""Repositories for announcements: subscriptions, the outbox and its deliveries, the audit
+log and per-server settings. Writes take the connection of an open transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+
+from bot.domain.announcements import Announcement
+from bot.domain.events import Sex
+
+_NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+
+def utc_stamp(moment: datetime) -> str:
+    """Timestamps as SQLite writes them with strftime('%Y-%m-%dT%H:%M:%fZ'): sortable text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    guild_id: int
+    channel_id: int
+    scopes: tuple[str, ...]
+    events: tuple[str, ...]
+    sex: Sex | None
+    problem: str | None = None
+    problem_at: str | None = None
+
+    def matches(self, announcement: Announcement, sex: Sex | None) -> bool:
+        """Filters are ANDed; an empty filter lets everything through."""
+        if self.scopes:
+            wanted = {s.casefold() for s in self.scopes}
+            if not wanted & {s.casefold() for s in announcement.scope_codes}:
+                return False
+        if self.events and not set(self.events) & set(announcement.event_keys):
+            return False
+        return not (self.sex and sex and self.sex is not sex)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    announcement_id: int
+    channel_id: int
+    guild_id: int
+    attempts: int
+    announcement: Announcement
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: str
+    actor_id: int | None
+    guild_id: int | None
+    action: str
+    target: str
+    details: dict = field(default_factory=dict)
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        guild_id=row[0],
+        channel_id=row[1],
+        scopes=tuple(json.loads(row[2] or "[]")),
+        events=tuple(json.loads(row[3] or "[]")),
+        sex=Sex(row[4]) if row[4] else None,
+        problem=row[5],
+        problem_at=row[6],
+    )
+
+
+_SUBSCRIPTION_COLUMNS = "guild_id, channel_id, scopes, events, sex, problem, problem_at"
+
+
+class SubscriptionRepository:
+    @staticmethod
+    async def all(conn: aiosqlite.Connection) -> list[Subscription]:
+        rows = await conn.execute_fetchall(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions")
+        return [_subscription(row) for row in rows]
+
+    @staticmethod
+    async def get(conn: aiosqlite.Connection, guild_id: int) -> Subscription | None:
+        rows = await conn.execute_fetchall(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE guild_id = ?", (guild_id,)
+        )
+        return _subscription(rows[0]) if rows else None
+
+    @staticmethod
+    async def upsert(conn: aiosqlite.Connection, sub: Subscription, created_by: int | None) -> None:
+        await conn.execute(
+            "INSERT INTO subscriptions (guild_id, channel_id, scopes, events, sex, created_by) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+            "channel_id = excluded.channel_id, scopes = excluded.scopes, "
+            "events = excluded.events, sex = excluded.sex, problem = NULL, problem_at = NULL, "
+            f"updated_at = {_NOW}",
+            (
+                sub.guild_id,
+                sub.channel_id,
+                json.dumps(sub.scopes),
+                json.dumps(sub.events),
+                sub.sex.value if sub.sex else None,
+                created_by,
+            ),
+        )
+
+    @staticmethod
+    async def delete(conn: aiosqlite.Connection, guild_id: int) -> bool:
+        cursor = await conn.execute("DELETE FROM subscriptions WHERE guild_id = ?", (guild_id,))
+        return cursor.rowcount > 0
+
+    @staticmethod
+    async def report_problem(conn: aiosqlite.Connection, guild_id: int, problem: str) -> None:
+        await conn.execute(
+            f"UPDATE subscriptions SET problem = ?, problem_at = {_NOW} WHERE guild_id = ?",
+            (problem, guild_id),
+        )
+
+
+class OutboxRepository:
+    @staticmethod
+    async def add(
+        conn: aiosqlite.Connection,
+        announcement: Announcement,
+        sex: Sex | None,
+        channels: Iterable[tuple[int, int]],
+    ) -> int:
+        """Queue an announcement and one delivery per (guild id, channel id)."""
+        cursor = await conn.execute(
+            "INSERT INTO announcements (kind, result_id, payload, scopes, events, sex) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                announcement.kind,
+                announcement.result_id,
+                announcement.to_json(),
+                json.dumps(announcement.scope_codes),
+                json.dumps(announcement.event_keys),
+                sex.value if sex else None,
+            ),
+        )
+        announcement_id = cursor.lastrowid
+        await conn.executemany(
+            "INSERT INTO deliveries (announcement_id, channel_id, guild_id) VALUES (?, ?, ?)",
+            [(announcement_id, channel_id, guild_id) for guild_id, channel_id in channels],
+        )
+        return announcement_id
+
+    @staticmethod
+    async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 20) -> list[Delivery]:
+        rows = await conn.execute_fetchall(
+            "SELECT d.announcement_id, d.channel_id, d.guild_id, d.attempts, a.payload "
+            "FROM deliveries d JOIN announcements a ON a.id = d.announcement_id "
+            "WHERE d.status = 'pending' AND d.next_attempt_at <= ? "
+            "ORDER BY d.announcement_id, d.channel_id LIMIT ?",
+            (utc_stamp(now), limit),
+        )
+        return [
+            Delivery(row[0], row[1], row[2], row[3], Announcement.from_json(row[4])) for row in rows
+        ]
+
+    @staticmethod
+    async def next_due(conn: aiosqlite.Connection) -> datetime | None:
+        rows = await conn.execute_fetchall(
+            "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        )
+        if not rows or rows[0][0] is None:
+            return None
+        return datetime.fromisoformat(rows[0][0].replace("Z", "+00:00"))
+
+    @staticmethod
+    async def delivered(
+        conn: aiosqlite.Connection, announcement_id: int, channel_id: int, message_id: int
+    ) -> None:
+        await conn.execute(
+            f"UPDATE deliveries SET status = 'delivered', message_id = ?, delivered_at = {_NOW}, "
+            "attempts = attempts + 1, last_error = NULL "
+            "WHERE announcement_id = ? AND channel_id = ?",
+            (message_id, announcement_id, channel_id),
+        )
+
+    @staticmethod
+    async def retry(
+        conn: aiosqlite.Connection,
+        announcement_id: int,
+        channel_id: int,
+        error: str,
+        delay: timedelta,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+            "WHERE announcement_id = ? AND channel_id = ?",
+            (error[:500], utc_stamp(now + delay), announcement_id, channel_id),
+        )
+
+    @staticmethod
+    async def failed(
+        conn: aiosqlite.Connection, announcement_id: int, channel_id: int, error: str
+    ) -> None:
+        await conn.execute(
+            "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ? "
+            "WHERE announcement_id = ? AND channel_id = ?",
+            (error[:500], announcement_id, channel_id),
+        )
+
+    @staticmethod
+    async def drop_pending_for_guild(conn: aiosqlite.Connection, guild_id: int, why: str) -> None:
+        await conn.execute(
+            "UPDATE deliveries SET status = 'failed', last_error = ? "
+            "WHERE guild_id = ? AND status = 'pending'",
+            (why, guild_id),
+        )
+
+    @staticmethod
+    async def counts(conn: aiosqlite.Connection) -> dict[str, int]:
+        rows = await conn.execute_fetchall(
+            "SELECT status, count(*) FROM deliveries GROUP BY status"
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+class AuditRepository:
+    @staticmethod
+    async def add(
+        conn: aiosqlite.Connection,
+        actor_id: int | None,
+        guild_id: int | None,
+        action: str,
+        target: str,
+        details: dict,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO audit_log (actor_id, guild_id, action, target, details) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (actor_id, guild_id, action, target, json.dumps(details, ensure_ascii=False)),
+        )
+
+    @staticmethod
+    async def latest(conn: aiosqlite.Connection, limit: int) -> list[AuditRow]:
+        rows = await conn.execute_fetchall(
+            "SELECT id, at, actor_id, guild_id, action, target, details FROM audit_log "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            AuditRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6] or "{}")) for r in rows
+        ]
+
+
+class GuildSettingsRepository:
+    @staticmethod
+    async def moderator_roles(conn: aiosqlite.Connection) -> dict[int, int | None]:
+        rows = await conn.execute_fetchall("SELECT guild_id, moderator_role_id FROM guild_settings")
+        return {row[0]: row[1] for row in rows}
+
+    @staticmethod
+    async def set_moderator_role(
+        conn: aiosqlite.Connection, guild_id: int, role_id: int | None, by: int | None
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO guild_settings (guild_id, moderator_role_id, updated_by) "
+            "VALUES (?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+            "moderator_role_id = excluded.moderator_role_id, "
+            f"updated_by = excluded.updated_by, updated_at = {_NOW}",
+            (guild_id, role_id, by),
+        )
