@@ -84,16 +84,18 @@ class ConfirmResult(discord.ui.View):
                 view=self,
             )
             return
+        # Writing waits its turn behind other writers: acknowledge the click first so the
+        # interaction never misses Discord's 3-second window.
+        self._finish()
+        await interaction.response.edit_message(content="Saving…", view=self)
         try:
             added = await self.writes.add_result(
                 self.preview, actor_of(interaction), confirm_implausible=True
             )
         except TracksideError as exc:
-            self._finish()
-            await interaction.response.edit_message(content=f"Not saved: {exc}", view=self)
+            await interaction.edit_original_response(content=f"Not saved: {exc}", view=self)
             return
-        self._finish()
-        await interaction.response.edit_message(content=_added_text(added), view=self)
+        await interaction.edit_original_response(content=_added_text(added), view=self)
 
     @discord.ui.button(
         label="Cancel", style=discord.ButtonStyle.secondary, custom_id="result:cancel"

@@ -9,12 +9,16 @@ import discord
 
 log = logging.getLogger(__name__)
 
+PAGE_TIMEOUT = 180.0  # seconds of no clicks before the buttons are disabled
+
 
 class Paginator(discord.ui.View):
     """Previous / page / next buttons over a list of embeds (RoboDanny's paginator, small)."""
 
-    def __init__(self, pages: Sequence[discord.Embed], author_id: int, *, timeout: float = 180):
-        super().__init__(timeout=timeout)
+    def __init__(
+        self, pages: Sequence[discord.Embed], author_id: int, *, timeout: float | None = None
+    ):
+        super().__init__(timeout=timeout or PAGE_TIMEOUT)
         self.pages = list(pages)
         self.author_id = author_id
         self.index = 0

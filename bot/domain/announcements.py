@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from bot.domain.events import Venue
 from bot.domain.marks import format_margin, format_wind
 from bot.domain.models import RecordScope, Result, ScopeKind
 from bot.domain.records import BreakKind, RecordCheck, format_stood, record_name_for
@@ -96,6 +97,9 @@ def announcement_for(
         key=lambda b: (
             _SCOPE_RANK[b.key.scope.kind],
             b.kind is BreakKind.EQUALS,
+            # The main list before the short-track list: Duplantis's 6.31 indoors broke
+            # both, and the news is the world record, not the world indoor record.
+            b.key.list is not Venue.OUTDOOR,
             b.performance.is_split,
         ),
     )
@@ -123,8 +127,10 @@ def announcement_for(
             )
         )
     top = records[0]
+    # "RECORDS" only when several records of the headline's very name fell (Liévin: two
+    # world indoor records), not a world record and a world indoor record.
     plural = (
-        sum(1 for r in records if r.scope_code == top.scope_code and r.kind == top.kind) > 1
+        sum(1 for r in records if r.record_name == top.record_name and r.kind == top.kind) > 1
         and top.kind == BreakKind.BREAKS.value
     )
     name = top.record_name.upper() + ("S" if plural else "")

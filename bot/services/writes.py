@@ -15,7 +15,8 @@ import io
 import logging
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -42,6 +43,7 @@ from bot.domain.models import (
     Split,
 )
 from bot.domain.records import (
+    BreakKind,
     RecordCheck,
     recompute_progression,
     record_breaks_for,
@@ -49,7 +51,13 @@ from bot.domain.records import (
     record_name_for,
     standing_record,
 )
-from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError, clip
+from bot.services.errors import (
+    AmbiguousError,
+    InvalidInputError,
+    NotFoundError,
+    TracksideError,
+    clip,
+)
 from bot.services.queries import Trackside
 from bot.store.outbox import (
     AuditRepository,
@@ -80,6 +88,8 @@ _STATUS_WORDS = {
     "dns": ResultStatus.DNS,
     "dq": ResultStatus.DQ,
     "dsq": ResultStatus.DQ,
+    # What `export` writes for an annulled result, so an export imports back.
+    "annulled": ResultStatus.ANNULLED,
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -159,6 +169,22 @@ class ImportReport:
     announcements: tuple[Announcement, ...]
 
 
+@contextmanager
+def _field(name: str) -> Iterator[None]:
+    """Tag an input error raised inside with the field (CSV column) it is about.
+
+    The import names the column of each bad row from this tag; guessing it from the words
+    of the message misattributed errors (a bad country read as "nation", every bad split
+    as "event") and could be fooled by what the user typed, which messages echo.
+    """
+    try:
+        yield
+    except TracksideError as exc:
+        if getattr(exc, "field", None) is None:  # the innermost field is the precise one
+            exc.field = name
+        raise
+
+
 def clean_text(value: str | None, what: str, limit: int, *, required: bool = False) -> str:
     text = " ".join(_CONTROL.sub(" ", value or "").split())
     if required and not text:
@@ -212,7 +238,8 @@ class Writes:
             try:
                 nation = self.app.nations.resolve(draft.nation).code
             except ValueError as exc:
-                raise InvalidInputError(str(exc)) from None
+                with _field("nation"):
+                    raise InvalidInputError(str(exc)) from None
         try:
             athlete = self.app.athlete(name)
         except NotFoundError:
@@ -229,10 +256,11 @@ class Writes:
             if athlete.name.casefold() != name.casefold():
                 athlete = None
             else:
-                raise InvalidInputError(
-                    f"{athlete.name} is on file for {athlete.nation}, not {nation} — leave "
-                    "nation empty to use them, or check the nation."
-                )
+                with _field("nation"):
+                    raise InvalidInputError(
+                        f"{athlete.name} is on file for {athlete.nation}, not {nation} — "
+                        "leave nation empty to use them, or check the nation."
+                    )
         if not nation or not draft.sex:
             raise NotFoundError(
                 f"Unknown athlete '{clip(name)}' — to add a new athlete, give their nation "
@@ -241,21 +269,27 @@ class Writes:
         try:
             sex = Sex.parse(draft.sex)
         except ValueError as exc:
-            raise InvalidInputError(str(exc)) from None
+            with _field("sex"):
+                raise InvalidInputError(str(exc)) from None
         return Athlete(
             id=0, name=name, nation=nation, sex=sex, is_team=event.group == "relays"
         ), True
 
     def build(self, draft: ResultDraft) -> tuple[Result, bool]:
-        """Check every field; InvalidInputError/NotFoundError say which and how to fix it."""
-        event = self.app.event(draft.event)
-        athlete, new = self._athlete(draft, event)
+        """Check every field; InvalidInputError/NotFoundError say which and how to fix it
+        (and carry the field's name in `.field`, see `_field`)."""
+        with _field("event"):
+            event = self.app.event(draft.event)
+        with _field("athlete"):
+            athlete, new = self._athlete(draft, event)
         sex = Sex.MIXED if event.sexes == frozenset({Sex.MIXED}) else athlete.sex
         if sex not in event.sexes:
-            raise InvalidInputError(f"{event.name} has no {sex.label}'s list.")
+            with _field("sex"):
+                raise InvalidInputError(f"{event.name} has no {sex.label}'s list.")
         venue_text = (draft.venue or "").strip().casefold()
         if venue_text not in ("indoor", "outdoor"):
-            raise InvalidInputError("Give the venue: indoor or outdoor.")
+            with _field("venue"):
+                raise InvalidInputError("Give the venue: indoor or outdoor.")
         venue = Venue(venue_text)
         mark_text = (draft.mark or "").strip()
         status = _STATUS_WORDS.get(mark_text.casefold(), ResultStatus.VALID)
@@ -264,35 +298,52 @@ class Writes:
             try:
                 mark = parse_mark(mark_text, event)
             except MarkError as exc:
-                raise InvalidInputError(str(exc)) from None
+                with _field("mark"):
+                    raise InvalidInputError(str(exc)) from None
         try:
             wind = parse_wind(draft.wind)
         except WindError as exc:
-            raise InvalidInputError(str(exc)) from None
+            with _field("wind"):
+                raise InvalidInputError(str(exc)) from None
         place = None
         if draft.place not in (None, ""):
             text = str(draft.place).strip().rstrip(".")
             if not text.isdigit() or not 1 <= int(text) <= 1000:
-                raise InvalidInputError(f"Place '{clip(str(draft.place))}' must be 1 to 1000.")
+                with _field("place"):
+                    raise InvalidInputError(f"Place '{clip(str(draft.place))}' must be 1 to 1000.")
             place = int(text)
+        with _field("date"):
+            day = parse_day(draft.date, self.app.today())
+        with _field("competition"):
+            competition = clean_text(
+                draft.competition, "competition", MAX_COMPETITION, required=True
+            )
+        with _field("city"):
+            city = clean_text(draft.city, "city", MAX_COMPETITION) or None
+        with _field("country"):
+            country = _country(self.app, draft.country)
+        with _field("round"):
+            round_ = clean_text(draft.round, "round", MAX_ROUND).casefold()
+        with _field("splits"):
+            splits = self._splits(draft.splits, event, mark)
+        with _field("source"):
+            source = clean_text(draft.source, "source", MAX_SOURCE)
         result = Result(
             athlete=athlete,
             event=event,
             sex=sex,
             venue=venue,
             mark=mark,
-            date=parse_day(draft.date, self.app.today()),
-            competition=clean_text(
-                draft.competition, "competition", MAX_COMPETITION, required=True
-            ),
+            date=day,
+            competition=competition,
             wind=wind,
-            city=clean_text(draft.city, "city", MAX_COMPETITION) or None,
-            country=_country(self.app, draft.country),
-            round=clean_text(draft.round, "round", MAX_ROUND).casefold(),
+            city=city,
+            country=country,
+            round=round_,
             place=place,
-            splits=self._splits(draft.splits, event, mark),
+            splits=splits,
             status=status,
-            source=clean_text(draft.source, "source", MAX_SOURCE),
+            source=source,
         )
         return result, new
 
@@ -315,7 +366,11 @@ class Writes:
                 or event.distance_m is None
                 or split_event.distance_m is None
                 or split_event.distance_m >= event.distance_m
-                or split_event.group in ("road", "relays") != (event.group in ("road", "relays"))
+                # A road split only inside a road race, a track one inside a track race.
+                # (Was `g in ("road", "relays") != (...)`, which chains to `g in (...) and
+                # (...) != (...)`: it refused every road split and let a track 5000 m
+                # split of a road 10 km reach the track record list.)
+                or _course(split_event) != _course(event)
             ):
                 raise InvalidInputError(
                     f"A {split_event.name} split cannot be inside a {event.name} race."
@@ -336,9 +391,15 @@ class Writes:
 
     def _warnings(self, result: Result) -> tuple[str, ...]:
         """Marks that beat the world record by an implausible margin: probably typos."""
+        return tuple(warning for _, warning in self._implausible(result))
+
+    def _implausible(self, result: Result) -> list[tuple[str, str]]:
+        """(field, warning) for each mark of the result (or split) that is probably a typo."""
         warnings = []
-        performances = [(result.event, result.mark)] + [(s.event, s.mark) for s in result.splits]
-        for event, mark in performances:
+        performances = [("mark", result.event, result.mark)] + [
+            ("splits", s.event, s.mark) for s in result.splits
+        ]
+        for field, event, mark in performances:
             if mark is None:
                 continue
             list_venue = event.list_for(result.venue) or event.list_for(Venue.OUTDOOR)
@@ -355,10 +416,13 @@ class Writes:
             gap = abs(mark.value - record.value) / record.value
             if gap > IMPLAUSIBLE_MARGIN:
                 warnings.append(
-                    f"{mark} beats the {event.name} world record ({record}) by "
-                    f"{gap:.1%} — more than {IMPLAUSIBLE_MARGIN:.0%}: check for a typo."
+                    (
+                        field,
+                        f"{mark} beats the {event.name} world record ({record}) by "
+                        f"{gap:.1%} — more than {IMPLAUSIBLE_MARGIN:.0%}: check for a typo.",
+                    )
                 )
-        return tuple(warnings)
+        return warnings
 
     async def preview(self, draft: ResultDraft) -> Preview:
         result, new = self.build(draft)
@@ -425,10 +489,17 @@ class Writes:
         return Added(result_id, check, announcement, announcement_id)
 
     async def _records_for(
-        self, conn: aiosqlite.Connection, result: Result
+        self,
+        conn: aiosqlite.Connection,
+        result: Result,
+        announced: Collection[tuple[RecordKey, int, bool]] = (),
     ) -> tuple[RecordCheck, Announcement | None, int | None]:
         """Check a stored result against the records as this transaction sees them, file
-        the records it sets, fix the progressions it changes, and queue its announcement."""
+        the records it sets, fix the progressions it changes, and queue its announcement.
+
+        `announced` holds (key, mark, equal) of records this result was already announced
+        for (an edit re-files them): those are no news and are left out of the announcement.
+        """
         area = self.app.nations.area_of(result.athlete.nation)
         keys = record_keys_for(result, area)
         on_file = await self.app.record_entries.for_keys(conn, keys)
@@ -452,7 +523,14 @@ class Writes:
                 source=result.source,
             )
         await self._fix_progressions(conn, {b.key for b in check.breaks})
-        announcement = announcement_for(result, check, self._scope_label, result_id=result.id)
+        news = tuple(
+            b
+            for b in check.breaks
+            if (b.key, b.performance.mark.value, b.kind is BreakKind.EQUALS) not in announced
+        )
+        announcement = announcement_for(
+            result, replace(check, breaks=news), self._scope_label, result_id=result.id
+        )
         announcement_id = None
         if announcement is not None:
             announcement_id = await self._queue(conn, announcement, result.sex)
@@ -509,8 +587,13 @@ class Writes:
             raise InvalidInputError(
                 "The file is not UTF-8 text — save it as CSV (UTF-8)."
             ) from None
-        reader = csv.DictReader(io.StringIO(text))
-        header = [h.strip() for h in (reader.fieldnames or [])]
+        # strict: a quote opened and never closed is an error, not a field swallowing the
+        # rest of the file (which then failed as a confusing error on another column).
+        reader = csv.DictReader(io.StringIO(text), strict=True)
+        try:
+            header = [h.strip() for h in (reader.fieldnames or [])]
+        except csv.Error as exc:
+            raise _unreadable(reader.line_num, exc) from None
         missing = [c for c in REQUIRED_IMPORT_COLUMNS if c not in header]
         if missing:
             raise InvalidInputError(
@@ -538,7 +621,16 @@ class Writes:
                         ResultDraft(**{c: values.get(c) for c in IMPORT_COLUMNS})
                     )
                 except (InvalidInputError, NotFoundError, AmbiguousError) as exc:
-                    errors.append(RowError(line, _column_of(str(exc)), str(exc)))
+                    errors.append(RowError(line, _column_of(exc), str(exc)))
+                    continue
+                # An import has no second confirmation, so a probable typo is a bad row
+                # (add_result refuses it too unless the moderator confirms it).
+                implausible = [
+                    RowError(line, column, f"{warning} To keep it, add it alone and confirm.")
+                    for column, warning in self._implausible(result)
+                ]
+                if implausible:
+                    errors.extend(implausible)
                     continue
                 identity = _identity(result)
                 if identity in seen:
@@ -547,9 +639,7 @@ class Writes:
                 seen[identity] = line
                 drafts.append((line, result))
         except csv.Error as exc:
-            raise InvalidInputError(
-                f"The CSV cannot be read at line {reader.line_num}: {exc}"
-            ) from None
+            raise _unreadable(reader.line_num, exc) from None
         if errors:
             raise ImportError_(errors)
         if not drafts:
@@ -621,9 +711,18 @@ class Writes:
             new = replace(
                 new, splits=tuple(replace(s, id=split_ids[s.event.key]) for s in new.splits)
             )
-            check, announcement, announcement_id = await self._records_for(conn, new)
-            if entries and not check.breaks:
-                announcement = await self._correction(conn, old, entries, "corrected")
+            # Records the result keeps with the same mark were announced when it was added:
+            # an edit of its city must not tell every channel about them again. Records it
+            # no longer holds get a correction, even when it keeps others (a mile that was
+            # mistyped keeps its 1500 m split record but loses the mile record).
+            check, announcement, announcement_id = await self._records_for(
+                conn, new, announced={(e.key, e.mark.value, e.equal) for e in entries}
+            )
+            kept = {b.key for b in check.breaks}
+            correction = await self._correction(
+                conn, old, [e for e in entries if e.key not in kept], "corrected"
+            )
+            announcement = announcement or correction
             await self._audit(
                 conn,
                 actor,
@@ -807,8 +906,7 @@ class Writes:
         events: str | None = None,
         sex: str | None = None,
     ) -> Subscription:
-        if actor.guild_id is None:
-            raise InvalidInputError("Alerts are set in a server.")
+        _need_server(actor)
         scope_codes = tuple(
             dict.fromkeys(self.app.scope(s).scope.code for s in _split_list(scopes))
         )
@@ -836,6 +934,7 @@ class Writes:
         return subscription
 
     async def alerts_off(self, actor: Actor) -> bool:
+        _need_server(actor)
         async with self.app.db.transaction() as conn:
             removed = await SubscriptionRepository.delete(conn, actor.guild_id)
             # Undelivered announcements for this server go with the subscription.
@@ -847,6 +946,8 @@ class Writes:
         return await SubscriptionRepository.get(self.app.db.reader, guild_id)
 
     async def set_moderator_role(self, actor: Actor, role_id: int | None) -> None:
+        # Without a server, guild_id NULL in an INTEGER PRIMARY KEY would get a made-up id.
+        _need_server(actor)
         async with self.app.db.transaction() as conn:
             await GuildSettingsRepository.set_moderator_role(
                 conn, actor.guild_id, role_id, actor.user_id
@@ -858,6 +959,16 @@ class Writes:
 
     async def audit(self, limit: int = 50) -> list[AuditRow]:
         return await AuditRepository.latest(self.app.db.reader, limit)
+
+
+def _need_server(actor: Actor) -> None:
+    if actor.guild_id is None:
+        raise InvalidInputError("Alerts and moderator roles are set in a server.")
+
+
+def _course(event: Event) -> str:
+    """Where an event is run, for splits: 'road', 'relays' or 'track'."""
+    return event.group if event.group in ("road", "relays") else "track"
 
 
 def _split_list(text: str | None) -> list[str]:
@@ -880,25 +991,16 @@ def _country(app: Trackside, text: str | None) -> str | None:
         raise InvalidInputError(f"country: {exc}") from None
 
 
-def _column_of(message: str) -> str:
-    """Which CSV column an error is about, from the words of its message."""
-    lowered = message.casefold()
-    for column, words in (
-        ("event", ("unknown event", "split")),
-        ("athlete", ("athlete",)),
-        ("nation", ("nation",)),
-        ("mark", ("mark", "time", "distance", "height", "score", "not possible")),
-        ("date", ("date", "future", "ambiguous")),
-        ("venue", ("venue",)),
-        ("wind", ("wind",)),
-        ("place", ("place",)),
-        ("competition", ("competition",)),
-        ("sex", ("sex", "list")),
-        ("country", ("country",)),
-    ):
-        if any(w in lowered for w in words):
-            return column
-    return "-"
+def _column_of(exc: TracksideError) -> str:
+    """Which CSV column an error is about: the field `build` tagged it with (see `_field`)."""
+    return getattr(exc, "field", None) or "-"
+
+
+def _unreadable(line: int, exc: csv.Error) -> InvalidInputError:
+    return InvalidInputError(
+        f"The CSV cannot be read at line {line}: {exc}. Put a value with a comma or a quote "
+        'in double quotes, and double the quotes inside it ("").'
+    )
 
 
 def _result_details(result: Result, check: RecordCheck | None) -> dict:

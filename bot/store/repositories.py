@@ -277,17 +277,20 @@ class ResultRepository:
 
     @staticmethod
     async def exists(conn: aiosqlite.Connection, result: Result) -> int | None:
-        """The id of a result on file with the same identity (athlete, event, day, round,
-        mark), or None."""
+        """The id of a result on file for the same performance, or None: the same athlete,
+        event, day and mark, in the same round — or where either side names no round, since
+        reference rows often do not and the same race must not be filed twice."""
         rows = await conn.execute_fetchall(
             "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
-            "AND round = ? AND coalesce(mark, -1) = ?",
+            "AND coalesce(mark, -1) = ? AND (round = ? OR round = '' OR ? = '') "
+            "ORDER BY id LIMIT 1",
             (
                 result.athlete.id,
                 result.event.key,
                 result.date.isoformat(),
-                result.round,
                 result.mark.value if result.mark else -1,
+                result.round,
+                result.round,
             ),
         )
         return rows[0][0] if rows else None

@@ -101,3 +101,35 @@ def test_bad_configuration_is_reported_not_raised(tmp_path):
     run = trackside(tmp_path, "ask", "/record mile", env={"OWNER_IDS": "not-a-number"})
     assert run.returncode == 2
     assert "OWNER_IDS" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["sync"]])
+def test_without_a_token_the_bot_explains_how_to_get_one(tmp_path, command):
+    run = trackside(tmp_path, *command)
+    assert run.returncode == 2
+    assert "no DISCORD_TOKEN is set" in run.stderr
+    assert "discord.com/developers/applications" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_export_then_import_round_trips(tmp_path):
+    run = trackside(tmp_path, "export", str(tmp_path / "all.csv"))
+    assert run.returncode == 0, run.stderr
+    text = (tmp_path / "all.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("athlete,nation,sex,event,mark,venue,date")
+    assert "Jakob Ingebrigtsen,NOR,men,mile,3:45.14,indoor,2025-02-13" in text
+    # Everything exported is on file already: importing it again is refused whole.
+    run = trackside(tmp_path, "import", str(tmp_path / "all.csv"))
+    assert run.returncode == 1 and "already on file" in run.stderr
+
+
+def test_import_example_and_audit(tmp_path):
+    example = ROOT / "data" / "import_example.csv"
+    env = {"DATABASE_PATH": str(tmp_path / "fresh.db")}
+    run = trackside(tmp_path, "db", "seed", "--as-of", "2025-02-07", env=env)
+    assert run.returncode == 0, run.stderr
+    run = trackside(tmp_path, "import", str(example), env=env)
+    assert run.returncode == 0, run.stderr
+    assert "NEW WORLD INDOOR RECORD: Yared Nuguse 3:46.63" in run.stdout
+    run = trackside(tmp_path, "audit", env=env)
+    assert "result.import" in run.stdout and "result.add" in run.stdout

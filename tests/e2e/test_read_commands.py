@@ -206,3 +206,16 @@ async def test_sync_from_discord_is_owner_only(fake_discord, bot):
     response = await rec.response()
     assert response.ephemeral
     assert "Only the bot's owners" in response.embeds[0]["description"]
+
+
+async def test_page_buttons_are_disabled_on_timeout(fake_discord, bot, monkeypatch):
+    monkeypatch.setattr("bot.cogs.views.PAGE_TIMEOUT", 0.3)
+    records = await fake_discord.slash("records", {"venue": "indoor"})
+    await records.response()
+    buttons = await records.wait_original(
+        lambda m: all(
+            c.get("disabled") for row in m.get("components", []) for c in row["components"]
+        ),
+        timeout=5,
+    )
+    assert buttons["components"]
