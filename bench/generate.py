@@ -85,8 +85,10 @@ _GROUP_WEIGHT = {
     "throws": 1.0,
     "combined": 0.25,
 }
-# Events seldom run: world-best-only lists get this factor too.
-_RARE_EVENTS = frozenset({"50m", "50mh", "hour", "dmr", "4x1500m", "road-relay"})
+# Events seldom run (world-best-only events, such as 300 m or 15 km road, too).
+_RARE_EVENTS = frozenset(
+    {"50m", "50mh", "1000m", "2000m", "hour", "dmr", "4x200m", "4x800m", "4x1500m", "road-relay"}
+)
 _RARE_FACTOR = 0.25
 
 # Meeting kinds: how often, and how many results (relative) a meeting of that kind holds.
@@ -281,17 +283,10 @@ class World:
             for sex in event.sexes:
                 by_group.setdefault((event.group, sex), []).append(event)
 
-        specs = []
-        people = teams = 0
+        drawn = []
         for pop, count in zip(pops, wanted, strict=True):
             team = pop.event.group == "relays"
             for _ in range(count):
-                if team:
-                    teams += 1
-                    name = f"Team {teams:05d}"
-                else:
-                    people += 1
-                    name = f"Athlete {people:05d}"
                 # Most athletes are ordinary, few are elite: ability 0 is the best.
                 ability = rng.random() ** 0.5
                 entered = [(pop.event.key, pop.sex)]
@@ -301,8 +296,19 @@ class World:
                     for near in (at - 1, at + 1):
                         if 0 <= near < len(group) and rng.random() < 0.5:
                             entered.append((group[near].key, pop.sex))
-                specs.append((name, pop.sex, team, ability, entered))
-        rng.shuffle(specs)  # ids should not follow events
+                drawn.append((pop.sex, team, ability, entered))
+        rng.shuffle(drawn)  # neither ids nor names should follow events
+
+        specs = []
+        people = teams = 0
+        for sex, team, ability, entered in drawn:
+            if team:
+                teams += 1
+                name = f"Team {teams:05d}"
+            else:
+                people += 1
+                name = f"Athlete {people:05d}"
+            specs.append((name, sex, team, ability, entered))
         return specs
 
     async def create_athletes(self, db: Database) -> None:

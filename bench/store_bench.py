@@ -349,6 +349,12 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
         help=f"untimed calls first (default {DEFAULT_WARMUP})",
     )
     group.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="time only lookups whose name contains TEXT (repeatable), e.g. --only 'top list'",
+    )
+    group.add_argument(
         "--explain", action="store_true", help="print EXPLAIN QUERY PLAN of every floor statement"
     )
     group.add_argument(
@@ -378,7 +384,11 @@ async def _measure(
     report = SuiteReport("store", "Trackside store benchmark")
     try:
         samples = _samples(floor_conn, config_seed(args), args.calls)
-        ops = _operations(samples, args.calls)
+        ops = [
+            op
+            for op in _operations(samples, args.calls)
+            if not args.only or any(text in op.name for text in args.only)
+        ]
         progress("capturing the SQL each lookup runs")
         await _capture_floors(app, ops)
 

@@ -120,7 +120,7 @@ def announcement_for(
                 is_split=brk.performance.is_split,
                 previous_holders=[_holder(e.athlete.name, e.athlete.nation) for e in previous],
                 previous_mark=str(previous[0].mark),
-                previous_date=previous[-1].date.isoformat(),
+                previous_date=previous[0].date.isoformat(),
                 margin="" if brk.kind is BreakKind.EQUALS else format_margin(event, brk.margin),
                 stood=format_stood(brk.stood),
                 pending=brk.key.scope.kind is not ScopeKind.MEETING,

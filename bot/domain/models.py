@@ -132,6 +132,14 @@ class RecordEntry:
     equal: bool = False
     source: str = ""
     note: str | None = None
+    # No longer a record because a result back-filled before it is better; kept so that
+    # correcting or removing that result brings it back.
+    superseded: bool = False
+
+    @property
+    def counts(self) -> bool:
+        """Whether this entry is part of the record's progression."""
+        return not self.superseded and self.status is not RecordStatus.REJECTED
 
     @property
     def where(self) -> str:

@@ -14,8 +14,8 @@ from datetime import date
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.events import Sex, Venue
 from bot.domain.marks import compare
-from bot.domain.models import RecordEntry, RecordKey, RecordScope, RecordStatus
-from bot.domain.records import standing_record
+from bot.domain.models import RecordEntry, RecordKey, RecordScope
+from bot.domain.records import chronological, standing_record
 
 
 class RecordBook:
@@ -44,8 +44,8 @@ class RecordBook:
         return list(self._by_key.get(key, ()))
 
     def progression(self, key: RecordKey) -> list[RecordEntry]:
-        """The progression as shown: oldest first, rejected entries dropped."""
-        return [e for e in self._by_key.get(key, ()) if e.status is not RecordStatus.REJECTED]
+        """The progression as shown: oldest first, without rejected or superseded entries."""
+        return [e for e in self._by_key.get(key, ()) if e.counts]
 
     def current(self, key: RecordKey, on: date | None = None) -> tuple[RecordEntry, ...]:
         """The standing record (every holder of an equalled mark), or () if none on file."""
@@ -101,5 +101,4 @@ class RecordBook:
         return not standing or compare(event, entry.mark, standing[0].mark) > 0
 
 
-def _chronological(entry: RecordEntry) -> tuple[date, int]:
-    return (entry.date, entry.id)
+_chronological = chronological

@@ -72,8 +72,9 @@ class RecordBreak:
 
     @property
     def stood(self) -> relativedelta:
-        """How long the standing record had stood when this performance came."""
-        return relativedelta(self.performance.result.date, self.previous[-1].date)
+        """How long the standing record had stood when this performance came: since its
+        mark was first set (an equal does not restart the clock)."""
+        return relativedelta(self.performance.result.date, self.previous[0].date)
 
 
 @dataclass(frozen=True)
@@ -164,17 +165,31 @@ def record_keys_for(result: Result, area: str | None) -> list[RecordKey]:
     return list(dict.fromkeys(keys))
 
 
-def standing_record(
-    event: Event, entries: Iterable[RecordEntry], on: date
-) -> tuple[RecordEntry, ...]:
-    """The record as it stood on a day: the best non-rejected entry dated on or before it.
+def chronological(entry: RecordEntry) -> tuple[date, int, int]:
+    """Order of a progression: by day, then by the order results were filed that day (two
+    records on one day, as in field events), so an edit keeps an entry's place."""
+    return (entry.date, entry.result_id, entry.id)
 
-    Returns every holder of that mark (an equalled record has several), earliest first;
-    empty when nothing was on file by then.
+
+def standing_record(
+    event: Event,
+    entries: Iterable[RecordEntry],
+    on: date,
+    *,
+    before_result: int | None = None,
+) -> tuple[RecordEntry, ...]:
+    """The record as it stood on a day: the best counting entry dated on or before it.
+
+    With `before_result`, entries of that day count only if their result was filed before
+    that one: re-checking an edited result must not hold later records of its own day
+    against it. Returns every holder of the mark (an equalled record has several),
+    earliest first; empty when nothing was on file by then.
     """
     best: list[RecordEntry] = []
-    for entry in sorted(entries, key=lambda e: (e.date, e.id)):
-        if entry.status is RecordStatus.REJECTED or entry.date > on:
+    for entry in sorted(entries, key=chronological):
+        if not entry.counts or entry.date > on:
+            continue
+        if before_result is not None and entry.date == on and entry.result_id >= before_result:
             continue
         if not best:
             best = [entry]
@@ -210,7 +225,9 @@ def record_breaks_for(
         for list_venue in lists_checked(event, result.venue):
             for scope in scopes:
                 key = RecordKey(scope, event.key, list_venue, result.sex)
-                standing = standing_record(event, records_on_file.get(key, ()), result.date)
+                standing = standing_record(
+                    event, records_on_file.get(key, ()), result.date, before_result=result.id
+                )
                 if not standing or any(_same_performance(e, performance) for e in standing):
                     continue
                 order = compare(event, performance.mark, standing[0].mark)
@@ -289,30 +306,36 @@ def sex_of(event: Event, athlete_sex: Sex) -> Sex:
 class ProgressionFix:
     """What to change so a progression is again a chain of improvements (and equals)."""
 
-    drop: tuple[RecordEntry, ...]  # entries no longer at least as good as the record before
+    drop: tuple[RecordEntry, ...]  # to supersede: no longer as good as the record before
+    restore: tuple[RecordEntry, ...]  # superseded, but a record again
     equal_flags: dict[int, bool]  # entry id -> equal, where it differs from what is on file
 
 
 def recompute_progression(event: Event, entries: Iterable[RecordEntry]) -> ProgressionFix:
-    """Walk a record's entries oldest first and keep only those that broke or equalled the
+    """Walk a record's entries oldest first and keep those that broke or equalled the
     record standing when they were set.
 
     After a back-filled, edited or removed result, entries that were records only because
-    of what was (or was not) on file then are dropped; rejected entries never count.
+    of what was (or was not) on file then are superseded, and superseded entries that are
+    records again are restored; rejected entries never count.
     """
     best: RecordEntry | None = None
     drop: list[RecordEntry] = []
+    restore: list[RecordEntry] = []
     flags: dict[int, bool] = {}
-    for entry in sorted(entries, key=lambda e: (e.date, e.id)):
+    for entry in sorted(entries, key=chronological):
         if entry.status is RecordStatus.REJECTED:
             continue
         order = 1 if best is None else compare(event, entry.mark, best.mark)
         if order < 0:
-            drop.append(entry)
+            if not entry.superseded:
+                drop.append(entry)
             continue
+        if entry.superseded:
+            restore.append(entry)
         equal = order == 0
         if equal != entry.equal:
             flags[entry.id] = equal
         if order > 0:
             best = entry
-    return ProgressionFix(tuple(drop), flags)
+    return ProgressionFix(tuple(drop), tuple(restore), flags)

@@ -541,9 +541,15 @@ class Writes:
             return
         for key, entries in (await self.app.record_entries.for_keys(conn, keys)).items():
             fix = recompute_progression(self.catalogue.get(key.event_key), entries)
-            if fix.drop:
-                log.info("dropping %d superseded entries of %s", len(fix.drop), key)
-                await RecordRepository.delete(conn, [e.id for e in fix.drop])
+            if fix.drop or fix.restore:
+                log.info(
+                    "%s: %d entries superseded, %d restored", key, len(fix.drop), len(fix.restore)
+                )
+            # Superseded, never deleted: a later correction can bring them back.
+            for entry in fix.drop:
+                await RecordRepository.set_superseded(conn, entry.id, True)
+            for entry in fix.restore:
+                await RecordRepository.set_superseded(conn, entry.id, False)
             for entry_id, equal in fix.equal_flags.items():
                 await RecordRepository.set_equal(conn, entry_id, equal)
 

@@ -466,7 +466,7 @@ class RecordRepository:
     _SELECT = f"""
         SELECT e.id AS e_id, e.scope_kind, e.scope_code, e.event_key, e.list, e.sex AS e_sex,
                e.result_id, e.split_id, e.mark AS e_mark, e.date AS e_date, e.equal, e.status,
-               e.source AS e_source, e.note AS e_note,
+               e.source AS e_source, e.note AS e_note, e.superseded,
                coalesce(s.hand_timed, r.hand_timed) AS e_hand_timed,
                r.competition, r.city, r.country, r.wind, {_ATHLETE_COLUMNS}
         FROM record_entries e
@@ -500,6 +500,7 @@ class RecordRepository:
             equal=bool(row["equal"]),
             source=row["e_source"],
             note=row["e_note"],
+            superseded=bool(row["superseded"]),
         )
 
     async def all(self) -> list[RecordEntry]:
@@ -541,6 +542,12 @@ class RecordRepository:
     @staticmethod
     async def delete(conn: aiosqlite.Connection, entry_ids: Iterable[int]) -> None:
         await conn.executemany("DELETE FROM record_entries WHERE id = ?", [(i,) for i in entry_ids])
+
+    @staticmethod
+    async def set_superseded(conn: aiosqlite.Connection, entry_id: int, superseded: bool) -> None:
+        await conn.execute(
+            "UPDATE record_entries SET superseded = ? WHERE id = ?", (int(superseded), entry_id)
+        )
 
     @staticmethod
     async def set_equal(conn: aiosqlite.Connection, entry_id: int, equal: bool) -> None:

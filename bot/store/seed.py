@@ -293,7 +293,8 @@ class Seeder:
         """Flag entries that only equalled the mark standing before them (Privalova's 6.92s)."""
         rows = await self.conn.execute_fetchall(
             "SELECT id, scope_kind, scope_code, event_key, list, sex, mark, equal "
-            "FROM record_entries WHERE status != 'rejected' ORDER BY date, id"
+            "FROM record_entries WHERE status != 'rejected' AND superseded = 0 "
+            "ORDER BY date, result_id, id"
         )
         best: dict[tuple[str, ...], int] = {}
         for row in rows:
