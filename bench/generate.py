@@ -645,6 +645,7 @@ def _remove_store(path: Path) -> None:
 async def generate(path: Path, config: GenerateConfig, progress: Progress) -> LoadReport:
     """Build a fresh store at `path` (replacing an older bench store there)."""
     _remove_store(path)
+    _create_meta_table(path)
     report = LoadReport(path=str(path), generated=True, config=config.identity())
     started = time.perf_counter()
 
@@ -691,12 +692,8 @@ async def generate(path: Path, config: GenerateConfig, progress: Progress) -> Lo
         report.seconds_total = time.perf_counter() - started
         report.peak_rss_mb = peak_rss_mb()
         report.generated_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        # The marker goes in last: a store without it is an interrupted run, never reused.
+        # The rows go in last: a store without them is an interrupted run, never reused.
         async with db.transaction() as conn:
-            await conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
-                "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-            )
             await conn.executemany(
                 f"INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?, ?)",  # noqa: S608
                 [
@@ -708,6 +705,18 @@ async def generate(path: Path, config: GenerateConfig, progress: Progress) -> Lo
         await db.close()
     report.file_mb = _file_mb(path)
     return report
+
+
+def _create_meta_table(path: Path) -> None:
+    """The marker table goes in before anything else, so that even a store whose generation
+    was interrupted is recognised as a bench store (and replaced) by the next run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def _file_mb(path: Path) -> float:

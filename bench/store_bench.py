@@ -55,8 +55,8 @@ RATIO_TARGET = 3.0
 LOAD_TARGET = 50_000  # results/s
 MEMORY_TARGET_MB = 200.0
 DEFAULT_CALLS = 1_000
-DEFAULT_WARMUP = 100
-TRACEMALLOC_CALLS = 100  # per operation, in the memory pass
+DEFAULT_WARMUP = 50
+TRACEMALLOC_CALLS = 50  # per operation, in the memory pass
 TOP_LIST_YEAR = 2015
 PROFILE_CALLS = 300
 
@@ -83,17 +83,28 @@ TOP_LIST_EVENTS: tuple[tuple[str, Venue | None, Sex | None], ...] = (
 
 @dataclass
 class Operation:
-    """One lookup: the inputs of its calls, how the service answers one, and its floor.
+    """One lookup: its distinct inputs, how the service answers one, and its floor.
 
-    `floor` holds, per input, the statements the floor runs; None means "capture them from
-    the repositories" (see `_capture_floors`).
+    Calls cycle through `samples` until there are `calls` of them. `floor` holds, per
+    sample, the statements the floor runs; None until `_capture_floors` records what the
+    repositories run (record lookups give theirs up front: they run no SQL).
     """
 
     name: str
-    inputs: list[Any]
+    samples: list[Any]
     call: ServiceCall
+    calls: int
     floor: list[list[Statement]] | None = None
     floor_note: str = "same SQL as the repository, stdlib sqlite3 + fetchall"
+
+    @property
+    def inputs(self) -> list[Any]:
+        return list(islice(cycle(self.samples), self.calls))
+
+    @property
+    def floor_inputs(self) -> list[list[Statement]]:
+        assert self.floor is not None, "floor not captured yet"
+        return list(islice(cycle(self.floor), self.calls))
 
 
 def _record_entries_sql(extra_where: str, order: str) -> str:
@@ -123,38 +134,41 @@ _PROGRESSION_SQL = _record_entries_sql("AND e.sex = 'M'", "e.date, e.id")
 
 
 def _operations(samples: Samples, calls: int) -> list[Operation]:
-    def repeat(values: Sequence[Any]) -> list[Any]:
-        return list(islice(cycle(values), calls))
-
+    in_memory = "RecordBook in memory; floor: indexed SQL over record_entries"
     ops = [
         Operation(
             "record: mile indoor",
-            repeat([None]),
+            [None],
             lambda app, _: app.record("mile", Venue.INDOOR, None, None),
-            floor=[[(_RECORD_SQL, ("mile", "indoor"))]] * calls,
-            floor_note="RecordBook in memory; floor: indexed SQL over record_entries",
+            calls,
+            floor=[[(_RECORD_SQL, ("mile", "indoor"))]],
+            floor_note=in_memory,
         ),
         Operation(
             "progression: mile indoor men",
-            repeat([None]),
+            [None],
             lambda app, _: app.progression("mile", Venue.INDOOR, Sex.MEN, None),
-            floor=[[(_PROGRESSION_SQL, ("mile", "indoor"))]] * calls,
-            floor_note="RecordBook in memory; floor: indexed SQL over record_entries",
+            calls,
+            floor=[[(_PROGRESSION_SQL, ("mile", "indoor"))]],
+            floor_note=in_memory,
         ),
         Operation(
             f"athlete profile: {len(samples.athletes)} synthetic",
-            repeat(samples.athletes),
+            samples.athletes,
             lambda app, name: app.athlete_profile(name),
+            calls,
         ),
         Operation(
             "athlete profile: Jakob Ingebrigtsen",
-            repeat(["Jakob Ingebrigtsen"]),
+            ["Jakob Ingebrigtsen"],
             lambda app, name: app.athlete_profile(name),
+            calls,
         ),
         Operation(
             f"head-to-head: {len(samples.pairs)} pairs that met",
-            repeat(samples.pairs),
+            samples.pairs,
             lambda app, pair: app.rivalry(*pair),
+            calls,
         ),
     ]
     for year in (None, TOP_LIST_YEAR):
@@ -164,8 +178,9 @@ def _operations(samples: Samples, calls: int) -> list[Operation]:
             ops.append(
                 Operation(
                     f"top list: {label}, {by.value}, {len(specs)} events",
-                    repeat(specs),
+                    specs,
                     lambda app, spec: app.top_list(*spec),
+                    calls,
                 )
             )
     return ops
@@ -253,7 +268,7 @@ async def _capture_floors(app: Trackside, ops: Sequence[Operation]) -> None:
         if op.floor is not None:
             continue
         floors = []
-        for args in op.inputs:
+        for args in op.samples:
             recording.reader.statements.clear()
             await op.call(twin, args)
             floors.append(list(recording.reader.statements))
@@ -264,11 +279,12 @@ async def _capture_floors(app: Trackside, ops: Sequence[Operation]) -> None:
 
 
 async def _time_service(app: Trackside, op: Operation, warmup: int) -> Timings:
-    for args in op.inputs[:warmup]:
+    inputs = op.inputs
+    for args in inputs[:warmup]:
         await op.call(app, args)
     durations = []
     clock = time.perf_counter_ns
-    for args in op.inputs:
+    for args in inputs:
         start = clock()
         await op.call(app, args)
         durations.append(clock() - start)
@@ -276,13 +292,13 @@ async def _time_service(app: Trackside, op: Operation, warmup: int) -> Timings:
 
 
 def _time_floor(conn: sqlite3.Connection, op: Operation, warmup: int) -> Timings:
-    assert op.floor is not None
-    for statements in op.floor[:warmup]:
+    inputs = op.floor_inputs
+    for statements in inputs[:warmup]:
         for sql, params in statements:
             conn.execute(sql, params).fetchall()
     durations = []
     clock = time.perf_counter_ns
-    for statements in op.floor:
+    for statements in inputs:
         start = clock()
         for sql, params in statements:
             conn.execute(sql, params).fetchall()
@@ -383,7 +399,7 @@ async def _measure(
     floor_conn = _floor_connection(path)
     report = SuiteReport("store", "Trackside store benchmark")
     try:
-        samples = _samples(floor_conn, config_seed(args), args.calls)
+        samples = _samples(floor_conn, _sample_seed(args), args.calls)
         ops = [
             op
             for op in _operations(samples, args.calls)
@@ -400,7 +416,7 @@ async def _measure(
             report.latency.append(
                 LatencyRow(
                     operation=op.name,
-                    calls=len(op.inputs),
+                    calls=op.calls,
                     p50_ms=service.p50,
                     p99_ms=service.p99,
                     floor_p50_ms=floor.p50,
@@ -457,7 +473,7 @@ async def _measure(
     return report
 
 
-def config_seed(args: argparse.Namespace) -> int:
+def _sample_seed(args: argparse.Namespace) -> int:
     # Samples use their own stream so that changing them never changes the generated data.
     return int(args.seed) + 1
 

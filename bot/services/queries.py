@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -131,10 +131,19 @@ class Trackside:
 
     async def reload(self) -> None:
         """Rebuild the in-memory indexes from the store."""
-        self._data_version = await self.db.data_version()
-        self.book.replace_all(await self.record_entries.all())
+        await self.reload_records()
         self.athlete_index = AthleteIndex(await self.athletes.all(), await self.athletes.aliases())
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
+
+    async def reload_records(self, new_athlete_ids: Iterable[int] = ()) -> None:
+        """After our own write: record entries are few, so reload them all; athletes are
+        many, so add only those the write created."""
+        self._data_version = await self.db.data_version()
+        self.book.replace_all(await self.record_entries.all())
+        for athlete_id in new_athlete_ids:
+            athlete = await self.athletes.get(athlete_id)
+            if athlete is not None:  # None: the write that created it was rolled back
+                self.athlete_index.add(athlete)
 
     async def refresh_if_changed(self) -> bool:
         """Reload when another process (say `trackside import`) has written to the store."""

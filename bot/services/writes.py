@@ -228,6 +228,7 @@ class Writes:
     def __init__(self, app: Trackside):
         self.app = app
         self.catalogue = app.catalogue
+        self._new_athletes: list[int] = []  # created by the write under way
 
     # -- building a result from what was typed -----------------------------------------------
 
@@ -468,6 +469,7 @@ class Writes:
                 )
             athlete = replace(athlete, id=existing_id)
             result = replace(result, athlete=athlete)
+            self._new_athletes.append(existing_id)
         duplicate = await ResultRepository.exists(conn, result)
         if duplicate is not None:
             raise DuplicateResultError(f"That result is already on file (#{duplicate}).")
@@ -569,7 +571,8 @@ class Writes:
 
     async def _after_write(self) -> None:
         """Bring the in-memory indexes in step with what was committed."""
-        await self.app.reload()
+        new_athletes, self._new_athletes = self._new_athletes, []
+        await self.app.reload_records(new_athletes)
         self.app.notify_outbox()
 
     @staticmethod
