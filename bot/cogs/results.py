@@ -166,6 +166,8 @@ class ResultCommands(app_commands.Group, name="result", description="Moderators:
         wind="Wind in m/s, e.g. +1.2 (wind-affected outdoor events)",
         splits="Intermediate times, e.g. 1500m=3:29.63",
         source="Where the result comes from (URL or text)",
+        city="The city of the competition, e.g. Liévin",
+        country="The country of the competition, e.g. FRA",
     )
     @writers_only()
     async def add(
@@ -184,13 +186,15 @@ class ResultCommands(app_commands.Group, name="result", description="Moderators:
         wind: app_commands.Range[str, 1, 10] | None = None,
         splits: app_commands.Range[str, 1, 300] | None = None,
         source: app_commands.Range[str, 1, 500] | None = None,
+        city: app_commands.Range[str, 1, 100] | None = None,
+        country: app_commands.Range[str, 1, 60] | None = None,
     ) -> None:
         app = app_of(interaction)
         writes = Writes(app)
         draft = ResultDraft(
             athlete=athlete, event=event, mark=mark, venue=venue, date=date,
             competition=competition, nation=nation, sex=sex, place=place, round=round,
-            wind=wind, splits=splits, source=source,
+            wind=wind, splits=splits, source=source, city=city, country=country,
         )  # fmt: skip
         preview = await writes.preview(draft)
         view = ConfirmResult(writes, preview, interaction.user.id, interaction.guild_id)

@@ -375,7 +375,11 @@ def announcement_embed(announcement: Announcement, flags: dict[str, str]) -> dis
     description = (
         f"**{safe(announcement.athlete)}**{nation} — **{safe(announcement.mark)}**{wind} "
         f"{safe(announcement.event_name)}\n"
-        f"{safe(announcement.competition, 100)} · {safe(announcement.where, 100)} · {day_text(day)}"
+        + " · ".join(
+            dict.fromkeys(  # the place only when it says more than the competition
+                [safe(announcement.competition, 100), safe(announcement.where, 100), day_text(day)]
+            )
+        )
     )
     if announcement.text:
         description += f"\n\n{safe(announcement.text, 1500)}"

@@ -36,6 +36,8 @@ LIEVIN = {
     "venue": "indoor",
     "date": "2025-02-13",
     "competition": "Meeting Hauts-de-France Pas-de-Calais",
+    "city": "Liévin",
+    "country": "FRA",
     "place": 1,
     "splits": "1500m=3:29.63",
 }
