@@ -26,6 +26,13 @@ class RecordBook:
             self._by_key[entry.key].append(entry)
         for progression in self._by_key.values():
             progression.sort(key=_chronological)
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what is derived from the entries; rebuilt on the next read."""
+        self._current: dict[RecordKey, tuple[RecordEntry, ...]] = {}
+        self._scopes: set[RecordScope] | None = None
+        self._held: dict[int, list[tuple[RecordKey, RecordEntry]]] | None = None
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_key.values())
@@ -34,10 +41,12 @@ class RecordBook:
         progression = self._by_key[entry.key]
         progression.append(entry)
         progression.sort(key=_chronological)
+        self._forget()
 
     def replace_all(self, entries: Iterable[RecordEntry]) -> None:
         fresh = RecordBook(self._catalogue, entries)
         self._by_key = fresh._by_key
+        self._forget()
 
     def entries(self, key: RecordKey) -> list[RecordEntry]:
         """Every entry of a record's progression on file, rejected ones included, oldest first."""
@@ -49,11 +58,16 @@ class RecordBook:
 
     def current(self, key: RecordKey, on: date | None = None) -> tuple[RecordEntry, ...]:
         """The standing record (every holder of an equalled mark), or () if none on file."""
+        if on is None and key in self._current:
+            return self._current[key]
         entries = self._by_key.get(key)
         if not entries:
             return ()
         event = self._catalogue.get(key.event_key)
-        return standing_record(event, entries, on or date.max)
+        standing = standing_record(event, entries, on or date.max)
+        if on is None:
+            self._current[key] = standing
+        return standing
 
     def on_file(self, keys: Iterable[RecordKey]) -> dict[RecordKey, list[RecordEntry]]:
         """The entries of these records, shaped for `record_breaks_for`."""
@@ -80,16 +94,18 @@ class RecordBook:
             yield key
 
     def scopes(self) -> set[RecordScope]:
-        return {key.scope for key, entries in self._by_key.items() if entries}
+        if self._scopes is None:
+            self._scopes = {key.scope for key, entries in self._by_key.items() if entries}
+        return set(self._scopes)
 
     def held_by(self, athlete_id: int) -> list[tuple[RecordKey, RecordEntry]]:
         """Records the athlete holds now (alone or equal)."""
-        held = []
-        for key in self._by_key:
-            for entry in self.current(key):
-                if entry.athlete.id == athlete_id:
-                    held.append((key, entry))
-        return held
+        if self._held is None:
+            self._held = defaultdict(list)
+            for key in list(self._by_key):
+                for entry in self.current(key):
+                    self._held[entry.athlete.id].append((key, entry))
+        return list(self._held.get(athlete_id, ()))
 
     def is_improvement(self, entry: RecordEntry) -> bool:
         """False for an entry that only equalled the mark standing before it."""

@@ -29,6 +29,7 @@ class _Indexed:
 class AthleteIndex:
     def __init__(self, athletes: Iterable[Athlete] = (), aliases: Iterable[tuple[int, str]] = ()):
         self._by_id: dict[int, _Indexed] = {}
+        self._by_key: dict[str, list[int]] = {}  # folded full name -> ids: exact hits in O(1)
         self._aliases: dict[str, set[int]] = {}
         for athlete in athletes:
             self.add(athlete)
@@ -40,7 +41,13 @@ class AthleteIndex:
 
     def add(self, athlete: Athlete) -> None:
         key = fold(athlete.name)
+        old = self._by_id.get(athlete.id)
+        if old is not None and old.key != key:
+            self._by_key[old.key].remove(athlete.id)
         self._by_id[athlete.id] = _Indexed(athlete, key, tuple(key.split()))
+        ids = self._by_key.setdefault(key, [])
+        if athlete.id not in ids:
+            ids.append(athlete.id)
 
     def get(self, athlete_id: int) -> Athlete | None:
         found = self._by_id.get(athlete_id)
@@ -51,7 +58,7 @@ class AthleteIndex:
         words = query.split()
         if not words:
             return []
-        exact = [i for i in self._by_id.values() if i.key == query]
+        exact = [self._by_id[i] for i in self._by_key.get(query, ())]
         exact += [self._by_id[a] for a in self._aliases.get(query, ()) if a in self._by_id]
         if exact:
             return list(dict.fromkeys(exact))

@@ -353,8 +353,9 @@ class Trackside:
             sum(m.outcome is Outcome.SECOND for m in meetings),
         )
         ties = sum(m.outcome is Outcome.TIE for m in meetings)
-        first_bests = personal_bests(self.catalogue, await self.results.for_athlete(first.id))
-        second_bests = personal_bests(self.catalogue, await self.results.for_athlete(second.id))
+        results = await self.results.for_athletes([first.id, second.id])
+        first_bests = personal_bests(self.catalogue, results[first.id])
+        second_bests = personal_bests(self.catalogue, results[second.id])
         second_by = {(r.event.key, r.venue): r for r in second_bests}
         shared = [
             SharedBest(r.event, r.venue, r, second_by[(r.event.key, r.venue)])

@@ -40,12 +40,19 @@ _RESULT_COLUMNS = (
 )
 
 
+# Enum members by stored value: a dict lookup is several times cheaper than Enum(value),
+# which adds up over a top list or an athlete's hundreds of results.
+_SEXES = {s.value: s for s in Sex}
+_VENUES = {v.value: v for v in Venue}
+_STATUSES = {s.value: s for s in ResultStatus}
+
+
 def athlete_from_row(row: aiosqlite.Row) -> Athlete:
     return Athlete(
         id=row["a_id"],
         name=row["a_name"],
         nation=row["a_nation"],
-        sex=Sex(row["a_sex"]),
+        sex=_SEXES[row["a_sex"]],
         birth_date=date.fromisoformat(row["a_birth_date"]) if row["a_birth_date"] else None,
         is_team=bool(row["a_is_team"]),
         birth_place=row["a_birth_place"],
@@ -155,8 +162,8 @@ class ResultRepository:
             id=row["id"],
             athlete=athlete,
             event=event,
-            sex=Sex(row["sex"]),
-            venue=Venue(row["venue"]),
+            sex=_SEXES[row["sex"]],
+            venue=_VENUES[row["venue"]],
             mark=mark,
             wind=row["wind"],
             date=date.fromisoformat(row["date"]),
@@ -165,13 +172,20 @@ class ResultRepository:
             country=row["country"],
             round=row["round"],
             place=row["place"],
-            status=ResultStatus(row["status"]),
+            status=_STATUSES[row["status"]],
             source=row["source"],
             added_by=row["added_by"],
         )
 
     def _rows_to_results(self, rows: Iterable[aiosqlite.Row]) -> list[Result]:
-        return [self._result(row, athlete_from_row(row)) for row in rows]
+        athletes: dict[int, Athlete] = {}  # one object per athlete, not per row
+        results = []
+        for row in rows:
+            athlete = athletes.get(row["a_id"])
+            if athlete is None:
+                athlete = athletes[row["a_id"]] = athlete_from_row(row)
+            results.append(self._result(row, athlete))
+        return results
 
     @staticmethod
     async def insert(conn: aiosqlite.Connection, result: Result) -> int:
@@ -236,12 +250,19 @@ class ResultRepository:
             )
             for r in results
         ]
-        await conn.executemany(
-            "INSERT INTO results (athlete_id, event_key, sex, venue, mark, hand_timed, wind, "
-            "date, competition, city, country, round, place, status, source, added_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        # The rows come from typed domain objects, so the table's CHECK constraints hold by
+        # construction; SQLite re-evaluates each IN-list check by building temporary tables
+        # per row, which halves bulk-load speed. Skip them for this statement only.
+        await conn.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            await conn.executemany(
+                "INSERT INTO results (athlete_id, event_key, sex, venue, mark, hand_timed, wind, "
+                "date, competition, city, country, round, place, status, source, added_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        finally:
+            await conn.execute("PRAGMA ignore_check_constraints = OFF")
         return len(rows)
 
     @staticmethod
@@ -373,13 +394,21 @@ class ResultRepository:
 
     async def for_athlete(self, athlete_id: int) -> list[Result]:
         """Every result of an athlete, newest first (profile: PBs and latest results)."""
+        return (await self.for_athletes([athlete_id]))[athlete_id]
+
+    async def for_athletes(self, athlete_ids: Sequence[int]) -> dict[int, list[Result]]:
+        """Every result of each athlete, newest first, in one statement (head-to-head)."""
+        marks = ", ".join("?" * len(athlete_ids))
         rows = await self._reader.execute_fetchall(
             f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} FROM results r "
-            "JOIN athletes a ON a.id = r.athlete_id WHERE r.athlete_id = ? "
+            f"JOIN athletes a ON a.id = r.athlete_id WHERE r.athlete_id IN ({marks}) "
             "ORDER BY r.date DESC, r.id DESC",
-            (athlete_id,),
+            tuple(athlete_ids),
         )
-        return self._rows_to_results(rows)
+        by_athlete: dict[int, list[Result]] = {athlete_id: [] for athlete_id in athlete_ids}
+        for result in self._rows_to_results(rows):
+            by_athlete[result.athlete.id].append(result)
+        return by_athlete
 
     async def top_list(
         self,
@@ -411,36 +440,68 @@ class ResultRepository:
             where.append("r.date >= ? AND r.date < ?")
             params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
         conditions = " AND ".join(where)
+        ordering = f"ORDER BY r.mark {order}, r.date, r.id"
         if performers:
-            extreme = "min" if lower_is_better else "max"
+            ids = await self._performer_bests(conditions, ordering, params, limit + offset)
+            ids = ids[offset:]
+            if not ids:
+                return []
+            marks = ", ".join("?" * len(ids))
             sql = f"""
-                WITH best AS (
-                    SELECT r.id, {extreme}(r.mark) AS best_mark FROM results r
-                    WHERE {conditions} GROUP BY r.athlete_id
-                )
                 SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}
-                FROM best JOIN results r ON r.id = best.id JOIN athletes a ON a.id = r.athlete_id
-                ORDER BY r.mark {order}, r.date, r.id LIMIT ? OFFSET ?
+                FROM results r JOIN athletes a ON a.id = r.athlete_id
+                WHERE r.id IN ({marks}) {ordering}
             """
+            rows = await self._reader.execute_fetchall(sql, ids)
         else:
             sql = f"""
                 SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}
                 FROM results r JOIN athletes a ON a.id = r.athlete_id
-                WHERE {conditions}
-                ORDER BY r.mark {order}, r.date, r.id LIMIT ? OFFSET ?
+                WHERE {conditions} {ordering} LIMIT ? OFFSET ?
             """
-        rows = await self._reader.execute_fetchall(sql, (*params, limit, offset))
+            rows = await self._reader.execute_fetchall(sql, (*params, limit, offset))
         return self._rows_to_results(rows)
 
+    async def _performer_bests(
+        self, conditions: str, ordering: str, params: list[object], wanted: int
+    ) -> list[int]:
+        """Ids of each athlete's best performance, best first, `wanted` of them at most.
+
+        Walks the performances list in the order the index gives it and keeps each
+        athlete's first line, instead of grouping every result of the event (tens of
+        thousands): the first few hundred lines usually hold the top performers. The walk
+        widens tenfold until it has enough, or has read the whole list.
+        """
+        window = max(wanted * 20, 500)
+        while True:
+            rows = await self._reader.execute_fetchall(
+                f"SELECT r.id, r.athlete_id FROM results r WHERE {conditions} {ordering} LIMIT ?",
+                (*params, window),
+            )
+            seen: set[int] = set()
+            ids: list[int] = []
+            for result_id, athlete_id in rows:
+                if athlete_id not in seen:
+                    seen.add(athlete_id)
+                    ids.append(result_id)
+                    if len(ids) == wanted:
+                        return ids
+            if len(rows) < window:
+                return ids
+            window *= 10
+
     async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
-        """Every race both athletes ran: same competition, date, event and round."""
+        """Every race both athletes ran: same competition, date, event, round and sex."""
+        # CROSS JOIN keeps `mine` outer, and the unary + keeps SQLite from probing the
+        # race index (about ten rows a race) instead of the opponent's own results.
         rows = await self._reader.execute_fetchall(
             f"""
             SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}, r.athlete_id = ? AS is_first
             FROM results mine
-            JOIN results theirs ON theirs.athlete_id = ? AND theirs.competition = mine.competition
-                AND theirs.date = mine.date AND theirs.event_key = mine.event_key
-                AND theirs.round = mine.round
+            CROSS JOIN results theirs ON theirs.athlete_id = ?
+                AND theirs.event_key = mine.event_key AND theirs.date = mine.date
+                AND +theirs.competition = mine.competition AND +theirs.round = mine.round
+                AND +theirs.sex = mine.sex
             JOIN results r ON r.id IN (mine.id, theirs.id)
             JOIN athletes a ON a.id = r.athlete_id
             WHERE mine.athlete_id = ?

@@ -190,3 +190,35 @@ async def test_suggestions_are_bounded(app):
     scopes = app.suggest_scopes("nor")
     assert any(s.scope.code == "NOR" for s in scopes)
     assert len(app.suggest_scopes("")) <= 25
+
+
+async def test_men_and_women_at_one_meeting_never_met(app):
+    from bot.services.writes import Actor, ResultDraft, Writes
+
+    # A women's 1500 m final at the same Games, day and round as the men's.
+    await Writes(app).add_result(
+        ResultDraft(
+            athlete="Test Runner",
+            nation="KEN",
+            sex="women",
+            event="1500m",
+            mark="3:51.29",
+            venue="outdoor",
+            date="2024-08-06",
+            competition="Olympic Games Paris",
+            round="final",
+        ),
+        Actor(user_id=None),
+    )
+    answer = await app.rivalry("Jakob Ingebrigtsen", "Test Runner")
+    assert answer.meetings == ()
+    assert len((await app.rivalry("Jakob Ingebrigtsen", "Yared Nuguse")).meetings) == 1
+
+
+async def test_performers_list_keeps_each_athletes_best_line(app):
+    performances = await app.top_list("mile", Venue.INDOOR, Sex.MEN)
+    performers = await app.top_list("mile", Venue.INDOOR, Sex.MEN, by=TopListBy.PERFORMERS)
+    first_lines = {}
+    for row in performances.rows:
+        first_lines.setdefault(row.result.athlete.id, row.result.id)
+    assert [r.result.id for r in performers.rows] == list(first_lines.values())[:25]
