@@ -113,20 +113,21 @@ def _record_entries_sql(extra_where: str, order: str) -> str:
     return (
         RecordRepository._SELECT
         + " WHERE e.event_key = ? AND e.list = ? AND e.scope_kind = 'world' "
-        + "AND e.scope_code = 'world' AND e.status != 'rejected' "
+        # Only entries that count (RecordEntry.counts): neither rejected nor superseded.
+        + "AND e.scope_code = 'world' AND e.status != 'rejected' AND e.superseded = 0 "
         + extra_where
         + " ORDER BY "
         + order
     )
 
 
-# The standing record of each sex: the entries with the best mark on file (equalled
-# records have several). The mile is a time, so the best mark is the lowest.
+# The standing record of each sex: the counting entries with the best mark on file
+# (equalled records have several). The mile is a time, so the best mark is the lowest.
 _RECORD_SQL = _record_entries_sql(
     "AND e.sex IN ('M', 'W') AND e.mark = (SELECT min(x.mark) FROM record_entries x "
     "WHERE x.event_key = e.event_key AND x.list = e.list AND x.sex = e.sex "
     "AND x.scope_kind = e.scope_kind AND x.scope_code = e.scope_code "
-    "AND x.status != 'rejected')",
+    "AND x.status != 'rejected' AND x.superseded = 0)",
     "e.sex, e.date, e.id",
 )
 # One record's progression, oldest first, as the RecordBook shows it.
@@ -213,15 +214,17 @@ def _samples(conn: sqlite3.Connection, seed: int, count: int) -> Samples:
     seen: set[tuple[str, str]] = set()
     while len(pairs) < count:
         race = conn.execute(
-            "SELECT competition, date, event_key, round FROM results WHERE id = ?",
+            "SELECT competition, date, event_key, round, sex FROM results WHERE id = ?",
             (rng.randint(low, high),),
         ).fetchone()
+        # The same race, sex included: the men's and women's races of an event at one
+        # meeting share competition, date, event and round.
         field = [
             row[0]
             for row in conn.execute(
                 "SELECT a.name FROM results r JOIN athletes a ON a.id = r.athlete_id "
                 "WHERE r.competition = ? AND r.date = ? AND r.event_key = ? AND r.round = ? "
-                "ORDER BY a.id",
+                "AND r.sex = ? ORDER BY a.id",
                 race,
             )
         ]

@@ -101,6 +101,7 @@ class Trackside:
         # Set after every commit that queued announcements: wakes the delivery task.
         self.outbox_wakeup = asyncio.Event()
         self._data_version: int | None = None
+        self._progressions: dict[tuple[RecordKey, date], ProgressionAnswer] = {}
 
     @classmethod
     async def open(
@@ -140,6 +141,7 @@ class Trackside:
         many, so add only those the write created."""
         self._data_version = await self.db.data_version()
         self.book.replace_all(await self.record_entries.all())
+        self._progressions.clear()
         for athlete_id in new_athlete_ids:
             athlete = await self.athletes.get(athlete_id)
             if athlete is not None:  # None: the write that created it was rolled back
@@ -263,6 +265,10 @@ class Trackside:
                 break
         if key is None:
             raise NotFoundError(self._nothing_on_file(event, scope, venue, sex))
+        today = self.today()
+        cached = self._progressions.get((key, today))
+        if cached is not None:
+            return cached
         entries = self.book.progression(key)
         current = set(e.id for e in self.book.current(key))
         rows = []
@@ -274,9 +280,12 @@ class Trackside:
             later = [e for e in entries[index + 1 :] if compare(event, e.mark, entry.mark) > 0]
             stood = relativedelta(later[0].date, entry.date) if later else None
             rows.append(ProgressionRow(entry, gain, stood, entry.id in current))
-        return ProgressionAnswer(
-            key, event, scope, tuple(rows), record_type_of(event, key.list, key.scope), self.today()
+        answer = ProgressionAnswer(
+            key, event, scope, tuple(rows), record_type_of(event, key.list, key.scope), today
         )
+        # Answers depend only on the record's entries and the day: kept until a write.
+        self._progressions[(key, today)] = answer
+        return answer
 
     async def records(
         self,

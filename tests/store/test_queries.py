@@ -222,3 +222,31 @@ async def test_performers_list_keeps_each_athletes_best_line(app):
     for row in performances.rows:
         first_lines.setdefault(row.result.athlete.id, row.result.id)
     assert [r.result.id for r in performers.rows] == list(first_lines.values())[:25]
+
+
+async def test_progression_answer_follows_writes(tmp_path):
+    from bot.config import Settings
+    from bot.services.writes import Actor, ResultDraft, Writes
+
+    app = await Trackside.open(
+        Settings(database_path=tmp_path / "t.db"), as_of=date(2025, 2, 7), today=lambda: TODAY
+    )
+    try:
+        before = await app.progression("mile", Venue.INDOOR, Sex.MEN)
+        assert before is await app.progression("mile", Venue.INDOOR, Sex.MEN)  # cached
+        await Writes(app).add_result(
+            ResultDraft(
+                athlete="Yared Nuguse",
+                event="mile",
+                mark="3:46.63",
+                venue="indoor",
+                date="2025-02-08",
+                competition="Millrose Games",
+            ),
+            Actor(user_id=None),
+        )
+        after = await app.progression("mile", Venue.INDOOR, Sex.MEN)
+        assert len(after.rows) == len(before.rows) + 1
+        assert str(after.rows[-1].entry.mark) == "3:46.63"
+    finally:
+        await app.close()
