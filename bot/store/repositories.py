@@ -47,6 +47,44 @@ _VENUES = {v.value: v for v in Venue}
 _STATUSES = {s.value: s for s in ResultStatus}
 
 
+_INSERT_RESULT = (
+    "INSERT INTO results (athlete_id, event_key, sex, venue, mark, hand_timed, wind, "
+    "date, competition, city, country, round, place, status, source, added_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _result_fields(result: Result) -> tuple:
+    """A result's stored fields, in the column order of _INSERT_RESULT (without added_by)."""
+    mark = result.mark
+    return (
+        result.athlete.id,
+        result.event.key,
+        result.sex.value,
+        result.venue.value,
+        mark.value if mark else None,
+        int(bool(mark and mark.hand_timed)),
+        result.wind,
+        result.date.isoformat(),
+        result.competition,
+        result.city,
+        result.country,
+        result.round,
+        result.place,
+        result.status.value,
+        result.source,
+    )
+
+
+async def _insert_splits(
+    conn: aiosqlite.Connection, result_id: int, splits: Sequence[Split]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO splits (result_id, event_key, mark, hand_timed) VALUES (?, ?, ?, ?)",
+        [(result_id, s.event.key, s.mark.value, int(s.mark.hand_timed)) for s in splits],
+    )
+
+
 def athlete_from_row(row: aiosqlite.Row) -> Athlete:
     return Athlete(
         id=row["a_id"],
@@ -191,35 +229,9 @@ class ResultRepository:
     async def insert(conn: aiosqlite.Connection, result: Result) -> int:
         """Insert a result and its splits; returns the new id. Raises IntegrityError on a
         duplicate (the same athlete, event, day, round and mark)."""
-        cursor = await conn.execute(
-            "INSERT INTO results (athlete_id, event_key, sex, venue, mark, hand_timed, wind, "
-            "date, competition, city, country, round, place, status, source, added_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                result.athlete.id,
-                result.event.key,
-                result.sex.value,
-                result.venue.value,
-                result.mark.value if result.mark else None,
-                int(bool(result.mark and result.mark.hand_timed)),
-                result.wind,
-                result.date.isoformat(),
-                result.competition,
-                result.city,
-                result.country,
-                result.round,
-                result.place,
-                result.status.value,
-                result.source,
-                result.added_by,
-            ),
-        )
+        cursor = await conn.execute(_INSERT_RESULT, (*_result_fields(result), result.added_by))
         result_id = cursor.lastrowid
-        for split in result.splits:
-            await conn.execute(
-                "INSERT INTO splits (result_id, event_key, mark, hand_timed) VALUES (?, ?, ?, ?)",
-                (result_id, split.event.key, split.mark.value, int(split.mark.hand_timed)),
-            )
+        await _insert_splits(conn, result_id, result.splits)
         return result_id
 
     @staticmethod
@@ -229,38 +241,13 @@ class ResultRepository:
         Returns how many rows were written; a duplicate raises IntegrityError and, inside
         the caller's transaction, nothing of the batch stays.
         """
-        rows = [
-            (
-                r.athlete.id,
-                r.event.key,
-                r.sex.value,
-                r.venue.value,
-                r.mark.value if r.mark else None,
-                int(bool(r.mark and r.mark.hand_timed)),
-                r.wind,
-                r.date.isoformat(),
-                r.competition,
-                r.city,
-                r.country,
-                r.round,
-                r.place,
-                r.status.value,
-                r.source,
-                r.added_by,
-            )
-            for r in results
-        ]
+        rows = [(*_result_fields(r), r.added_by) for r in results]
         # The rows come from typed domain objects, so the table's CHECK constraints hold by
         # construction; SQLite re-evaluates each IN-list check by building temporary tables
         # per row, which halves bulk-load speed. Skip them for this statement only.
         await conn.execute("PRAGMA ignore_check_constraints = ON")
         try:
-            await conn.executemany(
-                "INSERT INTO results (athlete_id, event_key, sex, venue, mark, hand_timed, wind, "
-                "date, competition, city, country, round, place, status, source, added_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            await conn.executemany(_INSERT_RESULT, rows)
         finally:
             await conn.execute("PRAGMA ignore_check_constraints = OFF")
         return len(rows)
@@ -328,31 +315,10 @@ class ResultRepository:
             "UPDATE results SET athlete_id = ?, event_key = ?, sex = ?, venue = ?, mark = ?, "
             "hand_timed = ?, wind = ?, date = ?, competition = ?, city = ?, country = ?, "
             "round = ?, place = ?, status = ?, source = ? WHERE id = ?",
-            (
-                result.athlete.id,
-                result.event.key,
-                result.sex.value,
-                result.venue.value,
-                result.mark.value if result.mark else None,
-                int(bool(result.mark and result.mark.hand_timed)),
-                result.wind,
-                result.date.isoformat(),
-                result.competition,
-                result.city,
-                result.country,
-                result.round,
-                result.place,
-                result.status.value,
-                result.source,
-                result.id,
-            ),
+            (*_result_fields(result), result.id),
         )
         await conn.execute("DELETE FROM splits WHERE result_id = ?", (result.id,))
-        for split in result.splits:
-            await conn.execute(
-                "INSERT INTO splits (result_id, event_key, mark, hand_timed) VALUES (?, ?, ?, ?)",
-                (result.id, split.event.key, split.mark.value, int(split.mark.hand_timed)),
-            )
+        await _insert_splits(conn, result.id, result.splits)
 
     async def get(self, result_id: int, conn: aiosqlite.Connection | None = None) -> Result | None:
         conn = conn or self._reader
