@@ -149,7 +149,8 @@ class Trackside:
 
     async def refresh_if_changed(self) -> bool:
         """Reload when another process (say `trackside import`) has written to the store."""
-        if await self.db.data_version() == self._data_version:
+        version = await self.db.data_version()
+        if version in (self._data_version, self.db.own_version):
             return False
         await self.reload()
         self.notify_outbox()

@@ -65,6 +65,9 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        # The reader's data_version right after our latest commit, so that watching for
+        # other processes' writes does not mistake our own (deliveries, settings) for them.
+        self.own_version: int | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -115,6 +118,8 @@ class Database:
                 raise
             else:
                 await self._writer.execute("COMMIT")
+                # What the reader sees now is our own doing: see `own_version`.
+                self.own_version = await self.data_version()
 
     async def counts(self) -> dict[str, int]:
         """Rows per table, for `trackside db status`."""

@@ -109,3 +109,24 @@ async def test_concurrent_writers_on_two_connections_both_commit(tmp_path):
 def test_migrations_are_numbered_without_gaps():
     versions = [v for v, _, _ in database.migrations()]
     assert versions == list(range(1, len(versions) + 1))
+
+
+async def test_writes_from_another_process_are_noticed_and_our_own_are_not(tmp_path):
+    from bot.config import Settings
+    from bot.services.queries import Trackside
+
+    settings = Settings(database_path=tmp_path / "t.db")
+    app = await Trackside.open(settings)
+    other = await Trackside.open(settings, seed_data=False)
+    try:
+        assert not await app.refresh_if_changed()
+        async with app.db.transaction() as conn:  # our own write (say, a delivery)
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('x', '1')")
+        assert not await app.refresh_if_changed()
+        async with other.db.transaction() as conn:  # another process's write
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('y', '1')")
+        assert await app.refresh_if_changed()
+        assert not await app.refresh_if_changed()
+    finally:
+        await other.close()
+        await app.close()
