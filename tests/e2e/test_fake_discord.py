@@ -695,8 +695,8 @@ async def test_subprocess_bot_survives_sigkill_restart(
 @pytest.mark.parametrize(
     ("api", "gateway"),
     [
-        ("http://discord.com/api/v10", "ws://127.0.0.1:9/"),
-        ("http://127.0.0.1:9/api/v10", "wss://gateway.discord.gg/"),
+        ("http://api.example.com/api/v10", "ws://127.0.0.1:9/"),
+        ("http://127.0.0.1:9/api/v10", "wss://gateway.example.com/"),
         ("", ""),
     ],
 )
