@@ -15,7 +15,7 @@ import io
 import logging
 import re
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -495,12 +495,14 @@ class Writes:
         conn: aiosqlite.Connection,
         result: Result,
         announced: Collection[tuple[RecordKey, int, bool]] = (),
+        statuses: Mapping[tuple[RecordKey, int], RecordStatus] | None = None,
     ) -> tuple[RecordCheck, Announcement | None, int | None]:
         """Check a stored result against the records as this transaction sees them, file
         the records it sets, fix the progressions it changes, and queue its announcement.
 
         `announced` holds (key, mark, equal) of records this result was already announced
-        for (an edit re-files them): those are no news and are left out of the announcement.
+        for (an edit re-files them): those are no news and are left out of the announcement;
+        `statuses` keeps the ratification status those re-filed records had.
         """
         area = self.app.nations.area_of(result.athlete.nation)
         keys = record_keys_for(result, area)
@@ -518,9 +520,12 @@ class Writes:
                 mark=brk.performance.mark.value,
                 day=result.date,
                 # Meeting records are the organiser's to keep; the rest await ratification.
-                status=RecordStatus.RATIFIED
-                if brk.key.scope.kind is ScopeKind.MEETING
-                else RecordStatus.PENDING,
+                status=(statuses or {}).get(
+                    (brk.key, brk.performance.mark.value),
+                    RecordStatus.RATIFIED
+                    if brk.key.scope.kind is ScopeKind.MEETING
+                    else RecordStatus.PENDING,
+                ),
                 equal=brk.kind.value == "equals",
                 source=result.source,
             )
@@ -725,7 +730,10 @@ class Writes:
             # no longer holds get a correction, even when it keeps others (a mile that was
             # mistyped keeps its 1500 m split record but loses the mile record).
             check, announcement, announcement_id = await self._records_for(
-                conn, new, announced={(e.key, e.mark.value, e.equal) for e in entries}
+                conn,
+                new,
+                announced={(e.key, e.mark.value, e.equal) for e in entries},
+                statuses={(e.key, e.mark.value): e.status for e in entries},
             )
             kept = {b.key for b in check.breaks}
             correction = await self._correction(

@@ -928,3 +928,13 @@ async def test_editing_the_first_of_two_records_on_one_day_keeps_both(feb7):
     )
     assert edited.announcement is None
     assert marks(feb7.book.progression(MILE_INDOOR))[-3:] == ["3:47.01", "3:46.80", "3:46.50"]
+
+
+async def test_an_edit_keeps_a_ratified_record_ratified(feb7):
+    writes = Writes(feb7)
+    added = await writes.add_result(millrose(), MOD)
+    (entry,) = [e for e in feb7.book.progression(MILE_INDOOR) if e.result_id == added.result_id]
+    await writes.ratify(entry.id, RecordStatus.RATIFIED, MOD)
+    await writes.edit_result(added.result_id, millrose(city="NYC"), MOD)
+    (entry,) = [e for e in feb7.book.progression(MILE_INDOOR) if e.result_id == added.result_id]
+    assert entry.status is RecordStatus.RATIFIED
