@@ -75,7 +75,7 @@ class AthleteOption(_TextOption):
         athletes = app_of(interaction).suggest_athletes(value, MAX_CHOICES)
         return [
             app_commands.Choice(
-                name=choice_name(f"{a.name} ({a.nation})" if a.nation else a.name),
+                name=choice_name(a.label),
                 value=f"#{a.id}",
             )
             for a in athletes

@@ -118,7 +118,7 @@ def announcement_for(
                 kind=brk.kind.value,
                 mark=str(brk.performance.mark),
                 is_split=brk.performance.is_split,
-                previous_holders=[_holder(e.athlete.name, e.athlete.nation) for e in previous],
+                previous_holders=[e.athlete.label for e in previous],
                 previous_mark=str(previous[0].mark),
                 previous_date=previous[0].date.isoformat(),
                 margin="" if brk.kind is BreakKind.EQUALS else format_margin(event, brk.margin),
@@ -149,7 +149,3 @@ def announcement_for(
         result_id=result_id,
         records=records,
     )
-
-
-def _holder(name: str, nation: str | None) -> str:
-    return f"{name} ({nation})" if nation else name

@@ -46,6 +46,11 @@ class Athlete:
     birth_place: str | None = None
     profile: str | None = None
 
+    @property
+    def label(self) -> str:
+        """'Jakob Ingebrigtsen (NOR)', or the bare name when the nation is unknown."""
+        return f"{self.name} ({self.nation})" if self.nation else self.name
+
     def age_on(self, day: date) -> int | None:
         if self.birth_date is None:
             return None

@@ -13,7 +13,6 @@ from datetime import date
 
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.events import Sex, Venue
-from bot.domain.marks import compare
 from bot.domain.models import RecordEntry, RecordKey, RecordScope
 from bot.domain.records import chronological, standing_record
 
@@ -25,7 +24,7 @@ class RecordBook:
         for entry in entries:
             self._by_key[entry.key].append(entry)
         for progression in self._by_key.values():
-            progression.sort(key=_chronological)
+            progression.sort(key=chronological)
         self._forget()
 
     def _forget(self) -> None:
@@ -36,12 +35,6 @@ class RecordBook:
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_key.values())
-
-    def add(self, entry: RecordEntry) -> None:
-        progression = self._by_key[entry.key]
-        progression.append(entry)
-        progression.sort(key=_chronological)
-        self._forget()
 
     def replace_all(self, entries: Iterable[RecordEntry]) -> None:
         fresh = RecordBook(self._catalogue, entries)
@@ -106,15 +99,3 @@ class RecordBook:
                 for entry in self.current(key):
                     self._held[entry.athlete.id].append((key, entry))
         return list(self._held.get(athlete_id, ()))
-
-    def is_improvement(self, entry: RecordEntry) -> bool:
-        """False for an entry that only equalled the mark standing before it."""
-        event = self._catalogue.get(entry.key.event_key)
-        before = [
-            e for e in self.progression(entry.key) if _chronological(e) < _chronological(entry)
-        ]
-        standing = standing_record(event, before, entry.date)
-        return not standing or compare(event, entry.mark, standing[0].mark) > 0
-
-
-_chronological = chronological

@@ -22,7 +22,6 @@ __all__ = [
     "list_name",
     "mark_with_wind",
     "record_title",
-    "result_where",
     "sex_title",
 ]
 
@@ -77,10 +76,6 @@ def holder_name(entry: RecordEntry | Result) -> str:
 
 def mark_with_wind(mark_text: str, wind: int | None) -> str:
     return f"{mark_text} ({format_wind(wind)})" if wind is not None else mark_text
-
-
-def result_where(result: Result | RecordEntry) -> str:
-    return result.where
 
 
 def margin_text(event: Event, amount: int | None) -> str:

@@ -160,7 +160,7 @@ def _(answer: AthleteAnswer) -> str:
 def _(answer: RivalryAnswer) -> str:
     a, b = answer.first, answer.second
     wins_a, wins_b = answer.wins
-    out = [f"{holder_name_of(a)} vs {holder_name_of(b)}"]
+    out = [f"{a.label} vs {b.label}"]
     count = len(answer.meetings)
     tie = f", {answer.ties} tied" if answer.ties else ""
     out.append(f"Head-to-head: {wins_a}–{wins_b} in {count} race{'s' if count != 1 else ''}{tie}")
@@ -195,10 +195,6 @@ def _(answer: RivalryAnswer) -> str:
     out.append(f"Records held by {b.name}")
     out.extend(_held_lines(answer.second_records) or ["  none"])
     return "\n".join(out)
-
-
-def holder_name_of(athlete) -> str:
-    return f"{athlete.name} ({athlete.nation})" if athlete.nation else athlete.name
 
 
 def _placed(result) -> str:

@@ -90,7 +90,7 @@ class AthleteIndex:
         if len(matches) == 1 or (matches and matches[0].key == query and _unique_key(matches)):
             return matches[0].athlete
         if matches:
-            names = ", ".join(_label(m.athlete) for m in matches[:5])
+            names = ", ".join(m.athlete.label for m in matches[:5])
             more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
             raise AmbiguousError(
                 f"'{clip(text)}' matches several athletes: {names}{more} — be more specific."
@@ -125,7 +125,3 @@ class AthleteIndex:
 
 def _unique_key(matches: list[_Indexed]) -> bool:
     return sum(1 for m in matches if m.key == matches[0].key) == 1
-
-
-def _label(athlete: Athlete) -> str:
-    return f"{athlete.name} ({athlete.nation})" if athlete.nation else athlete.name

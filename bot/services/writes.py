@@ -49,6 +49,7 @@ from bot.domain.records import (
     record_breaks_for,
     record_keys_for,
     record_name_for,
+    sex_of,
     standing_record,
 )
 from bot.services.errors import (
@@ -283,7 +284,7 @@ class Writes:
             event = self.app.event(draft.event)
         with _field("athlete"):
             athlete, new = self._athlete(draft, event)
-        sex = Sex.MIXED if event.sexes == frozenset({Sex.MIXED}) else athlete.sex
+        sex = sex_of(event, athlete.sex)
         if sex not in event.sexes:
             with _field("sex"):
                 raise InvalidInputError(f"{event.name} has no {sex.label}'s list.")
@@ -779,12 +780,7 @@ class Writes:
                     kind="corrected",
                     mark=str(removed.mark),
                     is_split=removed.split_id is not None,
-                    previous_holders=[
-                        f"{e.athlete.name} ({e.athlete.nation})"
-                        if e.athlete.nation
-                        else e.athlete.name
-                        for e in standing
-                    ],
+                    previous_holders=[e.athlete.label for e in standing],
                     previous_mark=str(standing[0].mark) if standing else "",
                     previous_date=standing[0].date.isoformat() if standing else "",
                     margin="",
