@@ -139,7 +139,7 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.errors import TracksideError
     from bot.services.exports import export_csv
     from bot.services.queries import Trackside
-    from bot.services.writes import Actor, Writes
+    from bot.services.writes import Actor, ImportError_, Writes
 
     app = await Trackside.open(settings)
     try:
@@ -166,6 +166,11 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
                 who = row.actor_id if row.actor_id is not None else "cli"
                 where = f" in {row.guild_id}" if row.guild_id else ""
                 print(f"{row.at}  {row.action:20} {row.target:24} by {who}{where}  {row.details}")
+    except ImportError_ as exc:  # every bad row, one a line: a file may have thousands
+        print(f"error: nothing was imported; {len(exc.errors)} problems:", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
     except TracksideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
