@@ -106,7 +106,13 @@ def _check_file(path: Path) -> None:
             f"{path} is not a SQLite database; set DATABASE_PATH to the Trackside database, "
             "or to a new file to start afresh"
         )
-    if head and _truncated(head, size):
+    # With a journal or WAL beside it, a crash mid-checkpoint can leave the header ahead of
+    # the file until SQLite recovers it on open: let SQLite judge such a file.
+    pending = any(
+        Path(f"{path}{suffix}").is_file() and Path(f"{path}{suffix}").stat().st_size
+        for suffix in ("-wal", "-journal")
+    )
+    if head and not pending and _truncated(head, size):
         raise StoreError(
             f"{path} is truncated ({size:,} bytes); restore it from a backup, or set "
             "DATABASE_PATH to a new file to start afresh"
