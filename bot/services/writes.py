@@ -638,8 +638,16 @@ class Writes:
         errors: list[RowError] = []
         seen: dict[tuple, int] = {}
         for line, values in rows:
+            draft = ResultDraft(**{c: values.get(c) for c in IMPORT_COLUMNS})
             try:
-                result, _ = self.build(ResultDraft(**{c: values.get(c) for c in IMPORT_COLUMNS}))
+                try:
+                    result, _ = self.build(draft)
+                except RuntimeError as exc:
+                    # The loop added an athlete (another moderator's write) while this thread
+                    # walked the name index: the index is whole again, so check the row again.
+                    if "changed size during iteration" not in str(exc):
+                        raise
+                    result, _ = self.build(draft)
             except (InvalidInputError, NotFoundError, AmbiguousError) as exc:
                 errors.append(RowError(line, _column_of(exc), str(exc)))
                 continue
