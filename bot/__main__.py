@@ -8,13 +8,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.store.database import StoreError, store_error
 
 log = logging.getLogger("bot")
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def _iso_date(text: str) -> date:
@@ -75,22 +78,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trackside: configuration error: {exc}", file=sys.stderr)
         return 2
     command = args.command or "run"
-    if command == "ask":
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-        return asyncio.run(_ask(settings, " ".join(args.line)))
-    if command == "db":
-        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-        return asyncio.run(_db(settings, args))
-    if command in ("import", "export", "audit"):
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-        return asyncio.run(_admin(settings, args))
-    if command == "sync":
-        from bot.launcher import sync_commands
+    try:
+        if command == "ask":
+            logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
+            return asyncio.run(_ask(settings, " ".join(args.line)))
+        if command == "db":
+            logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+            return asyncio.run(_db(settings, args))
+        if command in ("import", "export", "audit"):
+            logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
+            return asyncio.run(_admin(settings, args))
+        if command == "sync":
+            from bot.launcher import sync_commands
 
-        return sync_commands(settings, guild_id=args.guild)
-    from bot.launcher import run_bot
+            return sync_commands(settings, guild_id=args.guild)
+        from bot.launcher import run_bot
 
-    return run_bot(settings, sync=getattr(args, "sync", False))
+        return run_bot(settings, sync=getattr(args, "sync", False))
+    except (StoreError, sqlite3.DatabaseError) as exc:
+        # A damaged, truncated, read-only or too new database: one line, not a traceback.
+        print(f"trackside: {database_problem(settings.database_path, exc)}", file=sys.stderr)
+        return 1
+
+
+def database_problem(path: object, exc: BaseException) -> str:
+    """One line saying what is wrong with the database and what to do about it."""
+    known = store_error(str(path), exc)
+    if known is not None:
+        return str(known)
+    return f"database error on {path}: {' '.join(str(exc).split())}"
 
 
 async def _ask(settings: Settings, line: str) -> int:
@@ -123,7 +139,7 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.errors import TracksideError
     from bot.services.exports import export_csv
     from bot.services.queries import Trackside
-    from bot.services.writes import Actor, Writes
+    from bot.services.writes import Actor, ImportError_, Writes
 
     app = await Trackside.open(settings)
     try:
@@ -150,6 +166,11 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
                 who = row.actor_id if row.actor_id is not None else "cli"
                 where = f" in {row.guild_id}" if row.guild_id else ""
                 print(f"{row.at}  {row.action:20} {row.target:24} by {who}{where}  {row.details}")
+    except ImportError_ as exc:  # every bad row, one a line: a file may have thousands
+        print(f"error: nothing was imported; {len(exc.errors)} problems:", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
     except TracksideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -161,26 +182,28 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.queries import Trackside
 
-    if args.db_command == "migrate":
-        app = await Trackside.open(settings, seed_data=False)
-        print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
-    elif args.db_command == "seed":
-        app = await Trackside.open(settings, seed_data=False)
-        from bot.store.seed import seed
+    app = await Trackside.open(settings, seed_data=False)
+    try:  # closed on every path: an open connection's thread keeps the process alive
+        if args.db_command == "migrate":
+            print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+        elif args.db_command == "seed":
+            from bot.store.seed import seed
 
-        report = await seed(app.db, app.catalogue, settings.data_dir, as_of=args.as_of, pin=True)
-        print(
-            f"loaded {report.rows_loaded} reference rows ({report.results_added} results, "
-            f"{report.record_entries_added} record entries, {report.athletes_added} athletes); "
-            f"{report.rows_skipped} already loaded or later than --as-of"
-        )
-    else:
-        app = await Trackside.open(settings, seed_data=False)
-        counts = await app.db.counts()
-        print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
-        for table, count in counts.items():
-            print(f"  {table:16} {count:>10}")
-    await app.close()
+            report = await seed(
+                app.db, app.catalogue, settings.data_dir, as_of=args.as_of, pin=True
+            )
+            print(
+                f"loaded {report.rows_loaded} reference rows ({report.results_added} results, "
+                f"{report.record_entries_added} record entries, {report.athletes_added} "
+                f"athletes); {report.rows_skipped} already loaded or later than --as-of"
+            )
+        else:
+            counts = await app.db.counts()
+            print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+            for table, count in counts.items():
+                print(f"  {table:16} {count:>10}")
+    finally:
+        await app.close()
     return 0
 
 

@@ -11,6 +11,7 @@ import discord
 
 from bot.bot import TracksideBot
 from bot.config import Settings
+from bot.services.queries import Trackside
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,17 @@ def run_bot(settings: Settings, *, sync: bool = False) -> int:
 
 
 async def _run(settings: Settings, token: str, *, sync: bool) -> int:
-    bot = TracksideBot(settings, sync_on_start=sync or settings.sync_commands)
+    # The store is opened before logging in: a damaged, read-only or too new database stops
+    # the start with one line (StoreError, reported by `bot.__main__`) instead of a bot
+    # that answers every write with "something went wrong".
+    app = await Trackside.open(settings)
+    handed: list[Trackside] = []
+
+    async def opener(_settings: Settings) -> Trackside:
+        handed.append(app)  # from here on the bot closes it
+        return app
+
+    bot = TracksideBot(settings, sync_on_start=sync or settings.sync_commands, opener=opener)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []  # held so the close task is not collected
 
@@ -75,6 +86,8 @@ async def _run(settings: Settings, token: str, *, sync: bool) -> int:
             loop.remove_signal_handler(sig)
         if closing:
             await closing[0]
+        if not handed:  # never logged in far enough to take it
+            await app.close()
     return 0
 
 

@@ -10,6 +10,7 @@ refreshed after the commit.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -60,6 +61,7 @@ from bot.services.errors import (
     clip,
 )
 from bot.services.queries import Trackside
+from bot.services.spreadsheet import FREE_TEXT_COLUMNS, from_spreadsheet
 from bot.store.outbox import (
     AuditRepository,
     AuditRow,
@@ -590,73 +592,24 @@ class Writes:
     # -- import ------------------------------------------------------------------------------
 
     async def import_csv(self, data: bytes, actor: Actor) -> ImportReport:
-        """Validate every row first; import all of them in one transaction, or none."""
-        if len(data) > MAX_IMPORT_BYTES:
-            raise InvalidInputError(
-                f"That file is {len(data):,} bytes; the most an import takes is "
-                f"{MAX_IMPORT_BYTES:,}. Split it."
-            )
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInputError(
-                "The file is not UTF-8 text — save it as CSV (UTF-8)."
-            ) from None
-        # strict: a quote opened and never closed is an error, not a field swallowing the
-        # rest of the file (which then failed as a confusing error on another column).
-        reader = csv.DictReader(io.StringIO(text), strict=True)
-        try:
-            header = [h.strip() for h in (reader.fieldnames or [])]
-        except csv.Error as exc:
-            raise _unreadable(reader.line_num, exc) from None
-        missing = [c for c in REQUIRED_IMPORT_COLUMNS if c not in header]
-        if missing:
-            raise InvalidInputError(
-                f"The CSV needs the columns {', '.join(REQUIRED_IMPORT_COLUMNS)}; missing: "
-                f"{', '.join(missing)}. Optional: "
-                f"{', '.join(c for c in IMPORT_COLUMNS if c not in REQUIRED_IMPORT_COLUMNS)}."
-            )
-        unknown = [h for h in header if h not in IMPORT_COLUMNS]
-        if unknown:
-            raise InvalidInputError(f"Unknown columns: {', '.join(clip(u, 30) for u in unknown)}.")
-        drafts: list[tuple[int, Result]] = []
-        errors: list[RowError] = []
-        seen: dict[tuple, int] = {}
-        try:
-            for row in reader:
-                line = reader.line_num
-                if len(drafts) + len(errors) >= MAX_IMPORT_ROWS:
-                    raise InvalidInputError(f"At most {MAX_IMPORT_ROWS:,} rows per import.")
-                if None in row:
-                    errors.append(RowError(line, "-", "more values than columns"))
-                    continue
-                values = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-                try:
-                    result, _ = self.build(
-                        ResultDraft(**{c: values.get(c) for c in IMPORT_COLUMNS})
-                    )
-                except (InvalidInputError, NotFoundError, AmbiguousError) as exc:
-                    errors.append(RowError(line, _column_of(exc), str(exc)))
-                    continue
-                # An import has no second confirmation, so a probable typo is a bad row
-                # (add_result refuses it too unless the moderator confirms it).
-                implausible = [
-                    RowError(line, column, f"{warning} To keep it, add it alone and confirm.")
-                    for column, warning in self._implausible(result)
-                ]
-                if implausible:
-                    errors.extend(implausible)
-                    continue
-                identity = _identity(result)
-                if identity in seen:
-                    errors.append(RowError(line, "-", f"the same result as row {seen[identity]}"))
-                    continue
-                seen[identity] = line
-                drafts.append((line, result))
-        except csv.Error as exc:
-            raise _unreadable(reader.line_num, exc) from None
+        """Validate every row first; import all of them in one transaction, or none.
+
+        Reading and checking thousands of rows is CPU work of seconds: it runs in a worker
+        thread (`asyncio.to_thread`) so the bot keeps answering meanwhile. Checking only
+        reads the in-memory indexes; the writes happen back on the loop, in one transaction.
+        """
+        rows, unreadable = await asyncio.to_thread(_read_import_csv, data)
+        drafts, errors = await asyncio.to_thread(self._check_import_rows, rows)
+        errors += unreadable
+        # Rows already on file are reported all at once, each with its row, not only the
+        # first one the transaction would meet. (A new athlete has no results yet.)
+        for line, result in drafts:
+            if result.athlete.id:
+                existing = await ResultRepository.exists(self.app.db.reader, result)
+                if existing is not None:
+                    errors.append(RowError(line, "mark", f"already on file (#{existing})"))
         if errors:
-            raise ImportError_(errors)
+            raise ImportError_(sorted(errors, key=lambda e: e.row))
         if not drafts:
             raise InvalidInputError("The file has no rows to import.")
         # Oldest first, so each row is checked against the records as they stood that day.
@@ -666,8 +619,8 @@ class Writes:
             for line, result in drafts:
                 try:
                     added = await self._add_in(conn, result, actor)
-                except DuplicateResultError as exc:
-                    raise ImportError_([RowError(line, "-", str(exc))]) from None
+                except DuplicateResultError as exc:  # written by someone else meanwhile
+                    raise ImportError_([RowError(line, "mark", str(exc))]) from None
                 if added.announcement is not None:
                     announcements.append(added.announcement)
             await self._audit(
@@ -675,6 +628,45 @@ class Writes:
             )
         await self._after_write()
         return ImportReport(len(drafts), tuple(announcements))
+
+    def _check_import_rows(
+        self, rows: Sequence[tuple[int, dict[str, str]]]
+    ) -> tuple[list[tuple[int, Result]], list[RowError]]:
+        """Build every row (in a worker thread: see `import_csv`); the rows that pass, and
+        an error for each problem, by row and column."""
+        drafts: list[tuple[int, Result]] = []
+        errors: list[RowError] = []
+        seen: dict[tuple, int] = {}
+        for line, values in rows:
+            draft = ResultDraft(**{c: values.get(c) for c in IMPORT_COLUMNS})
+            try:
+                try:
+                    result, _ = self.build(draft)
+                except RuntimeError as exc:
+                    # The loop added an athlete (another moderator's write) while this thread
+                    # walked the name index: the index is whole again, so check the row again.
+                    if "changed size during iteration" not in str(exc):
+                        raise
+                    result, _ = self.build(draft)
+            except (InvalidInputError, NotFoundError, AmbiguousError) as exc:
+                errors.append(RowError(line, _column_of(exc), str(exc)))
+                continue
+            # An import has no second confirmation, so a probable typo is a bad row
+            # (add_result refuses it too unless the moderator confirms it).
+            implausible = [
+                RowError(line, column, f"{warning} To keep it, add it alone and confirm.")
+                for column, warning in self._implausible(result)
+            ]
+            if implausible:
+                errors.extend(implausible)
+                continue
+            identity = _identity(result)
+            if identity in seen:
+                errors.append(RowError(line, "mark", f"the same result as row {seen[identity]}"))
+                continue
+            seen[identity] = line
+            drafts.append((line, result))
+        return drafts, errors
 
     # -- remove and edit -------------------------------------------------------------------------
 
@@ -1014,6 +1006,76 @@ def _unreadable(line: int, exc: csv.Error) -> InvalidInputError:
         f"The CSV cannot be read at line {line}: {exc}. Put a value with a comma or a quote "
         'in double quotes, and double the quotes inside it ("").'
     )
+
+
+def _read_import_csv(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """The rows of an import file as (line where the row starts, {column: text}), with the
+    header checked, and the rows that cannot be read; InvalidInputError says what is wrong
+    with the file as a whole. Pure: runs in a worker thread."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InvalidInputError(
+            f"That file is {len(data):,} bytes; the most an import takes is "
+            f"{MAX_IMPORT_BYTES:,}. Split it."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInputError("The file is not UTF-8 text — save it as CSV (UTF-8).") from None
+    # strict: a quote opened and never closed is an error, not a field swallowing the
+    # rest of the file (which then failed as a confusing error on another column).
+    reader = csv.reader(io.StringIO(text), strict=True)
+    records = _csv_records(reader)
+    header_line, first = next(records, (1, []))
+    header = [h.strip() for h in first]
+    missing = [c for c in REQUIRED_IMPORT_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInputError(
+            f"The CSV needs the columns {', '.join(REQUIRED_IMPORT_COLUMNS)}; missing: "
+            f"{', '.join(missing)}. Optional: "
+            f"{', '.join(c for c in IMPORT_COLUMNS if c not in REQUIRED_IMPORT_COLUMNS)}."
+        )
+    unknown = [h for h in header if h not in IMPORT_COLUMNS]
+    if unknown:
+        raise InvalidInputError(f"Unknown columns: {', '.join(clip(u, 30) for u in unknown)}.")
+    twice = [c for c in dict.fromkeys(header) if header.count(c) > 1]
+    if twice:
+        raise InvalidInputError(
+            f"The header (line {header_line}) names the column {', '.join(twice)} more than "
+            "once — keep one, so no value is silently dropped."
+        )
+    rows: list[tuple[int, dict[str, str]]] = []
+    errors: list[RowError] = []
+    for line, record in records:
+        if not record:  # a blank line
+            continue
+        if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
+            raise InvalidInputError(f"At most {MAX_IMPORT_ROWS:,} rows per import.")
+        if len(record) > len(header):
+            errors.append(RowError(line, "-", "more values than columns"))
+            continue
+        values = {}
+        for column, value in zip(header, record, strict=False):
+            value = value.strip()
+            values[column] = from_spreadsheet(value) if column in FREE_TEXT_COLUMNS else value
+        rows.append((line, values))
+    return rows, errors
+
+
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, its fields). A record spans lines when a quoted value
+    holds a line break, so the line is taken before reading it: an unclosed quote is
+    reported where it was opened, not where the file ended."""
+    line_num = 0
+    while True:
+        start = line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _unreadable(start, exc) from None
+        line_num = reader.line_num  # type: ignore[attr-defined]
+        yield start, record
 
 
 def _result_details(result: Result, check: RecordCheck | None) -> dict:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -27,8 +29,100 @@ WRITER_CACHE_KIB = 64 * 1024  # bulk imports update four indexes in random order
 READER_CACHE_KIB = 16 * 1024
 
 
-class MigrationError(RuntimeError):
+class StoreError(RuntimeError):
+    """The database file cannot be used: damaged, not a database, read-only, too new.
+    The message is one line for the person running Trackside and says what to do."""
+
+
+class MigrationError(StoreError):
     pass
+
+
+class ReadOnlyStoreError(StoreError):
+    pass
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+_DAMAGED = ("malformed", "not a database", "disk i/o error", "database corrupt", "corrupt")
+
+
+def store_error(path: Path | str, exc: BaseException) -> StoreError | None:
+    """The one-line StoreError for what SQLite says of a damaged or read-only file, or None
+    when `exc` is about something else (a bug of ours, a bad statement)."""
+    if isinstance(exc, StoreError):
+        return exc
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    text = str(exc).casefold()
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyStoreError(_read_only_message(path))
+    if any(word in text for word in _DAMAGED):
+        return StoreError(
+            f"{path} is damaged or not a Trackside database (SQLite: {exc}); restore it from "
+            "a backup, or set DATABASE_PATH to a new file to start afresh"
+        )
+    if "unable to open" in text:
+        return StoreError(f"cannot open {path} (SQLite: {exc}); check the path and permissions")
+    return None
+
+
+def _read_only_message(path: Path | str) -> str:
+    return (
+        f"{path} is read-only, and Trackside writes to its database (results, seeding, "
+        "announcements): make the file and its folder writable, or set DATABASE_PATH to a "
+        "writable copy"
+    )
+
+
+def _truncated(head: bytes, size: int) -> bool:
+    """Whether a file with this 100-byte header is shorter than the header says."""
+    if len(head) < 100:
+        return True
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65_536 if page_size == 1 else page_size
+    if page_size < 512 or size % page_size:
+        return True
+    # The page count in the header is valid when its version matches the change counter.
+    if head[92:96] == head[24:28]:
+        return int.from_bytes(head[28:32], "big") * page_size > size
+    return False
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, before SQLite touches it, a file that is not a database or cannot be
+    written. SQLite opens a read-only file without complaint and fails on the first write."""
+    if str(path) == ":memory:" or not path.exists():
+        return
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file; set DATABASE_PATH to a file")
+    try:
+        with path.open("rb") as file:
+            head = file.read(100)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    size = path.stat().st_size
+    if head and not head.startswith(SQLITE_HEADER):
+        raise StoreError(
+            f"{path} is not a SQLite database; set DATABASE_PATH to the Trackside database, "
+            "or to a new file to start afresh"
+        )
+    # With a journal or WAL beside it, a crash mid-checkpoint can leave the header ahead of
+    # the file until SQLite recovers it on open: let SQLite judge such a file.
+    pending = any(
+        Path(f"{path}{suffix}").is_file() and Path(f"{path}{suffix}").stat().st_size
+        for suffix in ("-wal", "-journal")
+    )
+    if head and not pending and _truncated(head, size):
+        raise StoreError(
+            f"{path} is truncated ({size:,} bytes); restore it from a backup, or set "
+            "DATABASE_PATH to a new file to start afresh"
+        )
+    # No write bit at all is read-only for us even when running as root (who may write).
+    mode = path.stat().st_mode
+    if not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise ReadOnlyStoreError(_read_only_message(path))
+    if not os.access(path.parent, os.W_OK):  # WAL keeps -wal and -shm files beside it
+        raise ReadOnlyStoreError(_read_only_message(path))
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -72,9 +166,21 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
         path = Path(path)
+        _check_file(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return await cls._open(path, migrate)
+        except sqlite3.DatabaseError as exc:
+            error = store_error(path, exc)
+            if error is None:
+                raise
+            raise error from None
+
+    @classmethod
+    async def _open(cls, path: Path, migrate: bool) -> Database:
         writer = await aiosqlite.connect(path, isolation_level=None)
+        reader = None
         try:
             await _configure(writer, WRITER_CACHE_KIB)
             mode = await (await writer.execute("PRAGMA journal_mode = WAL")).fetchone()
@@ -82,10 +188,18 @@ class Database:
                 log.warning("SQLite refused WAL mode (got %s); concurrent reads will block", mode)
             if migrate:
                 await _migrate(writer)
+            else:
+                await _check_version(writer)
+            # Reading the schema reads page 1 and the schema pages: a damaged or truncated
+            # file fails here, with one clear line, not on a user's first command.
+            await writer.execute_fetchall("SELECT count(*) FROM sqlite_master")
             reader = await aiosqlite.connect(path, isolation_level=None)
             await _configure(reader, READER_CACHE_KIB)
             await reader.execute("PRAGMA query_only = ON")
         except BaseException:
+            # Every connection is a thread: one left open keeps the process from exiting.
+            if reader is not None:
+                await reader.close()
             await writer.close()
             raise
         writer.row_factory = aiosqlite.Row
@@ -94,13 +208,17 @@ class Database:
 
     async def close(self) -> None:
         async with self._write_lock:
-            await self._reader.close()
-            # Fold the WAL back into the main file so a copied .db is complete.
             try:
-                await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error as exc:  # a busy reader elsewhere; the WAL stays valid
-                log.debug("checkpoint on close skipped: %s", exc)
-            await self._writer.close()
+                await self._reader.close()
+                # Fold the WAL back into the main file so a copied .db is complete.
+                try:
+                    await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.Error as exc:  # a busy reader elsewhere; the WAL stays valid
+                    log.debug("checkpoint on close skipped: %s", exc)
+            finally:
+                # Always, even on a damaged file: an open connection's thread would keep
+                # the process from exiting.
+                await self._writer.close()
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -139,28 +257,47 @@ class Database:
         return int(row[0])
 
 
-async def _migrate(conn: aiosqlite.Connection) -> None:
+async def _check_version(conn: aiosqlite.Connection) -> int:
     row = await (await conn.execute("PRAGMA user_version")).fetchone()
     current = int(row[0])
-    shipped = migrations()
-    if current > len(shipped):
+    shipped = len(migrations())
+    if current > shipped:
         raise MigrationError(
             f"the database is at schema version {current}, newer than this Trackside "
-            f"({len(shipped)}): upgrade Trackside or use another DATABASE_PATH"
+            f"({shipped}): upgrade Trackside or use another DATABASE_PATH"
         )
-    for version, name, sql in shipped[current:]:
+    return current
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    current = await _check_version(conn)
+    for version, name, sql in migrations()[current:]:
         log.info("applying migration %s", name)
-        # executescript would COMMIT first; run the statements ourselves so the whole
-        # migration, version bump included, is one transaction.
-        await conn.execute("BEGIN IMMEDIATE")
+        # A migration may rebuild a table (create, copy, drop, rename). With foreign keys on,
+        # dropping the old table would cascade-delete the rows pointing at it, so they are
+        # off during the script (the pragma is a no-op inside a transaction, hence before
+        # BEGIN) and checked before the commit instead.
+        await conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            for statement in _statements(sql):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {version:d}")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        await conn.execute("COMMIT")
+            # executescript would COMMIT first; run the statements ourselves so the whole
+            # migration, version bump included, is one transaction.
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+                broken = await conn.execute_fetchall("PRAGMA foreign_key_check")
+                if broken:
+                    raise MigrationError(
+                        f"{name} would leave {len(broken)} rows pointing at nothing "
+                        f"(first: {tuple(broken[0])})"
+                    )
+                await conn.execute(f"PRAGMA user_version = {version:d}")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+        finally:
+            await conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _statements(script: str) -> list[str]:

@@ -124,12 +124,31 @@ def test_export_then_import_round_trips(tmp_path):
 
 
 def test_import_example_and_audit(tmp_path):
+    """The README's `trackside import data/import_example.csv` works on a fresh store (all
+    the shipped data loaded), and importing it again names every row already on file."""
     example = ROOT / "data" / "import_example.csv"
     env = {"DATABASE_PATH": str(tmp_path / "fresh.db")}
-    run = trackside(tmp_path, "db", "seed", "--as-of", "2025-02-07", env=env)
-    assert run.returncode == 0, run.stderr
     run = trackside(tmp_path, "import", str(example), env=env)
     assert run.returncode == 0, run.stderr
-    assert "NEW WORLD INDOOR RECORD: Yared Nuguse 3:46.63" in run.stdout
+    rows = len(example.read_text(encoding="utf-8").splitlines()) - 1
+    assert run.stdout.startswith(f"imported {rows} results")
+    run = trackside(tmp_path, "ask", "/athlete Josh Kerr", env=env)
+    assert "3:29.38" in run.stdout
+    run = trackside(tmp_path, "import", str(example), env=env)
+    assert run.returncode == 1
+    lines = run.stderr.splitlines()
+    assert lines[0] == f"error: nothing was imported; {rows} problems:"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        f"  row {row}, mark" for row in range(2, rows + 2)
+    ]
+    assert all("already on file (#" in line for line in lines[1:])
     run = trackside(tmp_path, "audit", env=env)
     assert "result.import" in run.stdout and "result.add" in run.stdout
+
+
+def test_every_example_row_names_its_source():
+    import csv
+
+    with (ROOT / "data" / "import_example.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert rows and all(row["source"].strip() for row in rows)

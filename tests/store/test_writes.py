@@ -510,7 +510,7 @@ async def test_import_refuses_duplicates_in_the_file_and_on_file(feb7):
     before = await snapshot(feb7)
     with pytest.raises(ImportError_) as caught:
         await writes.import_csv(csv_bytes(MILLROSE_ROW, SPRINT_ROW, MILLROSE_ROW), MOD)
-    assert caught.value.errors == [RowError(4, "-", "the same result as row 2")]
+    assert caught.value.errors == [RowError(4, "mark", "the same result as row 2")]
     await writes.add_result(millrose(round="final"), MOD)
     before = await snapshot(feb7)
     with pytest.raises(ImportError_) as caught:
