@@ -426,7 +426,20 @@ def to_record(
         date.fromisoformat(record.date)
     except ValueError:
         problems.append(("date", f"date {record.date!r} is not YYYY-MM-DD"))
-    if record.birth_year and not (record.birth_year.isdigit() and len(record.birth_year) == 4):
+    birth = record.birth_year
+    if birth and birth.isdigit() and 1880 <= int(birth) <= 2030 and record.date[:4].isdigit():
+        if int(birth) > int(record.date[:4]) - 10:
+            problems.append(
+                ("birth_year", f"born {birth}, too young for a record on {record.date}")
+            )
+    elif birth:
+        conflicts.add(
+            record,
+            "birth_year",
+            f"birth year {birth!r} is impossible",
+            "kept: without a birth year",
+            source,
+        )
         record = replace(record, birth_year="")
     if problems:
         for check, why in problems:
@@ -859,41 +872,36 @@ class Reconciler:
                 lists[group] = [fresh]
 
     def check_world_vs_area(self, lists: dict[tuple[str, ...], list[Record]]) -> None:
-        area_by: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
-        for group, rows in lists.items():
-            if group[0] == "area":
-                area_by[group[2:]].extend(rows)
         for group in sorted(g for g in lists if g[0] == "world"):
             world_rows = lists[group]
-            areas = self.best_of(area_by.get(group[2:], []))
-            if not areas or self.ctx.better(areas[0], world_rows[0]) <= 0:
-                continue
-            best = areas[0]
-            if best.source.endswith(DERIVED):
-                # Only the national list has it: neither the area nor the world list took it
-                # as a record (e.g. marks World Athletics never ratified). No area record is
-                # shipped for the event rather than one that contradicts the world list.
-                area_group = ("area", best.scope_code, *group[2:])
-                for row in lists.pop(area_group, []):
-                    self.conflicts.add(
-                        row,
-                        "world_vs_area",
-                        f"national record better than the world record {world_rows[0].mark} "
-                        f"{world_rows[0].athlete}; neither the area nor the world list has it",
-                        "left out: no area record shipped for this event",
-                        row.source,
-                    )
-                continue
-            for row in world_rows:
-                self.conflicts.add(
-                    row,
-                    "world_vs_area",
-                    f"{best.scope_code} area record {best.mark} by {best.athlete} "
-                    f"({best.date}) is better",
-                    "left out: a world record behind an area record is stale",
-                    best.source,
-                )
-            del lists[group]
+            for area_group in sorted(g for g in lists if g[0] == "area" and g[2:] == group[2:]):
+                area_rows = lists[area_group]
+                if self.ctx.better(area_rows[0], world_rows[0]) <= 0:
+                    continue
+                world = f"{world_rows[0].mark} {world_rows[0].athlete} ({world_rows[0].date})"
+                if area_rows[0].source.endswith(DERIVED):
+                    # Only the national list has it: neither the area nor the world list took
+                    # it as a record (e.g. marks World Athletics never ratified). No area
+                    # record is shipped rather than one that contradicts the world list.
+                    for row in lists.pop(area_group):
+                        self.conflicts.add(
+                            row,
+                            "world_vs_area",
+                            f"national record better than the world record {world}; "
+                            "neither the area nor the world list has it",
+                            "left out: no area record shipped for this event",
+                            row.source,
+                        )
+                else:
+                    for row in area_rows:
+                        self.conflicts.add(
+                            row,
+                            "world_vs_area",
+                            f"the area list's record is better than the world list's {world}",
+                            "kept: both World Athletics lists say so (the world list does not "
+                            "count this mark as a world record)",
+                            row.source,
+                        )
 
     # -- U20: under 20 that year, and the world U20 record is the best
 
