@@ -139,7 +139,9 @@ class Snapshot:
 
     def __init__(self, repo: Path, commit: str | None) -> None:
         self.repo = repo
-        self.is_folder = (repo / "records").is_dir() and not (repo / "HEAD").is_file()
+        # A git directory (bare, or a clone's work tree) is read at a commit; anything else
+        # is a plain copy of the repository's files.
+        self.is_folder = not ((repo / "HEAD").is_file() or (repo / ".git").exists())
         if self.is_folder:
             if commit:
                 raise SystemExit("--commit needs a git directory, not a checked-out folder")
@@ -426,6 +428,16 @@ def to_record(
         date.fromisoformat(record.date)
     except ValueError:
         problems.append(("date", f"date {record.date!r} is not YYYY-MM-DD"))
+    if len(record.city) == 2 and record.city.isalpha() and record.city.isupper():
+        # The scrape keeps only the state of "Indianapolis, IN": no city rather than a wrong one.
+        conflicts.add(
+            record,
+            "city",
+            f"city {record.city!r} is a state code, not a city",
+            "kept: without a city",
+            source,
+        )
+        record = replace(record, city="")
     birth = record.birth_year
     if birth and birth.isdigit() and 1880 <= int(birth) <= 2030 and record.date[:4].isdigit():
         if int(birth) > int(record.date[:4]) - 10:

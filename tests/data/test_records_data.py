@@ -170,6 +170,7 @@ def test_every_row_is_well_formed(records, catalogue, nations):
             assert 1880 <= int(row["birth_year"]) <= day.year - 10, where
         if row["nation"]:
             assert re.fullmatch(r"[A-Z]{3}", row["nation"]), where
+        assert not re.fullmatch(r"[A-Z]{2}", row["city"]), where  # a state code is no city
 
 
 def test_sources_name_the_snapshot_they_come_from(records):
