@@ -117,6 +117,8 @@ _VENUES = {"Outdoor": Venue.OUTDOOR, "Indoor": Venue.INDOOR}
 _BASE_GROUPS = frozenset((sex, venue) for sex in ("M", "W") for venue in _VENUES)
 _RELAY_GROUP = "relays"
 DERIVED = "; newer than the area list"
+# From 1977 World Athletics records in the sprints needed fully automatic timing.
+AUTOMATIC_TIMING_FROM = "1977-01-01"
 
 # The lists read from the snapshot: (file, scope_kind, scope_code or None = from the row).
 LISTS: tuple[tuple[str, str, str | None, str], ...] = (
@@ -414,7 +416,7 @@ def to_record(
     if raw.scope_kind == "area" and not scope_code:
         problems.append(("area_code", f"area id {c.get('Type', '')!r} maps to no area"))
     try:
-        record = replace(record, mark=official_mark(record.mark, event))
+        record = replace(record, mark=official_mark(record.mark, event, record.date))
     except MarkError as error:
         problems.append(("limit", str(error)))
     try:
@@ -463,17 +465,21 @@ def to_record(
 LIST_TITLES = {path: title for path, _, _, title in LISTS}
 
 
-def official_mark(text: str, event: Event) -> str:
-    """The mark in official notation: '6.6' -> '6.60'; a time to the tenth stays a hand time.
+def official_mark(text: str, event: Event, day: str = "") -> str:
+    """The mark in official notation: '6.6' -> '6.60', '7.1' (2004) -> '7.10'.
 
-    The scrape drops trailing zeros of field marks; a track time written to one decimal is
-    a hand time in World Athletics lists and keeps its single decimal ('22.0', '5:50.5').
+    The scrape reads marks without a ':' as numbers, which drops a trailing zero: field marks
+    and times under a minute lose it (no 60 m time in the national list ends in 0). Such a
+    time from the automatic-timing era (1977 on) is written back with two decimals. A time
+    with a ':' is kept as the list writes it, so one decimal there is a hand time ('5:50.5'),
+    as is a one-decimal sprint time from before 1977.
     """
     mark = parse_mark(text, event)
-    _, point, fraction = text.rpartition(":")[2].partition(".")
-    hand = event.kind is MarkKind.TIME and event.unit is Unit.CENTISECONDS
-    if hand and point and len(fraction) == 1:
-        return text
+    if event.kind is MarkKind.TIME and event.unit is Unit.CENTISECONDS:
+        _, point, fraction = text.rpartition(":")[2].partition(".")
+        hand_era = ":" in text or not day or day < AUTOMATIC_TIMING_FROM
+        if point and len(fraction) == 1 and hand_era:
+            return text
     return format_mark(mark)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.refresh_records import build, main
+from bot.domain.catalogue import EventCatalogue
+from tools.refresh_records import build, main, official_mark
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 HEADER = (
@@ -185,3 +186,20 @@ def test_groups_a_later_scrape_dropped_come_from_the_last_version_with_them(tmp_
     # The older snapshot gives the older record: the 2025 reference row is dated after that
     # snapshot's national list, so it does not count as on file.
     assert old.mark == "3:49.11" and f"@{first}" in old.source
+
+
+@pytest.mark.parametrize(
+    ("text", "event", "day", "official"),
+    [
+        ("6.6", "lj", "2025-06-27", "6.60"),  # the scrape drops a field mark's last zero
+        ("2.1", "hj", "2024-07-07", "2.10"),
+        ("7.1", "60m", "2004-01-30", "7.10"),  # and a FAT sprint time's
+        ("10.0", "100m", "1968-06-20", "10.0"),  # a hand time before automatic timing
+        ("5:50.5", "1500m", "1981-10-20", "5:50.5"),  # a time with ':' is kept as written
+        ("1:45.10", "800m", "2020-01-01", "1:45.10"),
+        ("9126", "dec", "2018-09-16", "9126"),
+    ],
+)
+def test_marks_are_written_officially(text, event, day, official):
+    catalogue = EventCatalogue.from_csv_text((DATA / "events.csv").read_text(encoding="utf-8"))
+    assert official_mark(text, catalogue.get(event), day) == official
