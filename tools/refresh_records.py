@@ -811,17 +811,37 @@ class Reconciler:
                 continue
             order = self.ctx.better(nationals[0], area_rows[0])
             if order > 0:
-                new_rows = [
-                    replace(
-                        n,
-                        scope_kind="area",
-                        scope_code=area,
-                        status="ratification_unconfirmed",
-                        source=f"{n.source}{DERIVED}",
-                    )
-                    for n in nationals
-                ]
                 best = nationals[0]
+                resolution = self.resolution("area_vs_national", area_rows[0])
+                confirmed = resolution is not None and resolution["action"] == "confirm"
+                world = lists.get(("world", "", event_key, venue, sex), [])
+                new_rows = []
+                for n in nationals:
+                    status, source = "ratification_unconfirmed", f"{n.source}{DERIVED}"
+                    ratified = [
+                        w
+                        for w in world
+                        if w.status == "ratified"
+                        and w.mark == n.mark
+                        and _holder_key(w) == _holder_key(n)
+                    ]
+                    if ratified:
+                        # A ratified world record is a record of its area too.
+                        status = "ratified"
+                        source += f"; the ratified world record ({ratified[0].source})"
+                    if confirmed:
+                        status = resolution["status"] or status
+                        source += f"; {resolution['source']}"
+                    new_rows.append(
+                        replace(n, scope_kind="area", scope_code=area, status=status, source=source)
+                    )
+                how = (
+                    "it is the ratified world record"
+                    if new_rows[0].status == "ratified"
+                    else "area ratification not seen (ratification_unconfirmed)"
+                )
+                if confirmed:
+                    how = f"{resolution['note']}; {how}"
                 for row in area_rows:
                     self.conflicts.add(
                         row,
@@ -829,8 +849,8 @@ class Reconciler:
                         f"{best.scope_code} national record {best.mark} by {best.athlete} "
                         f"({best.date}) is better than the area list's record",
                         f"replaced by {best.mark} {best.athlete} ({best.date}) from the newer "
-                        "national list; area ratification not seen (ratification_unconfirmed)",
-                        best.source,
+                        f"national list; {how}",
+                        new_rows[0].source,
                     )
                 lists[group] = new_rows
             elif order < 0:
@@ -897,7 +917,7 @@ class Reconciler:
                 if self.ctx.better(area_rows[0], world_rows[0]) <= 0:
                     continue
                 world = f"{world_rows[0].mark} {world_rows[0].athlete} ({world_rows[0].date})"
-                if area_rows[0].source.endswith(DERIVED):
+                if DERIVED in area_rows[0].source:
                     # Only the national list has it: neither the area nor the world list took
                     # it as a record (e.g. marks World Athletics never ratified). No area
                     # record is shipped rather than one that contradicts the world list.

@@ -384,3 +384,17 @@ def test_the_collegiate_usa_1500m_row_is_corrected(records, conflicts):
         c["event"] == "1500m" and c["scope_code"] == "USA" and c["mark"] == "3:52.85"
         for c in conflicts
     )
+
+
+def test_every_second_source_resolution_is_applied(conflicts):
+    _, resolutions = _read(Path(__file__).resolve().parents[2] / "tools" / "record_resolutions.csv")
+    assert resolutions
+    applied = {
+        (c["check"], c["scope_kind"], c["scope_code"], c["event"], c["venue"], c["sex"], c["mark"])
+        for c in conflicts
+    }
+    for row in resolutions:
+        key = (row["check"], row["scope_kind"], row["scope_code"], row["event"], row["venue"],
+               row["sex"], row["scraped_mark"])  # fmt: skip
+        assert key in applied, row
+        assert row["source"] and row["note"], row
