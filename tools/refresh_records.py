@@ -1116,7 +1116,15 @@ def main(argv: list[str] | None = None) -> int:
         help="second-source resolutions of conflicts",
     )
     args = parser.parse_args(argv)
-    built = build(args.repo, args.commit, args.data, args.resolutions)
+    if not args.repo.is_dir():
+        parser.error(f"--repo {args.repo}: no such directory")
+    try:
+        built = build(args.repo, args.commit, args.data, args.resolutions)
+    except subprocess.CalledProcessError as error:
+        parser.error(f"git failed in {args.repo}: {(error.stderr or '').strip() or error}")
+    except (OSError, UnicodeDecodeError) as error:
+        # Nothing is written unless the whole snapshot was read.
+        parser.error(f"cannot read the snapshot: {error}")
     out = args.out or args.data / "records"
     write_csv(out / "records.csv", RECORD_COLUMNS, (r.row() for r in built["records"]))
     write_csv(out / "conflicts.csv", CONFLICT_COLUMNS, built["conflicts"])

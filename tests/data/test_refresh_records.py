@@ -203,3 +203,40 @@ def test_groups_a_later_scrape_dropped_come_from_the_last_version_with_them(tmp_
 def test_marks_are_written_officially(text, event, day, official):
     catalogue = EventCatalogue.from_csv_text((DATA / "events.csv").read_text(encoding="utf-8"))
     assert official_mark(text, catalogue.get(event), day) == official
+
+
+def test_a_bad_snapshot_is_a_clear_error_and_writes_nothing(tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as missing:
+        main(["--repo", str(tmp_path / "nowhere"), "--out", str(out)])
+    assert missing.value.code == 2
+    assert "no such directory" in capsys.readouterr().err
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SystemExit):
+        main(["--repo", str(empty), "--out", str(out)])
+    assert "cannot read the snapshot" in capsys.readouterr().err
+
+    repo = _write_snapshot(tmp_path / "records")
+    _git(repo, "init", "-q")
+    with pytest.raises(SystemExit):
+        main(["--repo", str(repo), "--commit", "deadbeef", "--out", str(out)])
+    assert "git failed" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_hostile_text_in_a_snapshot_stays_data(tmp_path: Path):
+    hostile = (
+        "NR;NOR;1K5;M;3:40.00;;Oslo\u202e;NOR;Outdoor;2020-06-01;@everyone **x**;"
+        "[link](http://x.test)\u200b;NOR;1999;Male"
+    )
+    snapshot = _write_snapshot(tmp_path / "records", national=[hostile])
+    built = build(snapshot, None, DATA, tmp_path / "none.csv")
+    (row,) = [r for r in built["records"] if r.scope_kind == "nation"]
+    assert row.athlete.startswith("@everyone **x**")  # kept verbatim; rendering escapes it
+    out = tmp_path / "out"
+    assert main(["--repo", str(snapshot), "--out", str(out), "--resolutions", "-"]) == 0
+    with (out / "records.csv").open(encoding="utf-8", newline="") as handle:
+        (shipped,) = [r for r in csv.DictReader(handle) if r["scope_kind"] == "nation"]
+    assert shipped["athlete"] == row.athlete and shipped["city"] == "Oslo\u202e"
