@@ -17,9 +17,9 @@ from bot.domain.catalogue import (
     normalise,
 )
 from bot.domain.events import Event, MarkKind, RecordType, Sex, Unit, Venue
+from tests.conftest import require_shared_data
 
 EVENTS_CSV = Path(__file__).parents[2] / "data" / "events.csv"
-SHARED_DATA = Path(__file__).parents[3] / "shared" / "data"
 REFERENCE_FILES = ("world_records.csv", "progression.csv", "unverified.csv")
 
 
@@ -29,9 +29,7 @@ def catalogue() -> EventCatalogue:
 
 
 def reference_rows(name: str) -> list[dict[str, str]]:
-    path = SHARED_DATA / name
-    if not path.is_file():
-        pytest.skip(f"reference data {path} is absent (CI runs with shared/ beside the repo)")
+    path = require_shared_data(name) / name
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
