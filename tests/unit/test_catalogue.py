@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -219,12 +218,11 @@ def test_unknown_event_without_suggestions_is_one_helpful_line(
     assert caught.value.suggestions == []
 
 
-def test_hostile_query_fails_fast_with_a_short_message(catalogue: EventCatalogue) -> None:
+def test_hostile_query_fails_with_a_short_message(catalogue: EventCatalogue) -> None:
+    # How fast: `python -m bench inputs`.
     query = ("marathon " * 1200)[:10_000]
-    started = time.perf_counter()
     with pytest.raises(UnknownEventError) as caught:
         catalogue.resolve(query)
-    assert time.perf_counter() - started < 0.5
     assert len(str(caught.value)) < 200
     assert "\n" not in str(caught.value)
     assert catalogue.suggest(query) == []
