@@ -15,8 +15,10 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 DATA = Path(__file__).resolve().parent / "data"
-# What data/ ships: tables and their documentation. Never a database a developer left there.
-SHIPPED_SUFFIXES = {".csv", ".md", ".json", ".txt"}
+# Everything under data/ ships, except the SQLite files a checkout's default DATABASE_PATH
+# (data/trackside.db) leaves there, hidden files and caches. MANIFEST.in and
+# tests/cli/test_packaging.py name the same patterns.
+NOT_SHIPPED = ("*.db", "*.db-wal", "*.db-shm", "*.db-journal", "*.pyc")
 
 
 def shipped_data_files() -> list[Path]:
@@ -25,8 +27,10 @@ def shipped_data_files() -> list[Path]:
         path.relative_to(DATA)
         for path in DATA.rglob("*")
         if path.is_file()
-        and path.suffix in SHIPPED_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(DATA).parts)
+        and not any(path.match(pattern) for pattern in NOT_SHIPPED)
+        and not any(
+            part.startswith(".") or part == "__pycache__" for part in path.relative_to(DATA).parts
+        )
     )
 
 

@@ -20,8 +20,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "bot", "data")
-# What never ships from data/: the SQLite files a checkout's default DATABASE_PATH leaves.
-NOT_SHIPPED = ("*.db", "*.db-wal", "*.db-shm", "*.db-journal")
+# What never ships from data/ (setup.py's list): the SQLite files a checkout's default
+# DATABASE_PATH leaves there, and caches.
+NOT_SHIPPED = ("*.db", "*.db-wal", "*.db-shm", "*.db-journal", "*.pyc")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
             shutil.copytree(ROOT / name, source / name, ignore=ignore)
         elif (ROOT / name).exists():
             shutil.copy2(ROOT / name, source / name)
+    # A checkout that ran the README's commands has its store in data/: it must not ship.
+    for leftover in ("trackside.db", "trackside.db-wal", "trackside.db-shm"):
+        (source / "data" / leftover).write_bytes(b"SQLite format 3\x00")
 
     venv = base / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", venv])
@@ -91,7 +95,7 @@ def test_record_mile_indoor_from_an_empty_folder(installed: Installed, tmp_path:
     # The store went to the user's data folder: not the working folder, not site-packages.
     assert (installed.home / ".local" / "share" / "trackside" / "trackside.db").is_file()
     assert list(elsewhere.iterdir()) == []
-    assert not list(installed.site_packages.rglob("*.db"))
+    assert not list(installed.site_packages.rglob("*.db*"))
 
 
 def test_the_installed_package_reads_its_own_copy_of_data(
@@ -135,7 +139,10 @@ def test_every_data_file_ships_unchanged(installed: Installed) -> None:
         path.relative_to(ROOT / "data")
         for path in (ROOT / "data").rglob("*")
         if path.is_file()
-        and "__pycache__" not in path.parts
+        and not any(
+            part.startswith(".") or part == "__pycache__"
+            for part in path.relative_to(ROOT / "data").parts
+        )
         and not ignored(str(path.parent), [path.name])
     )
     assert expected, "data/ is empty?"
