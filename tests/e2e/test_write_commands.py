@@ -103,7 +103,8 @@ async def test_millrose_then_lievin(fake_discord, bot):
     text = embed_text(preview.embeds[0])
     assert "Preview — nothing is saved until you confirm" in text
     assert "breaks the Mile world indoor record 3:47.01 (Yomif Kejelcha) by 0.38" in text
-    assert not fake_discord.channel_messages.get(fake_discord.channel_id)  # nothing yet
+    assert queued_announcements(bot) == []  # a preview saves and queues nothing
+    assert not fake_discord.channel_messages.get(fake_discord.channel_id)
     click = await fake_discord.click(rec.original, "result:confirm", user=fake_discord.owner)
     await click.response()
     saved = await rec.wait_original(lambda m: "Saved" in (m.get("content") or ""))
