@@ -1,6 +1,14 @@
 """Settings from the environment and `.env`, validated once into one typed object.
 
 The environment wins over `.env`, so a deployment can override a checked-out file.
+
+Where things live by default depends on how Trackside runs:
+- from a checkout (or an editable install): the repository's `data/`, and the database at
+  `data/trackside.db` under the working directory, as the README's commands expect;
+- from an installed package (`pip install .`): the data shipped inside the package
+  (`bot/data`, read through importlib.resources), and the database in the user's data
+  folder, never inside site-packages.
+`DATA_DIR` and `DATABASE_PATH` override both.
 """
 
 from __future__ import annotations
@@ -9,12 +17,48 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+CHECKOUT_DATA_DIR = PROJECT_ROOT / "data"
+CHECKOUT_DATABASE_PATH = Path("data/trackside.db")
+
+
+def packaged_data_dir() -> Path | None:
+    """The data/ folder a wheel ships inside the package (see setup.py), if this is one."""
+    shipped = resources.files("bot") / "data"
+    # A zip import would give a non-filesystem Traversable; Trackside is never installed so.
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
+    return None
+
+
+def user_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where an installed Trackside keeps its database: $XDG_DATA_HOME/trackside (by
+    default ~/.local/share/trackside), or %LOCALAPPDATA%\\trackside on Windows."""
+    env = os.environ if environ is None else environ
+    if os.name == "nt" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "trackside"
+    xdg = env.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "trackside"
+
+
+PACKAGED_DATA_DIR = packaged_data_dir()
+INSTALLED = PACKAGED_DATA_DIR is not None
+DEFAULT_DATA_DIR = PACKAGED_DATA_DIR or CHECKOUT_DATA_DIR
+
+
+def default_database_path(environ: Mapping[str, str] | None = None) -> Path:
+    """data/trackside.db in a checkout (relative to the working directory, as before);
+    the user's data folder for an installed package."""
+    if INSTALLED:
+        return user_data_dir(environ) / "trackside.db"
+    return CHECKOUT_DATABASE_PATH
+
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -48,7 +92,7 @@ class Secret:
 @dataclass(frozen=True)
 class Settings:
     discord_token: Secret = field(default_factory=lambda: Secret(""))
-    database_path: Path = Path("data/trackside.db")
+    database_path: Path = field(default_factory=default_database_path)
     data_dir: Path = DEFAULT_DATA_DIR
     trusted_guild_ids: frozenset[int] = frozenset()
     owner_ids: frozenset[int] = frozenset()
@@ -99,11 +143,11 @@ def load_settings(
     dev_guild = values.get("DEV_GUILD_ID", "").strip()
     if dev_guild and not dev_guild.isdigit():
         raise ConfigError(f"DEV_GUILD_ID must be a Discord server id, got {dev_guild!r}")
-    database_path = values.get("DATABASE_PATH", "").strip() or "data/trackside.db"
+    database_path = values.get("DATABASE_PATH", "").strip()
     data_dir = values.get("DATA_DIR", "").strip()
     return Settings(
         discord_token=Secret(values.get("DISCORD_TOKEN", "").strip()),
-        database_path=Path(database_path),
+        database_path=Path(database_path) if database_path else default_database_path(values),
         data_dir=Path(data_dir) if data_dir else DEFAULT_DATA_DIR,
         trusted_guild_ids=_id_set("TRUSTED_GUILD_IDS", values.get("TRUSTED_GUILD_IDS", "")),
         owner_ids=_id_set("OWNER_IDS", values.get("OWNER_IDS", "")),

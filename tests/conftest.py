@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,34 @@ from bot.services.queries import Reference, Trackside
 
 # Answers say how long a record "has stood"; tests pin the day they are asked.
 TODAY = date(2026, 11, 23)
+
+# The project's research data (verified lists, unverified rows), beside the repository.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def in_ci(environ: Mapping[str, str] = os.environ) -> bool:
+    """CI=true (or 1, yes: any value but empty, 0, false, no) marks a CI run."""
+    return environ.get("CI", "").strip().casefold() not in {"", "0", "false", "no"}
+
+
+def require_shared_data(*names: str) -> Path:
+    """../shared/data (and the files named in it), or: outside CI skip, in CI fail loudly.
+
+    CI runs with shared/ beside the repository, so a missing file there is a broken
+    checkout, never a reason to pass quietly."""
+    missing = [SHARED_DATA / name for name in names or (".",) if not (SHARED_DATA / name).exists()]
+    if missing:
+        message = f"shared reference data is absent: {', '.join(map(str, missing))}"
+        if in_ci():
+            pytest.fail(f"{message} (CI is set: CI must provide ../shared/data)", pytrace=False)
+        pytest.skip(message)
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The ../shared/data folder (see `require_shared_data`)."""
+    return require_shared_data()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = ROOT / "tests" / "e2e" / "launch.py"
 TOKEN = "process-test-token-abc123"
 MESSAGES = r"/channels/\d+/messages$"
+READY_LINE = "ready as "  # bot.py's on_ready log line
 
 
 class BotProcess:
@@ -43,6 +45,7 @@ class BotProcess:
 
     async def start(self) -> None:
         identified = self.fake.identify_count
+        readies = self.output().count(READY_LINE) if self.log.exists() else 0
         log = open(self.log, "ab")  # noqa: SIM115 - handed to the child process
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, str(LAUNCH), "bot", "run",
@@ -51,7 +54,10 @@ class BotProcess:
         log.close()
         await self.fake.wait_ready(timeout=30, identified=identified + 1)
         await self.fake.wait_synced("record", timeout=30)
-        await asyncio.sleep(0.3)  # guild_ready_timeout elapses; the announcer starts
+        # on_ready (after guild_ready_timeout) logs this; the announcer starts with it.
+        await self.fake.wait_for(
+            lambda: self.output().count(READY_LINE) > readies, 30, "the bot to log ready"
+        )
 
     async def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.proc is not None
@@ -109,13 +115,12 @@ async def test_killed_mid_delivery_then_restarted_posts_exactly_once(fake_discor
         assert conn.execute("SELECT status FROM deliveries").fetchall() == [("pending",)]
 
     await bot_process.start()  # resumes the undelivered announcement
-    for _ in range(100):
-        with sqlite3.connect(bot_process.db) as conn:
-            status = conn.execute("SELECT status FROM deliveries").fetchall()
-        if status == [("delivered",)]:
-            break
-        await asyncio.sleep(0.1)
-    assert status == [("delivered",)]
+
+    def delivered() -> bool:
+        with closing(sqlite3.connect(bot_process.db)) as conn:
+            return conn.execute("SELECT status FROM deliveries").fetchall() == [("delivered",)]
+
+    await fake_discord.wait_for(delivered, 10, "the resumed delivery to be marked delivered")
     posted = fake_discord.channel_messages[fake_discord.channel_id]
     assert len(posted) == 1  # the retry's nonce found the message already there
     assert posted[0]["embeds"][0]["title"] == "NEW WORLD INDOOR RECORD"

@@ -217,7 +217,7 @@ async def test_ping(fake_discord: FakeDiscord, running_bot: BotRunner) -> None:
     assert rec.original["content"] == "pong"
     assert rec.original["interaction_metadata"]["name"] == "ping"
     assert rec.sent_at is not None and rec.responded_at is not None
-    assert 0 <= rec.ack_latency < 1  # type: ignore[operator]
+    assert rec.ack_latency is not None and rec.ack_latency >= 0  # the 3 s rule: assert_clean
     # MESSAGE_CREATE reached the bot's cache over the gateway.
     mid = int(rec.original["id"])
     await fake.wait_for(lambda: any(m.id == mid for m in bot.cached_messages), 5, "MESSAGE_CREATE")
@@ -627,11 +627,9 @@ def test_loopback_guard(_loopback_only: list[str]) -> None:
 
 async def test_running_bot_fails_fast(fake_discord: FakeDiscord, running_bot: BotRunner) -> None:
     fake_discord.token = "the-right-token"
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    with pytest.raises(AssertionError, match="LoginFailure"):
-        await running_bot(make_bot, token="a-wrong-token", ready_timeout=10)
-    assert loop.time() - started < 2
+    # Fails as soon as the bot stops, not when ready_timeout runs out ("not ready within").
+    with pytest.raises(AssertionError, match="stopped before it was ready: LoginFailure"):
+        await running_bot(make_bot, token="a-wrong-token", ready_timeout=60)
     assert [v.kind for v in fake_discord.violations] == ["unauthorized"]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
+from contextlib import closing
 from datetime import date
 
 import pytest
@@ -71,6 +73,28 @@ def announcements(fake: FakeDiscord) -> list[dict]:
     return [m for m in fake.channel_messages.get(fake.channel_id, []) if m.get("embeds")]
 
 
+def stored(bot, sql: str) -> list[tuple]:
+    """Rows as committed (a separate connection, so a predicate for fake.wait_for)."""
+    with closing(sqlite3.connect(bot.app.db.path)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def queued_announcements(bot) -> list[tuple]:
+    """The outbox. It is written in the transaction that saves the result, so once "Saved"
+    shows, an empty outbox means no announcement can follow."""
+    return stored(bot, "SELECT id, kind FROM announcements")
+
+
+async def settled_deliveries(fake: FakeDiscord, bot, timeout: float = 20) -> list[tuple]:  # noqa: ASYNC109
+    """(status, attempts) of every delivery once none is pending: the announcer is done."""
+
+    def settled() -> list[tuple] | None:
+        rows = stored(bot, "SELECT status, attempts FROM deliveries ORDER BY announcement_id")
+        return rows if rows and all(status != "pending" for status, _ in rows) else None
+
+    return await fake.wait_for(settled, timeout, "every delivery to be delivered or failed")
+
+
 async def test_millrose_then_lievin(fake_discord, bot):
     await subscribe(fake_discord)
 
@@ -79,7 +103,8 @@ async def test_millrose_then_lievin(fake_discord, bot):
     text = embed_text(preview.embeds[0])
     assert "Preview — nothing is saved until you confirm" in text
     assert "breaks the Mile world indoor record 3:47.01 (Yomif Kejelcha) by 0.38" in text
-    assert not fake_discord.channel_messages.get(fake_discord.channel_id)  # nothing yet
+    assert queued_announcements(bot) == []  # a preview saves and queues nothing
+    assert not fake_discord.channel_messages.get(fake_discord.channel_id)
     click = await fake_discord.click(rec.original, "result:confirm", user=fake_discord.owner)
     await click.response()
     saved = await rec.wait_original(lambda m: "Saved" in (m.get("content") or ""))
@@ -107,6 +132,9 @@ async def test_millrose_then_lievin(fake_discord, bot):
     m1500 = next(f for f in embed["fields"] if f["name"] == "World indoor record — 1500 m")
     assert "**3:29.63** (1500 m split) breaks 3:30.60 (Jakob Ingebrigtsen (NOR)" in m1500["value"]
     assert "by 0.97" in m1500["value"]
+    assert [status for status, _ in await settled_deliveries(fake_discord, bot)] == [
+        "delivered"
+    ] * 2
     assert len(announcements(fake_discord)) == 2
     posts = [r for r in fake_discord.requests if r.method == "POST" and "/messages" in r.path]
     assert posts and all(r.json["allowed_mentions"] == {"parse": []} for r in posts)
@@ -121,7 +149,7 @@ async def test_slower_result_is_not_announced(fake_discord, bot):
     rec, preview = await add(fake_discord, slower)
     assert "Breaks or equals no record on file." in embed_text(preview.embeds[0])
     assert "Saved as result #" in rec.original["content"]
-    await asyncio.sleep(0.3)
+    assert queued_announcements(bot) == []
     assert announcements(fake_discord) == []
     assert (await bot.app.db.counts())["results"] > 0
 
@@ -149,7 +177,7 @@ async def test_wind_aided_sprint_is_not_a_record(fake_discord, bot):
     _, preview = await add(fake_discord, sprint)
     text = embed_text(preview.embeds[0])
     assert "Cannot count for records" in text and "wind-aided: +2.4 m/s" in text
-    await asyncio.sleep(0.3)
+    assert queued_announcements(bot) == []
     assert announcements(fake_discord) == []
 
 
@@ -193,7 +221,7 @@ async def test_non_moderators_and_untrusted_servers_are_refused(fake_discord, bo
     # A manager in a server that is not trusted.
     other = fake_discord.add_guild("Elsewhere")
     manager = fake_discord.add_member("boss", guild_id=other.id, permissions=1 << 5)
-    await asyncio.sleep(0.2)  # GUILD_CREATE reaches the bot
+    await fake_discord.wait_for(lambda: bot.get_guild(other.id), what="GUILD_CREATE at the bot")
     rec = await fake_discord.slash(
         "result add", LIEVIN, user=manager, guild_id=other.id, check_permissions=False
     )
@@ -205,7 +233,10 @@ async def test_non_moderators_and_untrusted_servers_are_refused(fake_discord, bo
 async def test_moderator_role_may_write(fake_discord, bot):
     role = fake_discord.add_role("Stats team")
     helper = fake_discord.add_member("statto", roles=[role])
-    await asyncio.sleep(0.2)
+    guild = bot.get_guild(fake_discord.guild_id)
+    await fake_discord.wait_for(
+        lambda: guild.get_role(role.id), what="GUILD_ROLE_CREATE at the bot"
+    )
     rec = await fake_discord.slash("moderator-role", {"role": role}, user=fake_discord.owner)
     assert "may now add results" in (await rec.response()).content
     rec, _ = await add(fake_discord, MILLROSE, user=helper)
@@ -298,11 +329,8 @@ async def test_discord_errors_are_retried_and_delivered_exactly_once(fake_discor
     fake_discord.fail_next("POST", MESSAGES, 500)
     fake_discord.fail_next("POST", MESSAGES, 503)  # discord.py raises 503 at once: ours to retry
     await add(fake_discord, MILLROSE)
-    await fake_discord.wait_for(lambda: len(announcements(fake_discord)) >= 1, timeout=20)
-    await asyncio.sleep(0.5)
+    assert await settled_deliveries(fake_discord, bot) == [("delivered", 2)]
     assert len(announcements(fake_discord)) == 1
-    counts = await bot.app.db.reader.execute_fetchall("SELECT status, attempts FROM deliveries")
-    assert [tuple(r) for r in counts] == [("delivered", 2)]
 
 
 async def test_gone_channel_is_reported_not_retried_forever(fake_discord, bot):
@@ -313,12 +341,11 @@ async def test_gone_channel_is_reported_not_retried_forever(fake_discord, bot):
         lambda: any(r.status == 403 for r in fake_discord.requests if hasattr(r, "status")),
         timeout=10,
     )
-    for _ in range(50):
-        subscription = await bot.app.db.reader.execute_fetchall("SELECT problem FROM subscriptions")
-        if subscription[0][0]:
-            break
-        await asyncio.sleep(0.1)
-    assert "not allowed to post" in subscription[0][0]
+    (problem,) = await fake_discord.wait_for(
+        lambda: stored(bot, "SELECT problem FROM subscriptions WHERE problem IS NOT NULL"),
+        what="the delivery problem on the subscription",
+    )
+    assert "not allowed to post" in problem[0]
     rec = await fake_discord.slash("alerts status", {}, user=fake_discord.owner)
     assert "Last delivery problem" in (await rec.response()).content
     rows = await bot.app.db.reader.execute_fetchall("SELECT status FROM deliveries")
@@ -357,7 +384,6 @@ async def test_twenty_concurrent_adds_keep_records_consistent(fake_discord, bot)
     chain = [e.mark.value for e in new_entries]
     assert chain and chain == sorted(chain, reverse=True)  # each beat the one before it
     assert len(set(chain)) == len(chain)  # no two credited with the same record
-    announced = await fake_discord.wait_for(
-        lambda: len(announcements(fake_discord)) >= len(chain), timeout=20
-    )
-    assert announced and len(announcements(fake_discord)) == len(chain)
+    delivered = await settled_deliveries(fake_discord, bot)
+    assert [status for status, _ in delivered] == ["delivered"] * len(chain)
+    assert len(announcements(fake_discord)) == len(chain)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,9 @@ from bot.domain.catalogue import (
     normalise,
 )
 from bot.domain.events import Event, MarkKind, RecordType, Sex, Unit, Venue
+from tests.conftest import require_shared_data
 
 EVENTS_CSV = Path(__file__).parents[2] / "data" / "events.csv"
-SHARED_DATA = Path(__file__).parents[3] / "shared" / "data"
 REFERENCE_FILES = ("world_records.csv", "progression.csv", "unverified.csv")
 
 
@@ -29,9 +28,7 @@ def catalogue() -> EventCatalogue:
 
 
 def reference_rows(name: str) -> list[dict[str, str]]:
-    path = SHARED_DATA / name
-    if not path.is_file():
-        pytest.skip(f"reference data {path} is absent (CI runs with shared/ beside the repo)")
+    path = require_shared_data(name) / name
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -221,12 +218,11 @@ def test_unknown_event_without_suggestions_is_one_helpful_line(
     assert caught.value.suggestions == []
 
 
-def test_hostile_query_fails_fast_with_a_short_message(catalogue: EventCatalogue) -> None:
+def test_hostile_query_fails_with_a_short_message(catalogue: EventCatalogue) -> None:
+    # How fast: `python -m bench inputs`.
     query = ("marathon " * 1200)[:10_000]
-    started = time.perf_counter()
     with pytest.raises(UnknownEventError) as caught:
         catalogue.resolve(query)
-    assert time.perf_counter() - started < 0.5
     assert len(str(caught.value)) < 200
     assert "\n" not in str(caught.value)
     assert catalogue.suggest(query) == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -370,14 +368,9 @@ def test_the_limit_itself_is_possible() -> None:
     assert parse_mark("3.00", HJ) == Mark(300, CM)
 
 
-def test_huge_input_is_rejected_fast_and_not_echoed() -> None:
+def test_huge_input_is_rejected_and_not_echoed() -> None:
+    # How fast: `python -m bench inputs`.
     text = "9" * 10_000
-    runs = 200
-    start = time.perf_counter()
-    for _ in range(runs):
-        with pytest.raises(MarkError):
-            parse_mark(text, MILE)
-    assert (time.perf_counter() - start) / runs < 0.001
     with pytest.raises(MarkError, match="too long") as info:
         parse_mark(text, MILE)
     assert_helpful(str(info.value), MILE)

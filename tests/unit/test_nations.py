@@ -11,7 +11,6 @@ import pytest
 from bot.domain.nations import AREA_ADJECTIVES, AREA_NAMES, Nation, NationError, NationTable
 
 NATIONS_CSV = Path(__file__).parents[2] / "data" / "nations.csv"
-SHARED_DATA = Path(__file__).parents[3] / "shared" / "data"
 
 HEADER = "code,name,area,adjective,iso2\n"
 
@@ -52,12 +51,9 @@ def test_iso2_codes_are_unique(table: NationTable) -> None:
     assert len(iso2) == len(set(iso2))
 
 
-def test_every_nationality_in_shared_data_is_known(table: NationTable) -> None:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
-    files = sorted(SHARED_DATA.glob("*.csv"))
-    if not files:
-        pytest.skip(f"no CSV files in {SHARED_DATA}")
+def test_every_nationality_in_shared_data_is_known(table: NationTable, shared_data: Path) -> None:
+    files = sorted(shared_data.glob("*.csv"))
+    assert files, f"no CSV files in {shared_data}"
     unknown: set[tuple[str, str]] = set()
     for path in files:
         with path.open(encoding="utf-8", newline="") as handle:
