@@ -178,6 +178,7 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
         app = await Trackside.open(settings, seed_data=False)
         counts = await app.db.counts()
         print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+        print(f"this process runs {settings.shards_text()} (SHARD_COUNT, SHARD_IDS)")
         for table, count in counts.items():
             print(f"  {table:16} {count:>10}")
     await app.close()

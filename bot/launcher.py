@@ -51,6 +51,7 @@ def run_bot(settings: Settings, *, sync: bool = False) -> int:
 
 async def _run(settings: Settings, token: str, *, sync: bool) -> int:
     bot = TracksideBot(settings, sync_on_start=sync or settings.sync_commands)
+    log.info("starting Trackside on %s", settings.shards_text())
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []  # held so the close task is not collected
 
