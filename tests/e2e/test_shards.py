@@ -40,6 +40,19 @@ def two_shard_world(fake: FakeDiscord) -> dict[int, FakeGuild]:
     return {on: home, 1 - on: other}
 
 
+async def drop_and_resume(fake: FakeDiscord, shard_id: int, other: int) -> None:
+    """Close one shard's connection: it resumes, and the other shard's is never touched."""
+    stays, resumed = fake.sessions[other].conn, fake.resume_count
+    assert stays is not None
+    await fake.disconnect(4000, shard_id=shard_id)
+    await fake.wait_for(
+        lambda: fake.resume_count > resumed and fake.sessions[shard_id].live,
+        15,
+        f"shard {shard_id} to resume",
+    )
+    assert fake.sessions[other].conn is stays and not stays.closed
+
+
 async def status_line(fake: FakeDiscord, guild: FakeGuild):
     rec = await fake.slash("alerts status", {}, user=guild.owner, guild_id=guild.id)
     return rec, (await rec.response()).content
@@ -64,14 +77,7 @@ async def test_one_process_runs_the_recommended_two_shards(fake_discord, running
         rec, text = await status_line(fake, guild)
         assert f"This server is on shard {shard_id}; this process runs shards 0, 1 of 2." in text
 
-    # Drop shard 1 alone: it resumes, and shard 0's connection is never touched.
-    stays = fake.sessions[0].conn
-    resumed = fake.resume_count
-    await fake.disconnect(4000, shard_id=1)
-    await fake.wait_for(
-        lambda: fake.resume_count > resumed and fake.sessions[1].live, 15, "shard 1 to resume"
-    )
-    assert fake.sessions[0].conn is stays and not stays.closed
+    await drop_and_resume(fake, 1, other=0)
     for shard_id, guild in guilds.items():
         rec = await fake.slash("alerts status", {}, user=guild.owner, guild_id=guild.id)
         assert f"on shard {shard_id};" in (await rec.response()).content
@@ -164,6 +170,10 @@ async def test_two_processes_split_two_shards_over_one_store(fake_discord, shard
         )
     ids = sorted(tuple(p["shard"]) for p in fake.identify_payloads)
     assert ids == [(0, 2), (1, 2)]  # each process identified its own shard, once
+
+    await drop_and_resume(fake, 0, other=1)
+    rec, text = await status_line(fake, guilds[0])
+    assert "this process runs shards 0 of 2." in text and rec.shard_id == 0
 
     # Shard 1's process goes away: its session drops, shard 0's process keeps answering.
     assert await second.stop(signal.SIGTERM) == 0
