@@ -76,6 +76,10 @@ async def test_one_process_runs_the_recommended_two_shards(fake_discord, running
         assert rec.shard_id == shard_id
         rec, text = await status_line(fake, guild)
         assert f"This server is on shard {shard_id}; this process runs shards 0, 1 of 2." in text
+    for shard_id, guild in guilds.items():  # each session saw only its own server's events
+        sent = [f for f, _ in fake.sessions[shard_id].buffer if f["t"] != "READY"]
+        about = {f["d"].get("guild_id") or f["d"].get("id") for f in sent} - {None}
+        assert about == {str(guild.id)}, [f["t"] for f in sent]
 
     await drop_and_resume(fake, 1, other=0)
     for shard_id, guild in guilds.items():
