@@ -200,6 +200,7 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
         else:
             counts = await app.db.counts()
             print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+            print(f"this process runs {settings.shards_text()} (SHARD_COUNT, SHARD_IDS)")
             for table, count in counts.items():
                 print(f"  {table:16} {count:>10}")
     finally:

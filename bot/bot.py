@@ -1,8 +1,11 @@
-"""The Discord bot: a `commands.Bot` that owns the records application.
+"""The Discord bot: a `commands.AutoShardedBot` that owns the records application.
 
 It receives its settings and how to open the store in its constructor (as discord.py's
 `examples/advanced_startup.py` does), opens and migrates the store in `setup_hook`, loads
 one cog per area, and closes the store when it closes.
+
+Sharding: with `SHARD_COUNT`/`SHARD_IDS` unset the process runs every shard, as many as
+Discord recommends (`GET /gateway/bot`); set them to split the shards between processes.
 """
 
 from __future__ import annotations
@@ -39,9 +42,8 @@ async def open_app(settings: Settings) -> Trackside:
     return await Trackside.open(settings)
 
 
-class TracksideBot(commands.Bot):
-    """Trackside on Discord. Past ~1,000 servers, subclass `commands.AutoShardedBot`
-    instead: nothing here depends on the base class."""
+class TracksideBot(commands.AutoShardedBot):
+    """Trackside on Discord: one process runs some or all of the bot's shards."""
 
     app: Trackside
 
@@ -63,6 +65,8 @@ class TracksideBot(commands.Bot):
             owner_ids=set(settings.owner_ids) or None,
             help_command=None,
             tree_cls=TracksideTree,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
             **options,
         )
         self.settings = settings
@@ -89,8 +93,28 @@ class TracksideBot(commands.Bot):
         self.tree.copy_global_to(guild=guild)
         return await self.tree.sync(guild=guild)
 
+    def shards_text(self) -> str:
+        """The shards this process runs, e.g. "shards 0, 1 of 4" (once connected)."""
+        if self.shard_count is None:  # not connected yet: what the settings ask for
+            return self.settings.shards_text()
+        return f"shards {', '.join(map(str, sorted(self.shards)))} of {self.shard_count}"
+
+    def shard_of(self, guild_id: int) -> int:
+        """The shard that carries a server's events (Discord's formula)."""
+        return (guild_id >> 22) % (self.shard_count or 1)
+
     async def on_ready(self) -> None:
-        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        log.info("ready as %s in %d servers on %s", self.user, len(self.guilds), self.shards_text())
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        servers = sum(1 for g in self.guilds if g.shard_id == shard_id)
+        log.info("shard %d of %s ready, servers: %d", shard_id, self.shard_count, servers)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        log.info("shard %d disconnected", shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        log.info("shard %d resumed", shard_id)
 
     async def _watch_store(self) -> None:
         """Keep the in-memory indexes in step with writes from other processes."""

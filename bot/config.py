@@ -99,10 +99,21 @@ class Settings:
     log_level: str = "INFO"
     sync_commands: bool = False
     dev_guild_id: int | None = None
+    #: Total shards across every process; None asks Discord for its recommended count.
+    shard_count: int | None = None
+    #: The shards this process runs (sorted); None runs all of them.
+    shard_ids: tuple[int, ...] | None = None
 
     @property
     def log_level_number(self) -> int:
         return logging.getLevelName(self.log_level)
+
+    def shards_text(self) -> str:
+        """Which shards this process runs, as settings say: for logs and `db status`."""
+        if self.shard_count is None:
+            return "all shards (Discord's recommended count)"
+        ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count)
+        return f"shards {', '.join(map(str, ids))} of {self.shard_count}"
 
 
 def _id_set(name: str, raw: str) -> frozenset[int]:
@@ -126,6 +137,34 @@ def _flag(name: str, raw: str) -> bool:
     raise ConfigError(f"{name} must be 1 or 0 (true/false), got {raw!r}")
 
 
+def _shards(raw_count: str, raw_ids: str) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT and SHARD_IDS, checked together: ids need a count and must lie within it."""
+    raw_count, raw_ids = raw_count.strip(), raw_ids.strip()
+    count = None
+    if raw_count:
+        if not raw_count.isdigit() or int(raw_count) < 1:
+            raise ConfigError(f"SHARD_COUNT must be a whole number of 1 or more, got {raw_count!r}")
+        count = int(raw_count)
+    if not raw_ids:
+        return count, None
+    parts = [p.strip() for p in raw_ids.replace(";", ",").split(",") if p.strip()]
+    bad = [p for p in parts if not p.isdigit()]
+    if bad or not parts:
+        raise ConfigError(
+            f"SHARD_IDS must be a comma-separated list of shard numbers, got {raw_ids!r}"
+        )
+    if count is None:
+        raise ConfigError("SHARD_IDS needs SHARD_COUNT too (the total across every process)")
+    ids = tuple(sorted({int(p) for p in parts}))
+    outside = [i for i in ids if i >= count]
+    if outside:
+        raise ConfigError(
+            f"SHARD_IDS {', '.join(map(str, outside))} not below SHARD_COUNT={count} "
+            f"(shards are numbered 0 to {count - 1})"
+        )
+    return count, ids
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -145,6 +184,7 @@ def load_settings(
         raise ConfigError(f"DEV_GUILD_ID must be a Discord server id, got {dev_guild!r}")
     database_path = values.get("DATABASE_PATH", "").strip()
     data_dir = values.get("DATA_DIR", "").strip()
+    shard_count, shard_ids = _shards(values.get("SHARD_COUNT", ""), values.get("SHARD_IDS", ""))
     return Settings(
         discord_token=Secret(values.get("DISCORD_TOKEN", "").strip()),
         database_path=Path(database_path) if database_path else default_database_path(values),
@@ -154,4 +194,6 @@ def load_settings(
         log_level=level,
         sync_commands=_flag("SYNC_COMMANDS", values.get("SYNC_COMMANDS", "0")),
         dev_guild_id=int(dev_guild) if dev_guild else None,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )

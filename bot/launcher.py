@@ -62,6 +62,7 @@ async def _run(settings: Settings, token: str, *, sync: bool) -> int:
         return app
 
     bot = TracksideBot(settings, sync_on_start=sync or settings.sync_commands, opener=opener)
+    log.info("starting Trackside on %s", settings.shards_text())
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []  # held so the close task is not collected
 

@@ -78,7 +78,15 @@ class AlertCommands(app_commands.Group, name="alerts", description="Record annou
                     f"\n⚠️ Last delivery problem ({subscription.problem_at}): "
                     f"{safe(subscription.problem, 500)}"
                 )
+        text += "\n" + _shard_line(interaction)
         await interaction.response.send_message(text, ephemeral=True)
+
+
+def _shard_line(interaction: discord.Interaction) -> str:
+    """Which shard carries this server, and which shards the answering process runs."""
+    bot = interaction.client
+    shard = bot.shard_of(interaction.guild_id or 0)  # type: ignore[attr-defined]
+    return f"This server is on shard {shard}; this process runs {bot.shards_text()}."  # type: ignore[attr-defined]
 
 
 def _filters(subscription) -> str:

@@ -39,9 +39,17 @@ Public API (all on ``FakeDiscord``; waits raise TimeoutError with diagnostics):
   ``POST /channels/{id}/messages``), ``attachment_bytes(att)``, ``violations``,
   ``unhandled``, ``assert_clean()``, ``await wait_channel_message()``,
   ``await wait_synced()``, ``await wait_for(predicate)``.
-- gateway: ``ready`` (asyncio.Event), ``await wait_ready(timeout, identified=n)``,
-  ``identify_count``, ``resume_count``, ``connection``, ``await disconnect(code)``,
-  ``send_reconnect()``, ``invalidate_session()``.
+- gateway: ``ready`` (asyncio.Event: some session is connected), ``await
+  wait_ready(timeout, identified=n)``, ``identify_count``, ``resume_count``,
+  ``connection``, ``await disconnect(code, shard_id=)``, ``send_reconnect(shard_id=)``,
+  ``invalidate_session(shard_id=)``.
+- shards: ``recommended_shards`` (what ``GET /gateway/bot`` answers; 1 by default),
+  ``sessions`` (shard id -> session), ``shard_of(guild_id)``, ``session_for(guild_id)``,
+  ``await wait_shards(ids, count)``. Each IDENTIFY with ``shard: [id, count]`` gets READY
+  and GUILD_CREATEs only for its guilds (``(guild_id >> 22) % count == id``); events about
+  a guild go to the session that owns it; ``await disconnect(shard_id=1)`` drops one
+  shard while the others stay. Interaction records say which session got them
+  (``rec.shard_id``, ``rec.session_id``).
 - faults: ``fail_next(method, path_regex, status, times=1, retry_after=0.1, apply=,
   delay=)``; ``ack_deadline`` (3 s), ``token`` (enforce a bot token).
 """
@@ -669,6 +677,9 @@ class InteractionRecord:
         self.choices: list[dict[str, Any]] | None = None
         self.modal: dict[str, Any] | None = None
         self.seq: int | None = None
+        #: The gateway session (shard) the event was routed to: only it could answer.
+        self.shard_id: int | None = None
+        self.session_id: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -749,6 +760,17 @@ class _Session:
     seq: int = 0
     buffer: list[tuple[dict[str, Any], Callable[[], None] | None]] = field(default_factory=list)
     invalidated: bool = False
+    shard_id: int = 0
+    shard_count: int = 1
+    #: The connection that currently receives this session's dispatches (None: dropped).
+    conn: GatewayConnection | None = None
+
+    def owns(self, guild_id: int) -> bool:
+        return (guild_id >> 22) % self.shard_count == self.shard_id
+
+    @property
+    def live(self) -> bool:
+        return not self.invalidated and self.conn is not None and not self.conn.closed
 
 
 @dataclass(eq=False)
@@ -1013,6 +1035,7 @@ class FakeDiscord:
         message_events: bool = True,
         nonce_window: float = 300.0,
         default_guild: bool = True,
+        recommended_shards: int = 1,
     ) -> None:
         if not _is_loopback_host(host):
             raise AssertionError(f"fake Discord must bind a loopback address, not {host!r}")
@@ -1028,6 +1051,8 @@ class FakeDiscord:
         #: Send MESSAGE_CREATE/UPDATE/DELETE to the bot (if it has the GUILD_MESSAGES intent).
         self.message_events = message_events
         self.nonce_window = nonce_window
+        #: The shard count ``GET /gateway/bot`` recommends (a bot without SHARD_COUNT).
+        self.recommended_shards = recommended_shards
 
         self._last_snowflake = 0
         self.application_id: int = application_id or self.snowflake()
@@ -1057,8 +1082,9 @@ class FakeDiscord:
         # Gateway.
         self.ready = asyncio.Event()
         self.connections: list[GatewayConnection] = []
-        self.session: _Session | None = None
-        self._active: GatewayConnection | None = None
+        #: The current session of each shard, by shard id.
+        self.sessions: dict[int, _Session] = {}
+        self._last_session: _Session | None = None
         self.identify_count = 0
         self.resume_count = 0
         self.identify_payloads: list[dict[str, Any]] = []
@@ -1256,7 +1282,7 @@ class FakeDiscord:
         guild.bot_member = self._new_member(guild, self.bot_user, [guild.bot_role.id])
         if self.app_owner is None:
             self.app_owner = owner_user
-        if self._can_dispatch():
+        if self._can_dispatch(gid):
             self.dispatch("GUILD_CREATE", guild.payload())
         return guild
 
@@ -1312,14 +1338,14 @@ class FakeDiscord:
         ch = self._new_channel(
             guild, name, type, topic=topic, parent_id=parent_id, bot_permissions=bot_permissions
         )
-        if self._can_dispatch():
+        if self._can_dispatch(guild.id):
             self.dispatch("CHANNEL_CREATE", ch.payload())
         return ch
 
     def add_role(self, name: str, *, guild_id: int | None = None, permissions: int = 0) -> FakeRole:
         guild = self.get_guild(guild_id)
         role = self._new_role(guild, name, permissions, position=len(guild.roles))
-        if self._can_dispatch():
+        if self._can_dispatch(guild.id):
             self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()})
         return role
 
@@ -1349,7 +1375,8 @@ class FakeDiscord:
                 role_ids.append(int(r))
         user = user or self.add_user(username, global_name=global_name)
         member = self._new_member(guild, user, role_ids, permissions, nick)
-        if self._can_dispatch() and self.session and self.session.intents & INTENT_GUILD_MEMBERS:
+        session = self.session_for(guild.id)
+        if session is not None and session.intents & INTENT_GUILD_MEMBERS:
             self.dispatch("GUILD_MEMBER_ADD", {**member.payload(), "guild_id": str(guild.id)})
         return member
 
@@ -1411,7 +1438,8 @@ class FakeDiscord:
     def diagnostics(self) -> str:
         lines = [
             f"  gateway: identified={self.identify_count} resumed={self.resume_count} "
-            f"active={'yes' if self._active else 'no'} connections={len(self.connections)}",
+            f"active={'yes' if self.connection else 'no'} connections={len(self.connections)} "
+            f"shards={self._shards_state()}",
             f"  last requests: {self.requests[-8:]}",
         ]
         if self.violations:
@@ -1428,6 +1456,23 @@ class FakeDiscord:
             timeout,
             f"a bot to connect and identify (#{identified})",
         )
+
+    async def wait_shards(
+        self,
+        shard_ids: Iterable[int],
+        shard_count: int,
+        timeout: float = 15.0,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until each of these shards (of ``shard_count``) has a connected session."""
+        wanted = list(shard_ids)
+
+        def check() -> bool:
+            return all(
+                (s := self.sessions.get(i)) is not None and s.live and s.shard_count == shard_count
+                for i in wanted
+            )
+
+        await self.wait_for(check, timeout, f"shards {wanted} of {shard_count} to connect")
 
     async def wait_channel_message(
         self,
@@ -1783,7 +1828,7 @@ class FakeDiscord:
         return self._json(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -2143,12 +2188,13 @@ class FakeDiscord:
             )
 
     def _message_event(self, event: str, msg: Mapping[str, Any]) -> None:
-        if not self.message_events or not self._can_dispatch():
+        gid = msg.get("guild_id")
+        session = self.session_for(int(gid) if gid else None)
+        if not self.message_events or session is None:
             return
         if int(msg.get("flags") or 0) & MessageFlag.EPHEMERAL:
             return
-        assert self.session is not None
-        if not self.session.intents & INTENT_GUILD_MESSAGES:
+        if not session.intents & INTENT_GUILD_MESSAGES:
             return
         if event == "MESSAGE_DELETE":
             data = {
@@ -2495,32 +2541,74 @@ class FakeDiscord:
     # -- gateway ---------------------------------------------------------------------------
 
     @property
+    def session(self) -> _Session | None:
+        """The session that owns the default guild (else the last one identified)."""
+        return self.session_for(self.guild.id if self.guild is not None else None)
+
+    def session_for(self, guild_id: int | None = None) -> _Session | None:
+        """The valid session that receives events about ``guild_id`` (None: the last
+        session identified), whether or not its connection is up right now."""
+        if guild_id is None:
+            last = self._last_session
+            return last if last is not None and not last.invalidated else None
+        for session in self.sessions.values():
+            if not session.invalidated and session.owns(guild_id):
+                return session
+        return None
+
+    def shard_of(self, guild_id: int) -> int | None:
+        """The shard id of the session that owns ``guild_id``, if any."""
+        session = self.session_for(guild_id)
+        return session.shard_id if session is not None else None
+
+    def _shards_state(self) -> str:
+        return ", ".join(
+            f"{i}/{s.shard_count}:{'up' if s.live else 'down'}"
+            for i, s in sorted(self.sessions.items())
+        )
+
+    @property
     def connection(self) -> GatewayConnection | None:
-        """The connection that currently receives dispatches."""
-        return self._active
+        """The live connection of :attr:`session` (the default guild's shard)."""
+        session = self.session
+        return session.conn if session is not None and session.live else None
 
     @property
     def sequence(self) -> int:
         return self.session.seq if self.session else 0
 
-    def _can_dispatch(self) -> bool:
-        return self.session is not None and not self.session.invalidated
+    def _can_dispatch(self, guild_id: int | None = None) -> bool:
+        return self.session_for(guild_id) is not None
+
+    @staticmethod
+    def _event_guild(event: str, data: Mapping[str, Any]) -> int | None:
+        gid = data.get("guild_id")
+        if gid is None and event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+            gid = data.get("id")
+        return int(gid) if gid else None
 
     def dispatch(
-        self, event: str, data: Mapping[str, Any], *, on_sent: Callable[[], None] | None = None
+        self,
+        event: str,
+        data: Mapping[str, Any],
+        *,
+        on_sent: Callable[[], None] | None = None,
+        session: _Session | None = None,
     ) -> int:
-        """Send a DISPATCH (op 0) event to the bot; returns its sequence number.
+        """Send a DISPATCH (op 0) event to the session that owns its guild (or to
+        ``session``); returns its sequence number.
 
         With no live connection the event is buffered for a RESUME (and lost on a fresh
         IDENTIFY, like Discord)."""
-        session = self.session
+        if session is None:
+            session = self.session_for(self._event_guild(event, data))
         if session is None or session.invalidated:
-            raise RuntimeError("no gateway session: no bot has identified")
+            raise RuntimeError(f"no gateway session for {event}: no bot has identified")
         session.seq += 1
         frame = {"op": 0, "t": event, "s": session.seq, "d": data}
         session.buffer.append((frame, on_sent))
         del session.buffer[:-2000]
-        conn = self._active
+        conn = session.conn
         if conn is not None and not conn.closed and conn.session is session:
             conn.queue.put_nowait((frame, on_sent))
         return session.seq
@@ -2528,25 +2616,40 @@ class FakeDiscord:
     def _send_op(self, conn: GatewayConnection, op: int, d: Any) -> None:
         conn.queue.put_nowait(({"op": op, "d": d, "s": None, "t": None}, None))
 
-    async def disconnect(self, code: int = 4000) -> None:
-        """Close the active bot connection with ``code`` (4000: the bot resumes)."""
-        conn = self._active
+    def _shard_session(self, shard_id: int | None) -> _Session | None:
+        return self.session if shard_id is None else self.sessions.get(shard_id)
+
+    async def disconnect(self, code: int = 4000, *, shard_id: int | None = None) -> None:
+        """Close one shard's connection with ``code`` (4000: the bot resumes); the other
+        shards stay connected. Default: the shard of the default guild."""
+        session = self._shard_session(shard_id)
+        conn = session.conn if session is not None else None
         if conn is not None and not conn.closed:
             await conn.ws.close(code=code, message=b"fake Discord: disconnect")
 
-    def send_reconnect(self) -> None:
-        """Ask the bot to reconnect and resume (op 7)."""
-        if self._active is not None:
-            self._send_op(self._active, 7, None)
+    def send_reconnect(self, *, shard_id: int | None = None) -> None:
+        """Ask one shard to reconnect and resume (op 7)."""
+        session = self._shard_session(shard_id)
+        if session is not None and session.live:
+            assert session.conn is not None
+            self._send_op(session.conn, 7, None)
 
-    def invalidate_session(self, resumable: bool = False) -> None:
+    def invalidate_session(self, resumable: bool = False, *, shard_id: int | None = None) -> None:
         """Send INVALID_SESSION (op 9). discord.py waits 5 s before identifying again."""
-        if self._active is not None:
-            self._send_op(self._active, 9, resumable)
-            if not resumable and self.session is not None:
-                self.session.invalidated = True
-                self.ready.clear()
-                self._notify()
+        session = self._shard_session(shard_id)
+        if session is not None and session.live:
+            assert session.conn is not None
+            self._send_op(session.conn, 9, resumable)
+            if not resumable:
+                session.invalidated = True
+                self._update_ready()
+
+    def _update_ready(self) -> None:
+        if any(s.live for s in self.sessions.values()):
+            self.ready.set()
+        else:
+            self.ready.clear()
+        self._notify()
 
     async def _writer(self, conn: GatewayConnection) -> None:
         while True:
@@ -2592,10 +2695,9 @@ class FakeDiscord:
             conn.close_code = ws.close_code
             if conn.writer is not None:
                 conn.writer.cancel()
-            if self._active is conn:
-                self._active = None
-                self.ready.clear()
-            self._notify()
+            if conn.session is not None and conn.session.conn is conn:
+                conn.session.conn = None
+            self._update_ready()
         return ws
 
     async def _on_gateway_op(self, conn: GatewayConnection, payload: Mapping[str, Any]) -> None:
@@ -2620,13 +2722,28 @@ class FakeDiscord:
         if self.token is not None and d.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
+        shard = d.get("shard")
+        shard_id, shard_count = (int(shard[0]), int(shard[1])) if shard else (0, 1)
+        if shard_count < 1 or not 0 <= shard_id < shard_count:
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
         self.identify_payloads.append(dict(d))
-        session = _Session(uuid.uuid4().hex, intents=int(d.get("intents") or 0))
-        self.session = session
+        session = _Session(
+            uuid.uuid4().hex,
+            intents=int(d.get("intents") or 0),
+            shard_id=shard_id,
+            shard_count=shard_count,
+            conn=conn,
+        )
+        # A new count replaces the old layout: sessions of another count stop receiving.
+        for old in list(self.sessions.values()):
+            if old.shard_count != shard_count or old.shard_id == shard_id:
+                old.invalidated = True
+                del self.sessions[old.shard_id]
+        self.sessions[shard_id] = session
+        self._last_session = session
         conn.session = session
         conn.identify = dict(d)
-        self._active = conn
-        shard = d.get("shard")
         ready: dict[str, Any] = {
             "v": API_VERSION,
             "user": {
@@ -2636,7 +2753,7 @@ class FakeDiscord:
                 "email": None,
             },
             "user_settings": {},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self._shard_guilds(shard)],
+            "guilds": [{"id": str(g), "unavailable": True} for g in self._shard_guilds(session)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -2650,26 +2767,21 @@ class FakeDiscord:
             "_trace": ["fake-discord"],
         }
         if shard is not None:
-            ready["shard"] = shard
-        self.dispatch("READY", ready)
-        for gid in self._shard_guilds(shard):
-            self.dispatch("GUILD_CREATE", self.guilds[gid].payload())
+            ready["shard"] = [shard_id, shard_count]
+        self.dispatch("READY", ready, session=session)
+        for gid in self._shard_guilds(session):
+            self.dispatch("GUILD_CREATE", self.guilds[gid].payload(), session=session)
         self.identify_count += 1
-        self.ready.set()
-        self._notify()
+        self._update_ready()
 
-    def _shard_guilds(self, shard: Any) -> list[int]:
-        if not shard:
-            return list(self.guilds)
-        shard_id, count = int(shard[0]), int(shard[1])
-        return [g for g in self.guilds if (g >> 22) % count == shard_id]
+    def _shard_guilds(self, session: _Session) -> list[int]:
+        return [g for g in self.guilds if session.owns(g)]
 
     def _resume(self, conn: GatewayConnection, d: Mapping[str, Any]) -> None:
-        session = self.session
+        session = next((s for s in self.sessions.values() if s.id == d.get("session_id")), None)
         if (
             session is None
             or session.invalidated
-            or d.get("session_id") != session.id
             or (self.token is not None and d.get("token") != self.token)
         ):
             self._send_op(conn, 9, False)
@@ -2677,14 +2789,13 @@ class FakeDiscord:
         seq = int(d.get("seq") or 0)
         conn.session = session
         conn.resumed = True
-        self._active = conn
+        session.conn = conn
         for frame, on_sent in session.buffer:
             if frame["s"] > seq:
                 conn.queue.put_nowait((frame, on_sent))
         self.resume_count += 1
-        self.dispatch("RESUMED", {"_trace": ["fake-discord"]})
-        self.ready.set()
-        self._notify()
+        self.dispatch("RESUMED", {"_trace": ["fake-discord"]}, session=session)
+        self._update_ready()
 
     def _request_members(self, conn: GatewayConnection, d: Mapping[str, Any]) -> None:
         gids = d.get("guild_id")
@@ -2711,7 +2822,7 @@ class FakeDiscord:
                 chunk["presences"] = []
             if d.get("nonce"):
                 chunk["nonce"] = d["nonce"]
-            self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+            self.dispatch("GUILD_MEMBERS_CHUNK", chunk, session=conn.session)
 
     # -- driving interactions ----------------------------------------------------------
 
@@ -2794,19 +2905,25 @@ class FakeDiscord:
     ) -> InteractionRecord:
         """Send a prepared INTERACTION_CREATE payload.
 
-        Waits (up to ``timeout``) for a connected bot, then until the event has been
-        written to its socket. If the connection drops first, the record is returned with
-        ``sent_at`` None (the event stays buffered for a RESUME; a fresh IDENTIFY loses it,
-        as on Discord).
+        Waits (up to ``timeout``) until the shard that owns the guild is connected, then
+        until the event has been written to its socket. If the connection drops first, the
+        record is returned with ``sent_at`` None (the event stays buffered for a RESUME; a
+        fresh IDENTIFY loses it, as on Discord).
         """
-        await self.wait_ready(timeout)
-        guild = self.get_guild(int(payload["guild_id"]))
+        gid = int(payload["guild_id"])
+        session = await self.wait_for(
+            lambda: (s := self.session_for(gid)) is not None and s.live and s,
+            timeout,
+            f"a connected gateway session for guild {gid} (shard {self.shard_of(gid)})",
+        )
+        guild = self.get_guild(gid)
         if member is None:
             member = guild.members[int(payload["member"]["user"]["id"])]
         rec = InteractionRecord(self, payload, name=name, member=member, message_id=message_id)
+        rec.shard_id, rec.session_id = session.shard_id, session.id
         self.interactions[rec.id] = rec
         self._interactions_by_token[rec.token] = rec
-        conn = self._active
+        conn = session.conn
 
         def on_sent() -> None:
             if rec.sent_at is None:

@@ -30,6 +30,7 @@ async def start_trackside(
     *,
     as_of: date | None = None,
     sync: bool = True,
+    ready_timeout: float = 10.0,
     **overrides,
 ) -> TracksideBot:
     """The real bot (real discord.py, real store on a temp file), connected and synced."""
@@ -38,7 +39,10 @@ async def start_trackside(
     async def opener(s: Settings) -> Trackside:
         return await Trackside.open(s, as_of=as_of, today=lambda: TODAY)
 
-    bot = await running_bot(lambda: TracksideBot(settings, opener=opener, guild_ready_timeout=0.05))
+    bot = await running_bot(
+        lambda: TracksideBot(settings, opener=opener, guild_ready_timeout=0.05),
+        ready_timeout=ready_timeout,
+    )
     if sync:
         await bot.tree.sync()
         await fake.wait_synced("record")
