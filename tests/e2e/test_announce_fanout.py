@@ -1,0 +1,137 @@
+"""Announcements fan out to every subscribed server, each channel exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.e2e.conftest import BotRunner
+from tests.e2e.fake_discord import FakeDiscord
+from tests.e2e.harness import start_trackside
+
+MILLROSE = {
+    "athlete": "Yared Nuguse", "event": "mile", "mark": "3:46.63", "venue": "indoor",
+    "date": "2025-02-08", "competition": "Millrose Games", "place": 1,
+    "source": "athleticsweekly.com Millrose 2025 report",
+}  # fmt: skip
+
+
+async def until(
+    fake: FakeDiscord,
+    check: Callable[[], Awaitable[Any]],
+    timeout: float,  # noqa: ASYNC109
+    what: str,
+) -> Any:
+    """Await ``check()`` until it returns something truthy, re-checking whenever the fake
+    sees a request (a delivery row changes only after one) and at least every 0.1 s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := await check()):
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        seen = len(fake.requests)
+        with contextlib.suppress(TimeoutError):
+            await fake.wait_for(lambda seen=seen: len(fake.requests) > seen, timeout=0.1)
+    return result
+
+
+def announcements(fake: FakeDiscord, channel_id: int) -> list[dict]:
+    return [m for m in fake.channel_messages.get(channel_id, []) if m.get("embeds")]
+
+
+async def test_fake_answers_a_repeated_nonce_with_the_first_message_in_any_channel(
+    fake_discord: FakeDiscord,
+):
+    """As Discord does: same author + same nonce (enforce_nonce) within the window returns
+    the message already created, even when it is posted to another channel."""
+    fake = fake_discord
+    other = fake.add_guild("Other Club")
+    assert other.default_channel is not None
+    body = {"content": "record!", "nonce": "same-nonce", "enforce_nonce": True}
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot x"}) as http:
+        answers = []
+        for channel_id in (fake.channel_id, other.default_channel.id):
+            url = f"{fake.api_base}/channels/{channel_id}/messages"
+            async with http.post(url, json=body) as response:
+                assert response.status == 200
+                answers.append(await response.json())
+    assert answers[0]["id"] == answers[1]["id"]
+    assert answers[1]["channel_id"] == str(fake.channel_id)  # not the channel asked for
+    assert len(fake.channel_messages[fake.channel_id]) == 1
+    assert not fake.channel_messages.get(other.default_channel.id)
+    assert fake.nonce_hits == 1
+
+
+@pytest.fixture
+async def two_servers(fake_discord: FakeDiscord, running_bot: BotRunner, tmp_path):
+    """The bot in the default server and a second one, both known before it connects."""
+    second = fake_discord.add_guild("Second Club")
+    bot = await start_trackside(fake_discord, running_bot, tmp_path, as_of=date(2025, 2, 7))
+    return bot, second
+
+
+async def test_two_subscribed_servers_each_get_exactly_one_announcement(fake_discord, two_servers):
+    fake = fake_discord
+    bot, second = two_servers
+    assert second.default_channel is not None and second.owner is not None
+    subscribers = [
+        (fake.guild_id, fake.channel, fake.owner),
+        (second.id, second.default_channel, second.owner),
+    ]
+    for guild_id, channel, owner in subscribers:
+        rec = await fake.slash("alerts set", {"channel": channel}, user=owner, guild_id=guild_id)
+        assert "Record announcements will go to" in (await rec.response()).content
+
+    rec = await fake.slash("result add", MILLROSE, user=fake.owner, check_permissions=False)
+    await rec.response()
+    click = await fake.click(rec.original, "result:confirm", user=fake.owner)
+    await click.response()
+    await rec.wait_original(lambda m: "Saved" in (m.get("content") or ""))
+
+    async def final_rows():
+        rows = await bot.app.db.reader.execute_fetchall(
+            "SELECT channel_id, status, message_id FROM deliveries ORDER BY channel_id"
+        )
+        return rows if rows and all(r[1] != "pending" for r in rows) else None
+
+    rows = await until(fake, final_rows, timeout=20, what="every delivery row final")
+    for _, channel, _ in subscribers:
+        posted = announcements(fake, channel.id)
+        assert len(posted) == 1, f"channel {channel.id} got {len(posted)} announcements"
+        assert posted[0]["embeds"][0]["title"] == "NEW WORLD INDOOR RECORD"
+    by_channel = {r[0]: (r[1], r[2]) for r in rows}
+    for _, channel, _ in subscribers:
+        status, message_id = by_channel[channel.id]
+        assert status == "delivered"
+        assert fake.messages[message_id]["channel_id"] == str(channel.id)
+    fake.assert_clean()
+
+
+async def test_a_stalled_channel_does_not_hold_up_the_others(fake_discord, two_servers):
+    """The first server's channel answers nothing for 30 s; the second is posted to
+    meanwhile (the announcer once posted to one channel after another)."""
+    fake = fake_discord
+    _, second = two_servers
+    assert second.default_channel is not None and second.owner is not None
+    assert fake.channel_id < second.default_channel.id  # the stalled one comes first
+    for guild_id, channel, owner in [
+        (fake.guild_id, fake.channel, fake.owner),
+        (second.id, second.default_channel, second.owner),
+    ]:
+        rec = await fake.slash("alerts set", {"channel": channel}, user=owner, guild_id=guild_id)
+        await rec.response()
+    stall = fake.fail_next("POST", rf"^/channels/{fake.channel_id}/messages$", None, delay=30)
+
+    rec = await fake.slash("result add", MILLROSE, user=fake.owner, check_permissions=False)
+    await rec.response()
+    await (await fake.click(rec.original, "result:confirm", user=fake.owner)).response()
+
+    await fake.wait_channel_message(second.default_channel.id, timeout=10)
+    assert len(stall.hits) == 1 and stall.hits[0].status is None  # still unanswered
+    assert not fake.channel_messages.get(fake.channel_id)
