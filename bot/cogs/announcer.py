@@ -87,13 +87,17 @@ class Announcer(commands.Cog):
     async def _deliver_in_turn(self, delivery: Delivery) -> None:
         try:
             await self.deliver(delivery)
-        except Exception:
+        except Exception as exc:  # a bug, or the store failing: count it as an attempt
             log.exception(
                 "announcement %d to channel %d: unexpected error",
                 delivery.announcement_id,
                 delivery.channel_id,
             )
-            await asyncio.sleep(AFTER_UNEXPECTED_ERROR)  # the row is still due: do not spin
+            try:
+                await self.log.retry_later(delivery, f"unexpected error: {exc!r}"[:300])
+            except Exception:  # the row stays due: rest before the channel is tried again
+                log.exception("could not record the failed attempt")
+                await asyncio.sleep(AFTER_UNEXPECTED_ERROR)
         finally:
             self._in_flight.pop(delivery.channel_id, None)
             self.bot.app.outbox_wakeup.set()  # type: ignore[attr-defined]

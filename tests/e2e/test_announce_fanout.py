@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -135,3 +136,43 @@ async def test_a_stalled_channel_does_not_hold_up_the_others(fake_discord, two_s
     await fake.wait_channel_message(second.default_channel.id, timeout=10)
     assert len(stall.hits) == 1 and stall.hits[0].status is None  # still unanswered
     assert not fake.channel_messages.get(fake.channel_id)
+
+
+async def test_an_unexpected_error_counts_as_a_failed_attempt(fake_discord, two_servers):
+    """A bug while posting to one channel (here: rendering fails once) is logged, counted
+    and retried with backoff like a Discord error; the other channel is not held up."""
+    fake = fake_discord
+    bot, second = two_servers
+    assert second.default_channel is not None and second.owner is not None
+    for guild_id, channel, owner in [
+        (fake.guild_id, fake.channel, fake.owner),
+        (second.id, second.default_channel, second.owner),
+    ]:
+        rec = await fake.slash("alerts set", {"channel": channel}, user=owner, guild_id=guild_id)
+        await rec.response()
+    # The cog's module as discord.py loaded it (load_extension makes a module of its own).
+    announcer = sys.modules[type(bot.get_cog("Announcer")).__module__]
+    real_embed = announcer.announcement_embed
+    broken = []
+
+    def embed_once_broken(announcement, flags):
+        if not broken:
+            broken.append(True)
+            raise RuntimeError("renderer bug")
+        return real_embed(announcement, flags)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(announcer, "announcement_embed", embed_once_broken)
+        rec = await fake.slash("result add", MILLROSE, user=fake.owner, check_permissions=False)
+        await rec.response()
+        await (await fake.click(rec.original, "result:confirm", user=fake.owner)).response()
+
+        async def final_rows():
+            rows = await bot.app.db.reader.execute_fetchall(
+                "SELECT status, attempts, last_error FROM deliveries ORDER BY channel_id"
+            )
+            return rows if rows and all(r[0] == "delivered" for r in rows) else None
+
+        rows = await until(fake, final_rows, timeout=20, what="both deliveries delivered")
+    assert sorted(r[1] for r in rows) == [1, 2]  # one channel needed a second attempt
+    assert all(len(announcements(fake, c.id)) == 1 for c in (fake.channel, second.default_channel))

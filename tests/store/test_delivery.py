@@ -14,7 +14,6 @@ from bot.services.queries import Trackside
 from bot.services.writes import Actor, Writes
 from tests.store.test_writes import MOD, lievin, millrose, open_store
 
-CLOCK = datetime.now(UTC) + timedelta(minutes=1)  # after the rows were queued
 A, B = Actor(user_id=11, guild_id=100), Actor(user_id=12, guild_id=200)
 CHANNEL_A, CHANNEL_B = 1000, 2000
 
@@ -34,8 +33,14 @@ async def two_records(tmp_path: Path) -> AsyncIterator[Trackside]:
         await app.close()
 
 
-def log_at(app: Trackside, moment: datetime = CLOCK) -> DeliveryLog:
+def log_at(app: Trackside, moment: datetime) -> DeliveryLog:
     return DeliveryLog(app, now=lambda: moment)
+
+
+@pytest.fixture
+def clock(two_records) -> datetime:
+    """A fixed "now", a minute after the fixture queued its deliveries."""
+    return datetime.now(UTC) + timedelta(minutes=1)
 
 
 def pairs(deliveries) -> list[tuple[int, int]]:
@@ -50,8 +55,8 @@ async def rows(app: Trackside) -> dict[tuple[int, int], tuple]:
     return {(r[0], r[1]): tuple(r[2:]) for r in found}
 
 
-async def test_each_channel_gets_its_oldest_announcement_first(two_records):
-    log = log_at(two_records)
+async def test_each_channel_gets_its_oldest_announcement_first(two_records, clock):
+    log = log_at(two_records, clock)
     first, second = sorted({a for a, _ in await rows(two_records)})
     assert pairs(await log.due()) == [(first, CHANNEL_A), (first, CHANNEL_B)]
     # Channel A fails and backs off: its second announcement waits behind the first
@@ -63,12 +68,12 @@ async def test_each_channel_gets_its_oldest_announcement_first(two_records):
     assert await log.seconds_until_next() == 0.0  # B's is due now
     await log.posted((await log.due())[0], 556, CHANNEL_B)
     assert await log.seconds_until_next() == pytest.approx(2.0, abs=0.01)  # A's retry, 2 s on
-    later = log_at(two_records, CLOCK + timedelta(seconds=3))
+    later = log_at(two_records, clock + timedelta(seconds=3))
     assert pairs(await later.due()) == [(first, CHANNEL_A)]
 
 
-async def test_busy_channels_are_left_out(two_records):
-    log = log_at(two_records)
+async def test_busy_channels_are_left_out(two_records, clock):
+    log = log_at(two_records, clock)
     first = min(d.announcement_id for d in await log.due())
     assert pairs(await log.due(busy={CHANNEL_A})) == [(first, CHANNEL_B)]
     assert await log.due(busy={CHANNEL_A, CHANNEL_B}) == []
@@ -76,8 +81,8 @@ async def test_busy_channels_are_left_out(two_records):
     assert await log.seconds_until_next(busy={CHANNEL_A}) == 0.0
 
 
-async def test_a_message_in_another_channel_is_not_a_delivery(two_records):
-    log = log_at(two_records)
+async def test_a_message_in_another_channel_is_not_a_delivery(two_records, clock):
+    log = log_at(two_records, clock)
     head_a, head_b = await log.due()
     assert await log.posted(head_a, 777, CHANNEL_A) is True
     # Discord matched B's nonce to A's message: B has nothing yet.
@@ -87,15 +92,15 @@ async def test_a_message_in_another_channel_is_not_a_delivery(two_records):
     status, attempts, message_id, error = found[(head_b.announcement_id, CHANNEL_B)]
     assert (status, attempts, message_id) == ("pending", 1, None)
     assert "in channel 1000, not in channel 2000" in error and "clashed" in error
-    later = log_at(two_records, CLOCK + timedelta(seconds=3))
+    later = log_at(two_records, clock + timedelta(seconds=3))
     assert (head_b.announcement_id, CHANNEL_B) in pairs(await later.due())
 
 
 async def test_a_problem_is_reported_to_the_server_only_if_it_still_uses_that_channel(
-    two_records,
+    two_records, clock
 ):
     writes = Writes(two_records)
-    log = log_at(two_records)
+    log = log_at(two_records, clock)
     head_a, head_b = await log.due()
     await writes.set_alerts(A, 1001)  # server A moved its alerts meanwhile
     await log.give_up(head_a, "the alerts channel 1000 no longer exists")
