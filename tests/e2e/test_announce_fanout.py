@@ -12,6 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.services.delivery import nonce_for
+from bot.store.outbox import Delivery
 from tests.e2e.conftest import BotRunner
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import start_trackside
@@ -176,3 +178,42 @@ async def test_an_unexpected_error_counts_as_a_failed_attempt(fake_discord, two_
         rows = await until(fake, final_rows, timeout=20, what="both deliveries delivered")
     assert sorted(r[1] for r in rows) == [1, 2]  # one channel needed a second attempt
     assert all(len(announcements(fake, c.id)) == 1 for c in (fake.channel, second.default_channel))
+
+
+async def test_a_message_discord_places_in_another_channel_is_not_a_delivery(
+    fake_discord, two_servers
+):
+    """Something else (another copy of the bot, say) already used this delivery's nonce in
+    another channel: Discord answers with that message. The delivery is not marked done
+    with it; it is retried, and once Discord has forgotten the nonce it is posted."""
+    fake = fake_discord
+    bot, second = two_servers
+    assert second.default_channel is not None
+    rec = await fake.slash("alerts set", {"channel": fake.channel}, user=fake.owner)
+    await rec.response()
+    rows = await bot.app.db.reader.execute_fetchall(
+        "SELECT coalesce(max(id), 0) FROM announcements"
+    )
+    upcoming = Delivery(rows[0][0] + 1, fake.channel_id, fake.guild_id, 0, announcement=None)  # type: ignore[arg-type]
+    planted = {"content": "not ours", "nonce": nonce_for(upcoming), "enforce_nonce": True}
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot x"}) as http:
+        url = f"{fake.api_base}/channels/{second.default_channel.id}/messages"
+        async with http.post(url, json=planted) as response:
+            assert response.status == 200
+    fake.nonce_window = 1.0  # Discord forgets nonces after a few minutes; here, a second
+
+    rec = await fake.slash("result add", MILLROSE, user=fake.owner, check_permissions=False)
+    await rec.response()
+    await (await fake.click(rec.original, "result:confirm", user=fake.owner)).response()
+
+    async def delivered():
+        rows = await bot.app.db.reader.execute_fetchall(
+            "SELECT status, attempts, message_id FROM deliveries"
+        )
+        return rows if rows and rows[0][0] == "delivered" else None
+
+    ((_, attempts, message_id),) = await until(fake, delivered, timeout=20, what="delivered")
+    assert fake.nonce_hits == 1 and attempts == 2  # the clash, then the real post
+    assert fake.messages[message_id]["channel_id"] == str(fake.channel_id)
+    assert len(announcements(fake, fake.channel_id)) == 1
+    assert [m["content"] for m in fake.channel_messages[second.default_channel.id]] == ["not ours"]
