@@ -44,6 +44,19 @@ async def until(
     return result
 
 
+async def settled(fake: FakeDiscord, bot, columns: str) -> list[tuple]:
+    """Every delivery row once none is pending (the announcer is idle), by channel:
+    its status, then `columns`."""
+
+    async def check() -> list[tuple] | None:
+        rows = await bot.app.db.reader.execute_fetchall(
+            f"SELECT status, {columns} FROM deliveries ORDER BY channel_id"
+        )
+        return [tuple(r) for r in rows] if rows and all(r[0] != "pending" for r in rows) else None
+
+    return await until(fake, check, timeout=20, what="every delivery row final")
+
+
 def announcements(fake: FakeDiscord, channel_id: int) -> list[dict]:
     return [m for m in fake.channel_messages.get(channel_id, []) if m.get("embeds")]
 
@@ -97,18 +110,12 @@ async def test_two_subscribed_servers_each_get_exactly_one_announcement(fake_dis
     await click.response()
     await rec.wait_original(lambda m: "Saved" in (m.get("content") or ""))
 
-    async def final_rows():
-        rows = await bot.app.db.reader.execute_fetchall(
-            "SELECT channel_id, status, message_id FROM deliveries ORDER BY channel_id"
-        )
-        return rows if rows and all(r[1] != "pending" for r in rows) else None
-
-    rows = await until(fake, final_rows, timeout=20, what="every delivery row final")
+    rows = await settled(fake, bot, "channel_id, message_id")
     for _, channel, _ in subscribers:
         posted = announcements(fake, channel.id)
         assert len(posted) == 1, f"channel {channel.id} got {len(posted)} announcements"
         assert posted[0]["embeds"][0]["title"] == "NEW WORLD INDOOR RECORD"
-    by_channel = {r[0]: (r[1], r[2]) for r in rows}
+    by_channel = {r[1]: (r[0], r[2]) for r in rows}
     for _, channel, _ in subscribers:
         status, message_id = by_channel[channel.id]
         assert status == "delivered"
@@ -168,14 +175,8 @@ async def test_an_unexpected_error_counts_as_a_failed_attempt(fake_discord, two_
         rec = await fake.slash("result add", MILLROSE, user=fake.owner, check_permissions=False)
         await rec.response()
         await (await fake.click(rec.original, "result:confirm", user=fake.owner)).response()
-
-        async def final_rows():
-            rows = await bot.app.db.reader.execute_fetchall(
-                "SELECT status, attempts, last_error FROM deliveries ORDER BY channel_id"
-            )
-            return rows if rows and all(r[0] == "delivered" for r in rows) else None
-
-        rows = await until(fake, final_rows, timeout=20, what="both deliveries delivered")
+        rows = await settled(fake, bot, "attempts")
+    assert [r[0] for r in rows] == ["delivered", "delivered"]
     assert sorted(r[1] for r in rows) == [1, 2]  # one channel needed a second attempt
     assert all(len(announcements(fake, c.id)) == 1 for c in (fake.channel, second.default_channel))
 
@@ -206,13 +207,8 @@ async def test_a_message_discord_places_in_another_channel_is_not_a_delivery(
     await rec.response()
     await (await fake.click(rec.original, "result:confirm", user=fake.owner)).response()
 
-    async def delivered():
-        rows = await bot.app.db.reader.execute_fetchall(
-            "SELECT status, attempts, message_id FROM deliveries"
-        )
-        return rows if rows and rows[0][0] == "delivered" else None
-
-    ((_, attempts, message_id),) = await until(fake, delivered, timeout=20, what="delivered")
+    ((status, attempts, message_id),) = await settled(fake, bot, "attempts, message_id")
+    assert status == "delivered"
     assert fake.nonce_hits == 1 and attempts == 2  # the clash, then the real post
     assert fake.messages[message_id]["channel_id"] == str(fake.channel_id)
     assert len(announcements(fake, fake.channel_id)) == 1
