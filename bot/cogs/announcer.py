@@ -1,10 +1,13 @@
 """The background task that delivers queued announcements to subscribed channels.
 
 Announcements are written to the outbox in the same transaction as the result; this task
-posts them, retrying with backoff on Discord errors (429, 5xx, network), resuming
-whatever was undelivered after a restart, and never posting twice in a channel (a stable
-nonce makes Discord return the message it already has). A channel that is gone or
-forbidden is reported to its server (log and /alerts status), not retried forever.
+posts them, several channels at once but one post at a time (and in order) per channel,
+retrying with backoff on Discord errors (429, 5xx, network), resuming whatever was
+undelivered after a restart, and never posting twice in a channel: each delivery (one
+announcement to one channel) has a stable nonce of its own, so Discord returns the message
+it already has, and a message Discord places in another channel is not taken as delivered.
+A channel that is gone or forbidden is reported to its server (log and /alerts status),
+not retried forever.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 import aiohttp
 import discord
 from discord.ext import commands
+from discord.http import handle_message_parameters
 
 from bot.render.discord_embeds import announcement_embed
 from bot.services.delivery import DeliveryLog, nonce_for
@@ -24,6 +28,8 @@ from bot.store.outbox import Delivery
 log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 30.0  # also picks up announcements queued by another process (CLI import)
+MAX_CHANNELS_AT_ONCE = 8  # posts in flight together, one per channel (discord.py rate-limits)
+AFTER_UNEXPECTED_ERROR = 5.0  # seconds a channel rests after a bug, so it cannot spin
 
 
 class Announcer(commands.Cog):
@@ -31,15 +37,21 @@ class Announcer(commands.Cog):
         self.bot = bot
         self.log = DeliveryLog(bot.app)  # type: ignore[attr-defined]
         self._task: asyncio.Task[None] | None = None
+        # Channel id -> the task posting to it. One post per channel at a time keeps each
+        # channel's announcements in order; different channels do not wait for each other
+        # (a channel answering 500s, retried by discord.py for ~25 s, holds up only itself).
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
 
     async def cog_load(self) -> None:
         self._task = asyncio.create_task(self._run(), name="trackside-announcer")
 
     async def cog_unload(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [t for t in (self._task, *self._in_flight.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
@@ -47,27 +59,48 @@ class Announcer(commands.Cog):
         while not self.bot.is_closed():
             wakeup.clear()
             try:
-                await self.deliver_due()
-                wait = await self.log.seconds_until_next()
+                await self.start_due()
+                wait = await self.log.seconds_until_next(busy=self._in_flight.keys())
             except Exception:  # never let one bad row stop announcements for good
                 log.exception("announcer pass failed; trying again shortly")
                 wait = 5.0
+            if len(self._in_flight) >= MAX_CHANNELS_AT_ONCE:
+                wait = None  # a finishing post sets wakeup
             timeout = IDLE_POLL_SECONDS if wait is None else min(wait, IDLE_POLL_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), timeout=max(timeout, 0.05))
 
-    async def deliver_due(self) -> int:
-        """Post every due delivery once; returns how many were delivered."""
-        delivered = 0
-        while due := await self.log.due():
-            progressed = False
-            for delivery in due:
-                if await self.deliver(delivery):
-                    delivered += 1
-                    progressed = True
-            if not progressed:
-                break  # everything left is scheduled for later
-        return delivered
+    async def start_due(self) -> int:
+        """Start posting the due delivery of each idle channel, up to the limit; returns
+        how many posts were started."""
+        free = MAX_CHANNELS_AT_ONCE - len(self._in_flight)
+        if free <= 0:
+            return 0
+        due = await self.log.due(limit=free, busy=self._in_flight.keys())
+        for delivery in due:
+            self._in_flight[delivery.channel_id] = asyncio.create_task(
+                self._deliver_in_turn(delivery),
+                name=f"trackside-announce-{delivery.announcement_id}-{delivery.channel_id}",
+            )
+        return len(due)
+
+    async def _deliver_in_turn(self, delivery: Delivery) -> None:
+        try:
+            await self.deliver(delivery)
+        except Exception as exc:  # a bug, or the store failing: count it as an attempt
+            log.exception(
+                "announcement %d to channel %d: unexpected error",
+                delivery.announcement_id,
+                delivery.channel_id,
+            )
+            try:
+                await self.log.retry_later(delivery, f"unexpected error: {exc!r}"[:300])
+            except Exception:  # the row stays due: rest before the channel is tried again
+                log.exception("could not record the failed attempt")
+                await asyncio.sleep(AFTER_UNEXPECTED_ERROR)
+        finally:
+            self._in_flight.pop(delivery.channel_id, None)
+            self.bot.app.outbox_wakeup.set()  # type: ignore[attr-defined]
 
     async def deliver(self, delivery: Delivery) -> bool:
         try:
@@ -78,11 +111,14 @@ class Announcer(commands.Cog):
                 await self.log.give_up(delivery, "the alerts channel is not a text channel")
                 return False
             embed = announcement_embed(delivery.announcement, self.bot.app.flags)  # type: ignore[attr-defined]
-            message = await channel.send(
+            # discord.py's own send, minus building a Message: we need the channel Discord
+            # answers with (a Message takes the channel we asked for).
+            with handle_message_parameters(
                 embed=embed,
                 nonce=nonce_for(delivery),
                 allowed_mentions=discord.AllowedMentions.none(),
-            )
+            ) as params:
+                data = await self.bot.http.send_message(delivery.channel_id, params=params)
         except discord.NotFound:
             await self.log.give_up(
                 delivery, f"the alerts channel {delivery.channel_id} no longer exists"
@@ -101,7 +137,8 @@ class Announcer(commands.Cog):
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             await self.log.retry_later(delivery, f"network error: {exc!r}"[:300])
             return False
-        await self.log.delivered(delivery, message.id)
+        if not await self.log.posted(delivery, int(data["id"]), int(data["channel_id"])):
+            return False
         log.info(
             "announcement %d delivered to channel %d", delivery.announcement_id, delivery.channel_id
         )

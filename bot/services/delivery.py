@@ -6,8 +6,9 @@ records outcomes, so the rules are testable without Discord.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 from bot.services.queries import Trackside
@@ -25,10 +26,35 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts, 0)), LONGEST_RETRY)
 
 
+NONCE_LIMIT = 25  # Discord refuses longer nonces
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, digit = divmod(number, 36)
+        digits = _BASE36[digit] + digits
+        if not number:
+            return digits
+
+
 def nonce_for(delivery: Delivery) -> str:
-    """A stable nonce (≤ 25 characters): Discord returns the message already posted for a
-    repeated nonce, so a retry after a crash cannot post the announcement twice."""
-    return f"ts-{delivery.announcement_id}"
+    """The nonce of one delivery: one announcement to one channel.
+
+    Discord answers a repeated nonce from the same author (within a few minutes, in ANY
+    channel) with the message it already created, so a retry after a crash or a lost
+    answer cannot post twice, and each channel needs a nonce of its own. Built from the
+    delivery's key alone, so it is the same on every retry and after a restart:
+    ``ts`` + the announcement id + ``.`` + the channel id, both in base 36 (a snowflake
+    takes at most 13 characters), which fits in 25 characters for any announcement id
+    below 36**9; past that a hash of the pair (never reached in practice)."""
+    announcement, channel = delivery.announcement_id, delivery.channel_id
+    nonce = f"ts{_base36(announcement)}.{_base36(channel)}"
+    if len(nonce) > NONCE_LIMIT:
+        pair = f"{announcement}:{channel}".encode()
+        nonce = "th" + hashlib.blake2b(pair, digest_size=11).hexdigest()  # 24 characters
+    return nonce
 
 
 class DeliveryLog:
@@ -36,20 +62,34 @@ class DeliveryLog:
         self.app = app
         self.now = now
 
-    async def due(self, limit: int = 20) -> list[Delivery]:
-        return await OutboxRepository.due(self.app.db.reader, self.now(), limit)
+    async def due(self, limit: int = 20, busy: Collection[int] = ()) -> list[Delivery]:
+        """The next delivery of each channel (oldest announcement first, so a channel gets
+        its announcements in order) that is due now, leaving out `busy` channels."""
+        return await OutboxRepository.due_per_channel(self.app.db.reader, self.now(), limit, busy)
 
-    async def seconds_until_next(self) -> float | None:
-        moment = await OutboxRepository.next_due(self.app.db.reader)
+    async def seconds_until_next(self, busy: Collection[int] = ()) -> float | None:
+        moment = await OutboxRepository.next_due(self.app.db.reader, busy)
         if moment is None:
             return None
         return max((moment - self.now()).total_seconds(), 0.0)
 
-    async def delivered(self, delivery: Delivery, message_id: int) -> None:
+    async def posted(self, delivery: Delivery, message_id: int, channel_id: int) -> bool:
+        """Discord answered with message `message_id` in `channel_id`. Delivered only if
+        that is the delivery's channel: a message elsewhere means Discord matched the
+        nonce to another message (a clash), and this channel still has nothing."""
+        if channel_id != delivery.channel_id:
+            problem = (
+                f"Discord answered with message {message_id} in channel {channel_id}, not in "
+                f"channel {delivery.channel_id} (nonce {nonce_for(delivery)} clashed)"
+            )
+            log.error("announcement %d: %s", delivery.announcement_id, problem)
+            await self.retry_later(delivery, problem)
+            return False
         async with self.app.db.transaction() as conn:
             await OutboxRepository.delivered(
                 conn, delivery.announcement_id, delivery.channel_id, message_id
             )
+        return True
 
     async def retry_later(self, delivery: Delivery, error: str) -> bool:
         """Schedule another attempt; False (and the delivery failed) once attempts run out."""
@@ -77,7 +117,9 @@ class DeliveryLog:
             await OutboxRepository.failed(
                 conn, delivery.announcement_id, delivery.channel_id, problem
             )
-            await SubscriptionRepository.report_problem(conn, delivery.guild_id, problem)
+            await SubscriptionRepository.report_problem(
+                conn, delivery.guild_id, delivery.channel_id, problem
+            )
         log.warning(
             "announcement %d not delivered to channel %d of server %d: %s",
             delivery.announcement_id,

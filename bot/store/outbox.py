@@ -4,7 +4,7 @@ log and per-server settings. Writes take the connection of an open transaction."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -114,11 +114,35 @@ class SubscriptionRepository:
         return cursor.rowcount > 0
 
     @staticmethod
-    async def report_problem(conn: aiosqlite.Connection, guild_id: int, problem: str) -> None:
+    async def report_problem(
+        conn: aiosqlite.Connection, guild_id: int, channel_id: int, problem: str
+    ) -> None:
+        """Note a delivery problem on the server's subscription, if it still points at the
+        channel that had it (a server that has moved its alerts is not told about the old
+        channel)."""
         await conn.execute(
-            f"UPDATE subscriptions SET problem = ?, problem_at = {_NOW} WHERE guild_id = ?",
-            (problem, guild_id),
+            f"UPDATE subscriptions SET problem = ?, problem_at = {_NOW} "
+            "WHERE guild_id = ? AND channel_id = ?",
+            (problem, guild_id, channel_id),
         )
+
+
+# The oldest pending delivery of each channel, as `d`: a channel gets its announcements in
+# the order they were made (a correction never before its record). Grouping the pending
+# rows (read through the partial index deliveries_due) keeps this as cheap as the pending
+# rows are few, however many delivered ones the table holds.
+_CHANNEL_HEADS = (
+    "(SELECT channel_id, min(announcement_id) AS announcement_id FROM deliveries "
+    "WHERE status = 'pending' GROUP BY channel_id) h JOIN deliveries d "
+    "ON d.announcement_id = h.announcement_id AND d.channel_id = h.channel_id"
+)
+
+
+def _not_in_channels(channel_ids: Collection[int]) -> tuple[str, list[int]]:
+    ids = sorted(set(channel_ids))
+    if not ids:
+        return "", []
+    return f" AND d.channel_id NOT IN ({', '.join('?' * len(ids))})", ids
 
 
 class OutboxRepository:
@@ -151,21 +175,44 @@ class OutboxRepository:
 
     @staticmethod
     async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 20) -> list[Delivery]:
+        """Every pending delivery due by `now`, oldest announcement first."""
+        return await OutboxRepository._deliveries(
+            conn, "deliveries d", "d.status = 'pending' AND d.next_attempt_at <= ?",
+            [utc_stamp(now)], limit,
+        )  # fmt: skip
+
+    @staticmethod
+    async def due_per_channel(
+        conn: aiosqlite.Connection, now: datetime, limit: int = 20, busy: Collection[int] = ()
+    ) -> list[Delivery]:
+        """At most one delivery per channel: its oldest pending one, if that is due by
+        `now`. Channels in `busy` (being posted to) are left out."""
+        skip, skip_args = _not_in_channels(busy)
+        return await OutboxRepository._deliveries(
+            conn, _CHANNEL_HEADS, f"d.next_attempt_at <= ?{skip}",
+            [utc_stamp(now), *skip_args], limit,
+        )  # fmt: skip
+
+    @staticmethod
+    async def _deliveries(
+        conn: aiosqlite.Connection, source: str, where: str, args: list, limit: int
+    ) -> list[Delivery]:
         rows = await conn.execute_fetchall(
             "SELECT d.announcement_id, d.channel_id, d.guild_id, d.attempts, a.payload "
-            "FROM deliveries d JOIN announcements a ON a.id = d.announcement_id "
-            "WHERE d.status = 'pending' AND d.next_attempt_at <= ? "
+            f"FROM {source} JOIN announcements a ON a.id = d.announcement_id WHERE {where} "
             "ORDER BY d.announcement_id, d.channel_id LIMIT ?",
-            (utc_stamp(now), limit),
+            (*args, limit),
         )
         return [
             Delivery(row[0], row[1], row[2], row[3], Announcement.from_json(row[4])) for row in rows
         ]
 
     @staticmethod
-    async def next_due(conn: aiosqlite.Connection) -> datetime | None:
+    async def next_due(conn: aiosqlite.Connection, busy: Collection[int] = ()) -> datetime | None:
+        """When the next delivery `due_per_channel` would give falls due (None: none)."""
+        skip, skip_args = _not_in_channels(busy)
         rows = await conn.execute_fetchall(
-            "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+            f"SELECT min(d.next_attempt_at) FROM {_CHANNEL_HEADS} WHERE 1{skip}", skip_args
         )
         if not rows or rows[0][0] is None:
             return None
