@@ -86,13 +86,82 @@ class HeldRecord:
     record_type: RecordType
 
 
+class BestOrigin(StrEnum):
+    """Where a personal best on file comes from."""
+
+    RACE = "race"  # a result
+    SPLIT = "split"  # an intermediate time in a longer race (1500 m in a mile)
+    RECORD = "record"  # a result that is a record entry (a record is a performance)
+
+
+@dataclass(frozen=True)
+class PersonalBest:
+    """An athlete's best mark in one event and venue, from every mark on file.
+
+    `result` is the performance as a result: for a split, the race's result with the
+    split's event and mark (and no wind reading of its own); `split_of` is the race's event.
+    """
+
+    result: Result
+    origin: BestOrigin
+    split_of: Event | None = None
+    record: str = ""  # "European record" when the performance is a record entry
+
+    @property
+    def event(self) -> Event:
+        return self.result.event
+
+    @property
+    def venue(self) -> Venue:
+        return self.result.venue
+
+    @property
+    def mark(self):
+        return self.result.mark
+
+    @property
+    def wind(self) -> int | None:
+        return self.result.wind
+
+    @property
+    def date(self) -> date:
+        return self.result.date
+
+    @property
+    def where(self) -> str:
+        return self.result.where
+
+    @property
+    def athlete(self) -> Athlete:
+        return self.result.athlete
+
+    @property
+    def competition(self) -> str:
+        return self.result.competition
+
+    @property
+    def city(self) -> str | None:
+        return self.result.city
+
+    @property
+    def country(self) -> str | None:
+        return self.result.country
+
+    @property
+    def came_from(self) -> str:
+        """'split in Mile', 'European record', 'split in Mile · world indoor record', ''
+        for a plain race."""
+        split = f"split in {self.split_of.name}" if self.split_of is not None else ""
+        return " · ".join(part for part in (split, self.record) if part)
+
+
 @dataclass(frozen=True)
 class AthleteAnswer:
     athlete: Athlete
     age: int | None
     nation_name: str | None
     flag: str
-    personal_bests: tuple[Result, ...]
+    personal_bests: tuple[PersonalBest, ...]
     records: tuple[HeldRecord, ...]
     latest: tuple[Result, ...]
     result_count: int
@@ -117,8 +186,8 @@ class Meeting:
 class SharedBest:
     event: Event
     venue: Venue
-    first: Result | None
-    second: Result | None
+    first: PersonalBest | None
+    second: PersonalBest | None
 
 
 @dataclass(frozen=True)
@@ -144,8 +213,9 @@ class TopListBy(StrEnum):
 @dataclass(frozen=True)
 class TopListRow:
     rank: int
-    result: Result
+    result: Result  # for a split: the race's result with the split's event and mark
     flag: str = ""
+    split_of: Event | None = None  # the race's event when the mark is a split
 
 
 @dataclass(frozen=True)

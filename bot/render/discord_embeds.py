@@ -256,6 +256,7 @@ def athlete_embed(answer: AthleteAnswer) -> discord.Embed:
     pbs = [
         f"{r.event.name}{' (indoor)' if r.venue is Venue.INDOOR else ''}: "
         f"**{mark_with_wind(str(r.mark), r.wind)}** · {where(r)} · {day_text(r.date)}"
+        + (f" · *{r.came_from}*" if r.came_from else "")
         for r in answer.personal_bests
     ]
     builder.field("Personal bests", _join_within(pbs) or "none on file")
@@ -347,6 +348,7 @@ def toplist_pages(answer: TopListAnswer, per_page: int = 15) -> list[discord.Emb
         lines = [
             f"`{row.rank:>3}.` **{mark_with_wind(str(row.result.mark), row.result.wind)}** · "
             f"{who(row.result, row.flag)} · {where(row.result)} · {day_text(row.result.date)}"
+            + (f" · *split in {row.split_of.name}*" if row.split_of else "")
             for row in chunk
         ]
         builder = EmbedBuilder(title, description=_fit_lines(lines, DESCRIPTION_LIMIT - 50))
@@ -383,6 +385,8 @@ def announcement_embed(announcement: Announcement, flags: dict[str, str]) -> dis
     )
     if announcement.text:
         description += f"\n\n{safe(announcement.text, 1500)}"
+    if announcement.first_since:
+        description += f"\n{safe(announcement.first_since, 300)}."
     builder = EmbedBuilder(announcement.headline, description=description, colour=colour)
     if kind == AnnouncementKind.RECORD.value:
         for record in announcement.records:

@@ -129,12 +129,13 @@ def _(answer: AthleteAnswer) -> str:
     out = [athlete.name, " · ".join(facts) if facts else "nation unknown", ""]
     out.append("Personal bests")
     if answer.personal_bests:
-        for result in answer.personal_bests:
-            venue = " (indoor)" if result.venue.value == "indoor" else ""
+        for best in answer.personal_bests:
+            venue = " (indoor)" if best.venue.value == "indoor" else ""
+            origin = f" · {best.came_from}" if best.came_from else ""
             out.append(
-                f"  {result.event.name + venue:24} "
-                f"{mark_with_wind(str(result.mark), result.wind):>12}  "
-                f"{result.where}, {format_day(result.date)}"
+                f"  {best.event.name + venue:24} "
+                f"{mark_with_wind(str(best.mark), best.wind):>12}  "
+                f"{best.where}, {format_day(best.date)}{origin}"
             )
     else:
         out.append("  none on file")
@@ -218,10 +219,11 @@ def _(answer: TopListAnswer) -> str:
         out.append("  no results on file")
     for row in answer.rows:
         result = row.result
+        split = f" (split in {row.split_of.name})" if row.split_of else ""
         out.append(
             f"{row.rank:>4}. {mark_with_wind(str(result.mark), result.wind):>12}  "
             f"{holder_name(result):34} "
-            f"{result.where}, {format_day(result.date)}"
+            f"{result.where}, {format_day(result.date)}{split}"
         )
     out.extend(["", *answer.notes])
     return "\n".join(out)

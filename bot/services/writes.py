@@ -537,7 +537,11 @@ class Writes:
             if (b.key, b.performance.mark.value, b.kind is BreakKind.EQUALS) not in announced
         )
         announcement = announcement_for(
-            result, replace(check, breaks=news), self._scope_label, result_id=result.id
+            result,
+            replace(check, breaks=news),
+            self._scope_label,
+            result_id=result.id,
+            history=self.app.book.scope_entries(RecordScope.world()),
         )
         announcement_id = None
         if announcement is not None:

@@ -1,0 +1,2 @@
+-- Placeholder on branch `recbook` only: another branch adds the real 0005 migration.
+-- Drop this file when merging that one (migrations must be numbered without gaps).
