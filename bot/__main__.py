@@ -180,6 +180,8 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
         for table, count in counts.items():
             print(f"  {table:16} {count:>10}")
+        age = app.reference.data_age
+        print(f"shipped record lists: {age or 'no data/records/sources.csv'}")
     await app.close()
     return 0
 

@@ -17,6 +17,30 @@ from bot.domain.models import Athlete, RecordEntry, RecordKey, RecordScope, Resu
 
 
 @dataclass(frozen=True)
+class ListSource:
+    """What one shipped record list is current to (data/records/sources.csv)."""
+
+    name: str  # "World Athletics lists", "news reports"
+    as_of: date
+    source: str
+    notes: str = ""
+
+
+def data_age(sources: tuple[ListSource, ...]) -> str:
+    """'World Athletics lists as of 2026-05-03, later records from news reports up to
+    2026-08-22'; '' when no list says how current it is."""
+    parts = []
+    later = [s for s in sources if "news" in s.name.casefold()]
+    for source in sources:
+        if source not in later:
+            parts.append(f"{source.name} as of {source.as_of.isoformat()}")
+    if later:
+        newest = max(later, key=lambda s: s.as_of)
+        parts.append(f"later records from {newest.name} up to {newest.as_of.isoformat()}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
 class ScopeInfo:
     """A scope with its human label: 'world', 'European', 'Norwegian', 'Millrose Games'."""
 
@@ -75,6 +99,7 @@ class RecordsListAnswer:
     sex: Sex | None
     lines: tuple[RecordLine, ...]
     today: date
+    notes: tuple[str, ...] = ()  # what the list holds, and how current the data is
 
 
 @dataclass(frozen=True)

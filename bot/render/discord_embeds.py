@@ -33,11 +33,14 @@ from bot.domain.models import RecordEntry, Result
 from bot.render.common import (
     entry_status,
     format_stood,
+    holders_note,
     list_name,
     margin_text,
     mark_with_wind,
+    plural,
     record_noun,
     record_title,
+    records_list_title,
     sex_title,
 )
 from bot.services.writes import Preview
@@ -183,7 +186,7 @@ def progression_embed(answer: ProgressionAnswer, flags: dict[str, str]) -> disco
     # Oldest first, as many as fit; the newest always shows, so cut from the middle.
     description = _fit_lines(lines, DESCRIPTION_LIMIT - 100)
     builder.embed.description = description
-    return builder.build(f"{len(answer.rows)} entries, oldest first")
+    return builder.build(f"{plural(len(answer.rows), 'entry', 'entries')}, oldest first")
 
 
 def _fit_lines(lines: Sequence[str], limit: int) -> str:
@@ -200,15 +203,14 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
 def records_pages(
     answer: RecordsListAnswer, flags: dict[str, str], per_page: int = 12
 ) -> list[discord.Embed]:
-    sex = f"{answer.sex.label}'s " if answer.sex else ""
-    title = f"{answer.scope.label.capitalize()} {sex}{answer.venue.value} records"
+    title = records_list_title(answer)
     chunks = [answer.lines[i : i + per_page] for i in range(0, len(answer.lines), per_page)]
     pages = []
     for number, chunk in enumerate(chunks, start=1):
         builder = EmbedBuilder(title)
         for line in chunk:
             holder = line.entry
-            equal = f" (= with {len(line.holders) - 1} more)" if len(line.holders) > 1 else ""
+            equal = holders_note(line)
             status = entry_status(holder, line.record_type)
             builder.field(
                 f"{sex_title(line.key.sex)} {line.event.name}",
@@ -218,7 +220,10 @@ def records_pages(
                 + (f" · *{status}*" if status != "ratified" else ""),
                 inline=True,
             )
-        pages.append(builder.build(f"Page {number}/{len(chunks)} · {len(answer.lines)} records"))
+        footer = " · ".join(
+            [f"Page {number}/{len(chunks)}", plural(len(answer.lines), "record"), *answer.notes]
+        )
+        pages.append(builder.build(footer))
     return pages
 
 

@@ -23,11 +23,14 @@ from bot.render.common import (
     format_day,
     format_stood,
     holder_name,
+    holders_note,
     list_name,
     margin_text,
     mark_with_wind,
+    plural,
     record_noun,
     record_title,
+    records_list_title,
     sex_title,
 )
 
@@ -79,18 +82,16 @@ def _(answer: ProgressionAnswer) -> str:
         )
         out.append(f"{'':34}{stood}{' · ' + status if status else ''}")
     out.append("")
-    out.append(f"{len(answer.rows)} entries, oldest first.")
+    out.append(f"{plural(len(answer.rows), 'entry', 'entries')}, oldest first.")
     return "\n".join(out)
 
 
 @render_text.register
 def _(answer: RecordsListAnswer) -> str:
-    sex = f"{answer.sex.label}'s " if answer.sex else ""
-    title = f"{answer.scope.label.capitalize()} {sex}{answer.venue.value} records"
-    out = [title, ""]
+    out = [records_list_title(answer), ""]
     for line in answer.lines:
         holder = line.entry
-        equal = f" (= {len(line.holders)} holders)" if len(line.holders) > 1 else ""
+        equal = holders_note(line)
         status = entry_status(holder, line.record_type)
         out.append(
             f"{sex_title(line.key.sex):8} {line.event.name:28} "
@@ -99,7 +100,8 @@ def _(answer: RecordsListAnswer) -> str:
             f"{' · ' + status if status != 'ratified' else ''}"
         )
     out.append("")
-    out.append(f"{len(answer.lines)} records.")
+    out.extend(answer.notes)
+    out.append(f"{plural(len(answer.lines), 'record')}.")
     return "\n".join(out)
 
 

@@ -7,6 +7,8 @@ in-memory indexes (records, athlete names), and turns what a user typed into ans
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -20,6 +22,7 @@ from bot.domain.answers import (
     AthleteAnswer,
     BestOrigin,
     HeldRecord,
+    ListSource,
     Meeting,
     Outcome,
     PersonalBest,
@@ -34,6 +37,7 @@ from bot.domain.answers import (
     TopListAnswer,
     TopListBy,
     TopListRow,
+    data_age,
 )
 from bot.domain.catalogue import EventCatalogue, UnknownEventError
 from bot.domain.events import Event, Sex, Venue
@@ -64,6 +68,7 @@ class Reference:
 
     catalogue: EventCatalogue
     nations: NationTable
+    sources: tuple[ListSource, ...] = ()  # what the shipped record lists are current to
 
     @classmethod
     def load(cls, data_dir: Path) -> Reference:
@@ -74,7 +79,35 @@ class Reference:
             nations=NationTable.from_csv_text(
                 (data_dir / "nations.csv").read_text(encoding="utf-8")
             ),
+            sources=_list_sources(data_dir / "records" / "sources.csv"),
         )
+
+    @property
+    def data_age(self) -> str:
+        return data_age(self.sources)
+
+
+def _list_sources(path: Path) -> tuple[ListSource, ...]:
+    """data/records/sources.csv (name,as_of,source,notes); () when absent. A row with an
+    unreadable date is left out with a warning rather than stopping the bot."""
+    if not path.is_file():
+        return ()
+    sources = []
+    for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))):
+        try:
+            as_of = date.fromisoformat((row.get("as_of") or "").strip())
+        except ValueError:
+            log.warning("%s: bad as_of %r for %r", path, row.get("as_of"), row.get("name"))
+            continue
+        sources.append(
+            ListSource(
+                name=(row.get("name") or "").strip() or "record lists",
+                as_of=as_of,
+                source=(row.get("source") or "").strip(),
+                notes=(row.get("notes") or "").strip(),
+            )
+        )
+    return tuple(sources)
 
 
 class Trackside:
@@ -301,10 +334,15 @@ class Trackside:
         """/records: every current record of a list, in catalogue order."""
         scope = self.scope(scope_text)
         lines = []
+        single_list = []
         for event in self.catalogue.events_for(venue, sex):
             list_venue = event.list_for(venue)
-            if list_venue is None:
+            # A straight event's one list (60 m, 60 m hurdles: indoor) shows under that
+            # list only, never among the other venue's records.
+            if list_venue is None or list_venue is not venue:
                 continue
+            if event.straight:
+                single_list.append(event.name)
             for each_sex in self._sexes(event, sex) if sex is None else [sex]:
                 line = self._record_line(
                     RecordKey(scope.scope, event.key, list_venue, each_sex), event
@@ -317,7 +355,17 @@ class Trackside:
                 f"No {scope.label} {narrowed}{venue.value} records are on file — "
                 "try another scope or venue."
             )
-        return RecordsListAnswer(scope, venue, sex, tuple(lines), self.today())
+        notes = []
+        shown = {line.event.name for line in lines}
+        straight = [name for name in dict.fromkeys(single_list) if name in shown]
+        if straight:
+            notes.append(
+                f"{', '.join(straight)}: run indoors, one list; their records are "
+                f"{scope.label} records."
+            )
+        if self.reference.data_age:
+            notes.append(f"Lists current to: {self.reference.data_age}.")
+        return RecordsListAnswer(scope, venue, sex, tuple(lines), self.today(), tuple(notes))
 
     def _held(self, athlete_id: int) -> tuple[HeldRecord, ...]:
         held = []
