@@ -105,6 +105,7 @@ def announcement_for(
     *,
     result_id: int | None,
     history: Iterable[RecordEntry] = (),
+    distance_of: Callable[[str], int | None] = lambda _: None,
 ) -> Announcement | None:
     """The announcement of an added result, or None when it broke and equalled nothing.
 
@@ -170,17 +171,24 @@ def announcement_for(
         date=result.date.isoformat(),
         result_id=result_id,
         records=records,
-        first_since=first_since(result, check.breaks, history),
+        first_since=first_since(result, check.breaks, history, distance_of),
     )
 
 
 def first_since(
-    result: Result, breaks: Iterable[RecordBreak], history: Iterable[RecordEntry]
+    result: Result,
+    breaks: Iterable[RecordBreak],
+    history: Iterable[RecordEntry],
+    distance_of: Callable[[str], int | None] = lambda _: None,
 ) -> str:
     """When one race set two (or more) world records (the race and a split, as Landy's
     mile and 1500 m at Turku in 1954), who last did it, from the world-record entries on
-    file: two entries of different events by the same athlete, the same day, the same
-    place. '' when the result set fewer than two, or no earlier such race is on file.
+    file. '' when the result set fewer than two, or no earlier such race is on file.
+
+    Two entries are one race when one is a split of the other's result, or when the same
+    athlete set them the same day at the same place at two distances of 800 m or more
+    (the lists file a split as its own row, as Landy's 1500 m). Sprints on one day are
+    separate races (Privalova's 50 m and 60 m in Madrid, 1995), so they need the split.
     """
     events = {
         b.performance.event.key
@@ -189,17 +197,25 @@ def first_since(
     }
     if len(events) < 2:
         return ""
-    races: dict[tuple[int, object, str], set[str]] = {}
-    holders: dict[tuple[int, object, str], RecordEntry] = {}
+
+    def distance_run(entry: RecordEntry) -> bool:
+        distance = distance_of(entry.key.event_key)
+        return distance is not None and distance >= 800
+
+    races: dict[tuple, list[RecordEntry]] = {}
     for entry in history:
         if not entry.key.scope.is_world or not entry.counts or entry.date >= result.date:
             continue
-        if entry.athlete.id == result.athlete.id and entry.date == result.date:
-            continue  # this very race, already on file
-        race = (entry.athlete.id, entry.date, (entry.city or entry.competition).casefold())
-        races.setdefault(race, set()).add(entry.key.event_key)
-        holders.setdefault(race, entry)
-    doubles = [holders[race] for race, keys in races.items() if len(keys) >= 2]
+        if entry.split_id is not None:
+            races.setdefault(("result", entry.result_id), []).append(entry)
+        if distance_run(entry):
+            where = (entry.city or entry.competition).casefold()
+            races.setdefault(("day", entry.athlete.id, entry.date, where), []).append(entry)
+        else:
+            races.setdefault(("result", entry.result_id), []).append(entry)
+    doubles = [
+        entries[0] for entries in races.values() if len({e.key.event_key for e in entries}) >= 2
+    ]
     if not doubles:
         return ""
     last = max(doubles, key=lambda e: e.date)

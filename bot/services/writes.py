@@ -542,6 +542,7 @@ class Writes:
             self._scope_label,
             result_id=result.id,
             history=self.app.book.scope_entries(RecordScope.world()),
+            distance_of=lambda key: self.catalogue.get(key).distance_m,
         )
         announcement_id = None
         if announcement is not None:
