@@ -45,6 +45,8 @@ _RESULT_COLUMNS = (
 _SEXES = {s.value: s for s in Sex}
 _VENUES = {v.value: v for v in Venue}
 _STATUSES = {s.value: s for s in ResultStatus}
+_SCOPE_KINDS = {k.value: k for k in ScopeKind}
+_RECORD_STATUSES = {s.value: s for s in RecordStatus}
 
 
 _INSERT_RESULT = (
@@ -560,23 +562,46 @@ class RecordRepository:
         JOIN athletes a ON a.id = r.athlete_id
     """
 
-    def _entry(self, row: aiosqlite.Row) -> RecordEntry:
+    def _entry(
+        self,
+        row: aiosqlite.Row,
+        athletes: dict[int, Athlete] | None = None,
+        keys: dict[tuple, RecordKey] | None = None,
+    ) -> RecordEntry:
+        """One entry; `athletes` and `keys` share objects across the rows of one read
+        (startup reads every entry: tens of thousands with the national lists)."""
         event = self._catalogue.get(row["event_key"])
-        key = RecordKey(
-            RecordScope(ScopeKind(row["scope_kind"]), row["scope_code"]),
+        identity = (
+            row["scope_kind"],
+            row["scope_code"],
             row["event_key"],
-            Venue(row["list"]),
-            Sex(row["e_sex"]),
+            row["list"],
+            row["e_sex"],
         )
+        key = keys.get(identity) if keys is not None else None
+        if key is None:
+            key = RecordKey(
+                RecordScope(_SCOPE_KINDS[identity[0]], identity[1]),
+                identity[2],
+                _VENUES[identity[3]],
+                _SEXES[identity[4]],
+            )
+            if keys is not None:
+                keys[identity] = key
+        athlete = athletes.get(row["a_id"]) if athletes is not None else None
+        if athlete is None:
+            athlete = athlete_from_row(row)
+            if athletes is not None:
+                athletes[athlete.id] = athlete
         return RecordEntry(
             id=row["e_id"],
             key=key,
             mark=Mark(row["e_mark"], event.unit, bool(row["e_hand_timed"])),
             date=date.fromisoformat(row["e_date"]),
-            athlete=athlete_from_row(row),
+            athlete=athlete,
             result_id=row["result_id"],
             split_id=row["split_id"],
-            status=RecordStatus(row["status"]),
+            status=_RECORD_STATUSES[row["status"]],
             competition=row["competition"],
             city=row["city"],
             country=row["country"],
@@ -590,7 +615,9 @@ class RecordRepository:
 
     async def all(self) -> list[RecordEntry]:
         rows = await self._reader.execute_fetchall(self._SELECT + " ORDER BY e.date, e.id")
-        return [self._entry(row) for row in rows]
+        athletes: dict[int, Athlete] = {}
+        keys: dict[tuple, RecordKey] = {}
+        return [self._entry(row, athletes, keys) for row in rows]
 
     async def for_keys(
         self, conn: aiosqlite.Connection, keys: Iterable[RecordKey]
