@@ -133,3 +133,20 @@ def test_import_example_and_audit(tmp_path):
     assert "NEW WORLD INDOOR RECORD: Yared Nuguse 3:46.63" in run.stdout
     run = trackside(tmp_path, "audit", env=env)
     assert "result.import" in run.stdout and "result.add" in run.stdout
+
+
+def test_db_status_and_seed_as_of_with_the_record_lists(tmp_path):
+    from tests.store.test_record_lists import data_dir_with
+
+    data = data_dir_with(tmp_path)
+    env = {"DATA_DIR": str(data)}
+    run = trackside(tmp_path, "db", "seed", "--as-of", "2000-01-01", env=env)
+    assert run.returncode == 0, run.stderr
+    run = trackside(tmp_path, "ask", "/progression 100m outdoor men", env=env)
+    assert "9.79" in run.stdout and "9.58" not in run.stdout  # later rows skipped
+    run = trackside(tmp_path, "db", "status", env=env)
+    assert run.returncode == 0
+    assert (
+        "shipped record lists: World Athletics lists as of 2026-05-03, later records from "
+        "news reports up to 2026-08-22" in run.stdout
+    )
