@@ -30,6 +30,7 @@ from bot.domain.answers import (
 from bot.domain.events import Sex, Venue
 from bot.domain.marks import format_margin, format_wind
 from bot.domain.models import RecordEntry, Result
+from bot.domain.records import list_word
 from bot.render.common import (
     entry_status,
     format_stood,
@@ -155,8 +156,15 @@ def _holders_value(line: RecordLine, flags: dict[str, str]) -> str:
 
 
 def record_embed(answer: RecordAnswer, flags: dict[str, str]) -> discord.Embed:
-    venue = f" ({answer.venue.value})" if answer.venue else ""
-    builder = EmbedBuilder(f"{answer.event.name}{venue} — {answer.scope.label} records")
+    # Named as its records are: "world indoor records" for the short-track list, plain
+    # "world records" for the main list (World Athletics' own words).
+    label = answer.scope.label
+    noun = f"{label} records"
+    if answer.venue is Venue.INDOOR and list_word(answer.event, Venue.INDOOR):
+        noun = f"{label} indoor records"
+    elif answer.venue is Venue.OUTDOOR and len(answer.event.lists) > 1:
+        noun = f"{label} records (outdoor)"
+    builder = EmbedBuilder(f"{answer.event.name} — {noun}")
     pending = False
     for line in answer.lines:
         pending = pending or any(h.status.value == "pending" for h in line.holders)

@@ -86,3 +86,15 @@ def test_u20_scope_words(reference):
     assert resolver.resolve("europe").scope == RecordScope(ScopeKind.AREA, "EUR")
     with pytest.raises(Exception, match="Unknown scope"):
         resolver.resolve("U20 U20")
+
+
+async def test_record_embed_titles_name_the_list_as_its_records(app: Trackside):
+    from bot.render.discord_embeds import record_embed
+
+    indoor = await app.record("mile", Venue.INDOOR, Sex.MEN)
+    assert record_embed(indoor, {}).title == "Mile — world indoor records"
+    outdoor = await app.record("mile", Venue.OUTDOOR, Sex.MEN)
+    assert record_embed(outdoor, {}).title == "Mile — world records (outdoor)"
+    both = await app.record("mile")
+    assert record_embed(both, {}).title == "Mile — world records"
+    assert [f.name for f in record_embed(indoor, {}).fields] == ["Men's Mile — world indoor record"]
