@@ -91,7 +91,9 @@ class Announcement:
 
     @property
     def scope_codes(self) -> list[str]:
-        return sorted({r.scope_code for r in self.records})
+        return sorted(
+            {RecordScope(ScopeKind(r.scope_kind), r.scope_code).alert_code for r in self.records}
+        )
 
     @property
     def event_keys(self) -> list[str]:

@@ -127,6 +127,12 @@ class RecordScope:
     def is_world(self) -> bool:
         return self.kind is ScopeKind.WORLD
 
+    @property
+    def alert_code(self) -> str:
+        """The scope as an alert filter names it: the code, or 'world U20' / 'EUR U20' for
+        U20 records, which share their code with the senior scope."""
+        return f"{self.code} U20" if self.kind is ScopeKind.U20 else self.code
+
 
 @dataclass(frozen=True, order=True)
 class RecordKey:

@@ -926,7 +926,7 @@ class Writes:
     ) -> Subscription:
         _need_server(actor)
         scope_codes = tuple(
-            dict.fromkeys(self.app.scope(s).scope.code for s in _split_list(scopes))
+            dict.fromkeys(self.app.scope(s).scope.alert_code for s in _split_list(scopes))
         )
         event_keys = tuple(dict.fromkeys(self.app.event(e).key for e in _split_list(events)))
         sex_value = None

@@ -267,6 +267,13 @@ async def test_a_junior_is_checked_against_u20_records_by_birth_year(app):
         monaco(athlete="Kip Junior", nation="KEN", sex="M", mark="3:28.50", date="2026-07-11"), MOD
     )
     assert added.announcement.headline == "NEW WORLD U20 RECORD"
+    # Alerts tell U20 records from senior ones: "U20" is its own filter, not "world".
+    assert added.announcement.scope_codes == ["world U20"]
+    u20_alerts = await writes.set_alerts(MOD, 555, scopes="U20")
+    world_alerts = await writes.set_alerts(Actor(user_id=1, guild_id=3001), 556, scopes="world")
+    assert u20_alerts.scopes == ("world U20",)
+    assert u20_alerts.matches(added.announcement, Sex.MEN)
+    assert not world_alerts.matches(added.announcement, Sex.MEN)
     u20 = await app.record("1500m", Venue.OUTDOOR, Sex.MEN, "U20")
     assert str(u20.lines[0].entry.mark) == "3:28.50"
     # Born 2006: 20 by the end of 2026, so no U20 record.
