@@ -35,3 +35,6 @@ CREATE UNIQUE INDEX record_entries_identity
 CREATE INDEX record_entries_by_record
     ON record_entries (event_key, list, sex, scope_kind, scope_code, date);
 CREATE INDEX record_entries_by_result ON record_entries (result_id);
+
+-- Top lists count splits (marked as splits): best splits of an event without a scan.
+CREATE INDEX splits_by_event_mark ON splits (event_key, mark);
