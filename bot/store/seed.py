@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 REFERENCE_FILES = ("races.csv", "world_records.csv", "progression.csv", "athletes.csv")
 # World Athletics lists (data/records/): current records of every scope, world histories.
 RECORD_LIST_FILES = ("records.csv", "progressions.csv")
+_RECORD_COLUMNS = frozenset(
+    {"scope_kind", "scope_code", "event", "venue", "sex", "mark", "athlete", "nation"}
+    | {"date", "status", "source"}
+)
 
 # Reference-data statuses (data/reference/README.md) -> record entry statuses.
 _STATUS = {
@@ -329,6 +333,9 @@ class Seeder:
                 )
             }
             for line, row in _rows(path):
+                missing = _RECORD_COLUMNS - row.keys()
+                if missing:
+                    raise SeedError(f"{file} line {line}: no column {', '.join(sorted(missing))}")
                 key = _row_key(row)
                 if key in seen:
                     self.report.rows_skipped += 1

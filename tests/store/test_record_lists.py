@@ -160,6 +160,14 @@ async def test_absent_or_empty_lists_load_nothing(tmp_path, files):
         await app.close()
 
 
+async def test_a_file_without_a_needed_column_is_refused(tmp_path):
+    header = HEADER.replace("athlete,", "holder,")
+    row = "world,,100m,outdoor,M,9.58,,Usain Bolt,JAM,,,2009-08-16,Berlin,GER,ratified,x\n"
+    data = data_dir_with(tmp_path, {"progressions.csv": header + row})
+    with pytest.raises(SeedError, match=r"progressions\.csv line 2: no column athlete"):
+        await open_app(tmp_path, data)
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [
