@@ -203,6 +203,8 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
             print(f"this process runs {settings.shards_text()} (SHARD_COUNT, SHARD_IDS)")
             for table, count in counts.items():
                 print(f"  {table:16} {count:>10}")
+            age = app.reference.data_age
+            print(f"shipped record lists: {age or 'no data/records/sources.csv'}")
     finally:
         await app.close()
     return 0

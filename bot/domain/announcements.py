@@ -8,14 +8,20 @@ restart says exactly what the first attempt would have said.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from bot.domain.events import Venue
 from bot.domain.marks import format_margin, format_wind
-from bot.domain.models import RecordScope, Result, ScopeKind
-from bot.domain.records import BreakKind, RecordCheck, format_stood, record_name_for
+from bot.domain.models import RecordEntry, RecordScope, Result, ScopeKind
+from bot.domain.records import (
+    BreakKind,
+    RecordBreak,
+    RecordCheck,
+    format_stood,
+    record_name_for,
+)
 
 
 class AnnouncementKind(StrEnum):
@@ -24,7 +30,15 @@ class AnnouncementKind(StrEnum):
     RATIFICATION = "ratification"
 
 
-_SCOPE_RANK = {ScopeKind.WORLD: 0, ScopeKind.AREA: 1, ScopeKind.NATION: 2, ScopeKind.MEETING: 3}
+# Headline order: senior world, area, then U20 (world U20 before area U20), national,
+# meeting. A Norwegian's European record leads over the Norwegian record it also is.
+_SCOPE_RANK = {
+    ScopeKind.WORLD: 0,
+    ScopeKind.AREA: 1,
+    ScopeKind.U20: 2,
+    ScopeKind.NATION: 3,
+    ScopeKind.MEETING: 4,
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,8 @@ class Announcement:
     result_id: int | None
     records: list[AnnouncedRecord] = field(default_factory=list)
     text: str = ""  # the story of a correction or ratification
+    # "First to set two world records in one race since John Landy (Turku, 1954)"
+    first_since: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -75,7 +91,9 @@ class Announcement:
 
     @property
     def scope_codes(self) -> list[str]:
-        return sorted({r.scope_code for r in self.records})
+        return sorted(
+            {RecordScope(ScopeKind(r.scope_kind), r.scope_code).alert_code for r in self.records}
+        )
 
     @property
     def event_keys(self) -> list[str]:
@@ -88,14 +106,21 @@ def announcement_for(
     scope_label: Callable[[RecordScope], str],
     *,
     result_id: int | None,
+    history: Iterable[RecordEntry] = (),
+    distance_of: Callable[[str], int | None] = lambda _: None,
 ) -> Announcement | None:
-    """The announcement of an added result, or None when it broke and equalled nothing."""
+    """The announcement of an added result, or None when it broke and equalled nothing.
+
+    `history` is the world-record entries on file, for "first since" when the result
+    sets two world records in one race (see :func:`first_since`).
+    """
     if not check.breaks:
         return None
     breaks = sorted(
         check.breaks,
         key=lambda b: (
             _SCOPE_RANK[b.key.scope.kind],
+            b.key.scope.code != "world",
             b.kind is BreakKind.EQUALS,
             # The main list before the short-track list: Duplantis's 6.31 indoors broke
             # both, and the news is the world record, not the world indoor record.
@@ -148,4 +173,57 @@ def announcement_for(
         date=result.date.isoformat(),
         result_id=result_id,
         records=records,
+        first_since=first_since(result, check.breaks, history, distance_of),
+    )
+
+
+def first_since(
+    result: Result,
+    breaks: Iterable[RecordBreak],
+    history: Iterable[RecordEntry],
+    distance_of: Callable[[str], int | None] = lambda _: None,
+) -> str:
+    """When one race set two (or more) world records (the race and a split, as Landy's
+    mile and 1500 m at Turku in 1954), who last did it, from the world-record entries on
+    file. '' when the result set fewer than two, or no earlier such race is on file.
+
+    Two entries are one race when one is a split of the other's result, or when the same
+    athlete set them the same day at the same place at two distances of 800 m or more
+    (the lists file a split as its own row, as Landy's 1500 m). Sprints on one day are
+    separate races (Privalova's 50 m and 60 m in Madrid, 1995), so they need the split.
+    """
+    events = {
+        b.performance.event.key
+        for b in breaks
+        if b.key.scope.is_world and b.kind is BreakKind.BREAKS
+    }
+    if len(events) < 2:
+        return ""
+
+    def distance_run(entry: RecordEntry) -> bool:
+        distance = distance_of(entry.key.event_key)
+        return distance is not None and distance >= 800
+
+    races: dict[tuple, list[RecordEntry]] = {}
+    for entry in history:
+        if not entry.key.scope.is_world or not entry.counts or entry.date >= result.date:
+            continue
+        if entry.split_id is not None:
+            races.setdefault(("result", entry.result_id), []).append(entry)
+        if distance_run(entry):
+            where = (entry.city or entry.competition).casefold()
+            races.setdefault(("day", entry.athlete.id, entry.date, where), []).append(entry)
+        else:
+            races.setdefault(("result", entry.result_id), []).append(entry)
+    doubles = [
+        entries[0] for entries in races.values() if len({e.key.event_key for e in entries}) >= 2
+    ]
+    if not doubles:
+        return ""
+    last = max(doubles, key=lambda e: e.date)
+    place = last.city or last.competition
+    count = "two" if len(events) == 2 else str(len(events))
+    return (
+        f"First to set {count} world records in one race since "
+        f"{last.athlete.name} ({place}, {last.date.year})"
     )

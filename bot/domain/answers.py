@@ -17,6 +17,30 @@ from bot.domain.models import Athlete, RecordEntry, RecordKey, RecordScope, Resu
 
 
 @dataclass(frozen=True)
+class ListSource:
+    """What one shipped record list is current to (data/records/sources.csv)."""
+
+    name: str  # "World Athletics lists", "news reports"
+    as_of: date
+    source: str
+    notes: str = ""
+
+
+def data_age(sources: tuple[ListSource, ...]) -> str:
+    """'World Athletics lists as of 2026-05-03, later records from news reports up to
+    2026-08-22'; '' when no list says how current it is."""
+    parts = []
+    later = [s for s in sources if "news" in s.name.casefold()]
+    for source in sources:
+        if source not in later:
+            parts.append(f"{source.name} as of {source.as_of.isoformat()}")
+    if later:
+        newest = max(later, key=lambda s: s.as_of)
+        parts.append(f"later records from {newest.name} up to {newest.as_of.isoformat()}")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
 class ScopeInfo:
     """A scope with its human label: 'world', 'European', 'Norwegian', 'Millrose Games'."""
 
@@ -75,6 +99,7 @@ class RecordsListAnswer:
     sex: Sex | None
     lines: tuple[RecordLine, ...]
     today: date
+    notes: tuple[str, ...] = ()  # what the list holds, and how current the data is
 
 
 @dataclass(frozen=True)
@@ -86,13 +111,82 @@ class HeldRecord:
     record_type: RecordType
 
 
+class BestOrigin(StrEnum):
+    """Where a personal best on file comes from."""
+
+    RACE = "race"  # a result
+    SPLIT = "split"  # an intermediate time in a longer race (1500 m in a mile)
+    RECORD = "record"  # a result that is a record entry (a record is a performance)
+
+
+@dataclass(frozen=True)
+class PersonalBest:
+    """An athlete's best mark in one event and venue, from every mark on file.
+
+    `result` is the performance as a result: for a split, the race's result with the
+    split's event and mark (and no wind reading of its own); `split_of` is the race's event.
+    """
+
+    result: Result
+    origin: BestOrigin
+    split_of: Event | None = None
+    record: str = ""  # "European record" when the performance is a record entry
+
+    @property
+    def event(self) -> Event:
+        return self.result.event
+
+    @property
+    def venue(self) -> Venue:
+        return self.result.venue
+
+    @property
+    def mark(self):
+        return self.result.mark
+
+    @property
+    def wind(self) -> int | None:
+        return self.result.wind
+
+    @property
+    def date(self) -> date:
+        return self.result.date
+
+    @property
+    def where(self) -> str:
+        return self.result.where
+
+    @property
+    def athlete(self) -> Athlete:
+        return self.result.athlete
+
+    @property
+    def competition(self) -> str:
+        return self.result.competition
+
+    @property
+    def city(self) -> str | None:
+        return self.result.city
+
+    @property
+    def country(self) -> str | None:
+        return self.result.country
+
+    @property
+    def came_from(self) -> str:
+        """'split in Mile', 'European record', 'split in Mile · world indoor record', ''
+        for a plain race."""
+        split = f"split in {self.split_of.name}" if self.split_of is not None else ""
+        return " · ".join(part for part in (split, self.record) if part)
+
+
 @dataclass(frozen=True)
 class AthleteAnswer:
     athlete: Athlete
     age: int | None
     nation_name: str | None
     flag: str
-    personal_bests: tuple[Result, ...]
+    personal_bests: tuple[PersonalBest, ...]
     records: tuple[HeldRecord, ...]
     latest: tuple[Result, ...]
     result_count: int
@@ -117,8 +211,8 @@ class Meeting:
 class SharedBest:
     event: Event
     venue: Venue
-    first: Result | None
-    second: Result | None
+    first: PersonalBest | None
+    second: PersonalBest | None
 
 
 @dataclass(frozen=True)
@@ -144,8 +238,9 @@ class TopListBy(StrEnum):
 @dataclass(frozen=True)
 class TopListRow:
     rank: int
-    result: Result
+    result: Result  # for a split: the race's result with the split's event and mark
     flag: str = ""
+    split_of: Event | None = None  # the race's event when the mark is a split
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ class ScopeKind(StrEnum):
     AREA = "area"
     NATION = "nation"
     MEETING = "meeting"
+    # Under-20 records: code "world" (world U20) or an area code (European U20, "EUR").
+    U20 = "u20"
 
 
 class RecordStatus(StrEnum):
@@ -45,6 +47,7 @@ class Athlete:
     is_team: bool = False
     birth_place: str | None = None
     profile: str | None = None
+    birth_year: int | None = None  # known more often than the day (record lists)
 
     @property
     def label(self) -> str:
@@ -55,6 +58,18 @@ class Athlete:
         if self.birth_date is None:
             return None
         return relativedelta(day, self.birth_date).years
+
+    @property
+    def year_of_birth(self) -> int | None:
+        return self.birth_date.year if self.birth_date else self.birth_year
+
+    def is_u20_in(self, year: int) -> bool | None:
+        """World Athletics: U20 is under 20 on 31 December of the year of competition, so
+        an athlete born in 2007 is U20 through 2026. None when the birth year is unknown."""
+        born = self.year_of_birth
+        if born is None:
+            return None
+        return year - born < 20
 
 
 @dataclass(frozen=True)
@@ -103,9 +118,20 @@ class RecordScope:
     def world(cls) -> RecordScope:
         return cls(ScopeKind.WORLD, "world")
 
+    @classmethod
+    def u20(cls, area: str = "world") -> RecordScope:
+        """World U20 (code "world") or an area's U20 records ("EUR")."""
+        return cls(ScopeKind.U20, area)
+
     @property
     def is_world(self) -> bool:
         return self.kind is ScopeKind.WORLD
+
+    @property
+    def alert_code(self) -> str:
+        """The scope as an alert filter names it: the code, or 'world U20' / 'EUR U20' for
+        U20 records, which share their code with the senior scope."""
+        return f"{self.code} U20" if self.kind is ScopeKind.U20 else self.code
 
 
 @dataclass(frozen=True, order=True)

@@ -32,6 +32,7 @@ class RecordBook:
         self._current: dict[RecordKey, tuple[RecordEntry, ...]] = {}
         self._scopes: set[RecordScope] | None = None
         self._held: dict[int, list[tuple[RecordKey, RecordEntry]]] | None = None
+        self._set: dict[int, list[RecordEntry]] | None = None
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_key.values())
@@ -62,6 +63,10 @@ class RecordBook:
             self._current[key] = standing
         return standing
 
+    def scope_entries(self, scope: RecordScope) -> list[RecordEntry]:
+        """Every entry of every record of one scope (world: "first since" searches)."""
+        return [e for key, entries in self._by_key.items() if key.scope == scope for e in entries]
+
     def on_file(self, keys: Iterable[RecordKey]) -> dict[RecordKey, list[RecordEntry]]:
         """The entries of these records, shaped for `record_breaks_for`."""
         return {key: list(self._by_key[key]) for key in keys if key in self._by_key}
@@ -90,6 +95,16 @@ class RecordBook:
         if self._scopes is None:
             self._scopes = {key.scope for key, entries in self._by_key.items() if entries}
         return set(self._scopes)
+
+    def set_by(self, athlete_id: int) -> list[RecordEntry]:
+        """Every counting entry the athlete set, current or since broken."""
+        if self._set is None:
+            self._set = defaultdict(list)
+            for entries in self._by_key.values():
+                for entry in entries:
+                    if entry.counts:
+                        self._set[entry.athlete.id].append(entry)
+        return list(self._set.get(athlete_id, ()))
 
     def held_by(self, athlete_id: int) -> list[tuple[RecordKey, RecordEntry]]:
         """Records the athlete holds now (alone or equal)."""

@@ -133,11 +133,22 @@ def lists_checked(event: Event, venue: Venue) -> list[Venue]:
     return [Venue.OUTDOOR] if Venue.OUTDOOR in event.lists else []
 
 
-def scopes_for(athlete: Athlete, area: str | None, competition: str) -> list[RecordScope]:
-    """Every scope a performance could set a record in, widest first."""
+def scopes_for(
+    athlete: Athlete, area: str | None, competition: str, year: int | None = None
+) -> list[RecordScope]:
+    """Every scope a performance could set a record in, widest first.
+
+    U20 scopes (world U20, area U20) join when the athlete is known to be U20 in `year`,
+    the year of competition (World Athletics: under 20 on 31 December of that year).
+    """
     scopes = [RecordScope.world()]
+    u20 = year is not None and athlete.is_u20_in(year) is True
+    if u20:
+        scopes.append(RecordScope.u20())
     if area:
         scopes.append(RecordScope(ScopeKind.AREA, area))
+        if u20:
+            scopes.append(RecordScope.u20(area))
     if athlete.nation:
         scopes.append(RecordScope(ScopeKind.NATION, athlete.nation))
     if competition.strip():
@@ -156,7 +167,7 @@ def meeting_name(competition: str) -> str:
 def record_keys_for(result: Result, area: str | None) -> list[RecordKey]:
     """Every record a result or its splits could touch: what to load before checking."""
     keys = []
-    scopes = scopes_for(result.athlete, area, result.competition)
+    scopes = scopes_for(result.athlete, area, result.competition, result.date.year)
     for performance in performances_of(result):
         for list_venue in lists_checked(performance.event, result.venue):
             keys.extend(
@@ -215,7 +226,7 @@ def record_breaks_for(
     """
     breaks: list[RecordBreak] = []
     not_eligible: list[NotEligible] = []
-    scopes = scopes_for(result.athlete, area, result.competition)
+    scopes = scopes_for(result.athlete, area, result.competition, result.date.year)
     for performance in performances_of(result):
         reason = ineligibility(performance)
         if reason is not None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.answers import RecordLine, ScopeInfo
-from bot.domain.events import Event, RecordType, Sex
+from bot.domain.answers import RecordLine, RecordsListAnswer, ScopeInfo
+from bot.domain.events import Event, RecordType, Sex, Venue
 from bot.domain.marks import format_margin, format_wind
 from bot.domain.models import RecordEntry, RecordKey, RecordStatus, Result
 from bot.domain.records import format_stood, list_word, record_name
@@ -88,3 +88,33 @@ def margin_text(event: Event, amount: int | None) -> str:
         if event.lower_is_better
         else f"+{format_margin(event, amount)}"
     )
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 entry', '2 entries', '1 record', '3 records'."""
+    if count == 1:
+        return f"1 {word}"
+    return f"{count} {words or word + 's'}"
+
+
+def holders_note(line: RecordLine) -> str:
+    """' (= 2 holders)' when different athletes share the mark; ' (set twice)' when one
+    athlete equalled her own record; '' for a single holder."""
+    if len(line.holders) < 2:
+        return ""
+    athletes = {holder.athlete.id for holder in line.holders}
+    if len(athletes) > 1:
+        return f" (= {len(athletes)} holders)"
+    times = {2: "twice", 3: "three times"}.get(len(line.holders), f"{len(line.holders)} times")
+    return f" (set {times})"
+
+
+def records_list_title(answer: RecordsListAnswer) -> str:
+    """Named as each record in it is: 'World men's indoor records' for the short-track
+    list; 'World men's records (outdoor)' for the main list, whose records World
+    Athletics calls plain world records."""
+    sex = f"{answer.sex.label}'s " if answer.sex else ""
+    label = answer.scope.label[:1].upper() + answer.scope.label[1:]
+    if answer.venue is Venue.INDOOR:
+        return f"{label} {sex}indoor records"
+    return f"{label} {sex}records (outdoor)"

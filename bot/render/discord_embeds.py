@@ -30,14 +30,18 @@ from bot.domain.answers import (
 from bot.domain.events import Sex, Venue
 from bot.domain.marks import format_margin, format_wind
 from bot.domain.models import RecordEntry, Result
+from bot.domain.records import list_word
 from bot.render.common import (
     entry_status,
     format_stood,
+    holders_note,
     list_name,
     margin_text,
     mark_with_wind,
+    plural,
     record_noun,
     record_title,
+    records_list_title,
     sex_title,
 )
 from bot.services.writes import Preview
@@ -152,8 +156,15 @@ def _holders_value(line: RecordLine, flags: dict[str, str]) -> str:
 
 
 def record_embed(answer: RecordAnswer, flags: dict[str, str]) -> discord.Embed:
-    venue = f" ({answer.venue.value})" if answer.venue else ""
-    builder = EmbedBuilder(f"{answer.event.name}{venue} — {answer.scope.label} records")
+    # Named as its records are: "world indoor records" for the short-track list, plain
+    # "world records" for the main list (World Athletics' own words).
+    label = answer.scope.label
+    noun = f"{label} records"
+    if answer.venue is Venue.INDOOR and list_word(answer.event, Venue.INDOOR):
+        noun = f"{label} indoor records"
+    elif answer.venue is Venue.OUTDOOR and len(answer.event.lists) > 1:
+        noun = f"{label} records (outdoor)"
+    builder = EmbedBuilder(f"{answer.event.name} — {noun}")
     pending = False
     for line in answer.lines:
         pending = pending or any(h.status.value == "pending" for h in line.holders)
@@ -183,7 +194,7 @@ def progression_embed(answer: ProgressionAnswer, flags: dict[str, str]) -> disco
     # Oldest first, as many as fit; the newest always shows, so cut from the middle.
     description = _fit_lines(lines, DESCRIPTION_LIMIT - 100)
     builder.embed.description = description
-    return builder.build(f"{len(answer.rows)} entries, oldest first")
+    return builder.build(f"{plural(len(answer.rows), 'entry', 'entries')}, oldest first")
 
 
 def _fit_lines(lines: Sequence[str], limit: int) -> str:
@@ -200,15 +211,14 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
 def records_pages(
     answer: RecordsListAnswer, flags: dict[str, str], per_page: int = 12
 ) -> list[discord.Embed]:
-    sex = f"{answer.sex.label}'s " if answer.sex else ""
-    title = f"{answer.scope.label.capitalize()} {sex}{answer.venue.value} records"
+    title = records_list_title(answer)
     chunks = [answer.lines[i : i + per_page] for i in range(0, len(answer.lines), per_page)]
     pages = []
     for number, chunk in enumerate(chunks, start=1):
         builder = EmbedBuilder(title)
         for line in chunk:
             holder = line.entry
-            equal = f" (= with {len(line.holders) - 1} more)" if len(line.holders) > 1 else ""
+            equal = holders_note(line)
             status = entry_status(holder, line.record_type)
             builder.field(
                 f"{sex_title(line.key.sex)} {line.event.name}",
@@ -218,7 +228,10 @@ def records_pages(
                 + (f" · *{status}*" if status != "ratified" else ""),
                 inline=True,
             )
-        pages.append(builder.build(f"Page {number}/{len(chunks)} · {len(answer.lines)} records"))
+        footer = " · ".join(
+            [f"Page {number}/{len(chunks)}", plural(len(answer.lines), "record"), *answer.notes]
+        )
+        pages.append(builder.build(footer))
     return pages
 
 
@@ -256,6 +269,7 @@ def athlete_embed(answer: AthleteAnswer) -> discord.Embed:
     pbs = [
         f"{r.event.name}{' (indoor)' if r.venue is Venue.INDOOR else ''}: "
         f"**{mark_with_wind(str(r.mark), r.wind)}** · {where(r)} · {day_text(r.date)}"
+        + (f" · *{r.came_from}*" if r.came_from else "")
         for r in answer.personal_bests
     ]
     builder.field("Personal bests", _join_within(pbs) or "none on file")
@@ -347,6 +361,7 @@ def toplist_pages(answer: TopListAnswer, per_page: int = 15) -> list[discord.Emb
         lines = [
             f"`{row.rank:>3}.` **{mark_with_wind(str(row.result.mark), row.result.wind)}** · "
             f"{who(row.result, row.flag)} · {where(row.result)} · {day_text(row.result.date)}"
+            + (f" · *split in {row.split_of.name}*" if row.split_of else "")
             for row in chunk
         ]
         builder = EmbedBuilder(title, description=_fit_lines(lines, DESCRIPTION_LIMIT - 50))
@@ -383,6 +398,8 @@ def announcement_embed(announcement: Announcement, flags: dict[str, str]) -> dis
     )
     if announcement.text:
         description += f"\n\n{safe(announcement.text, 1500)}"
+    if announcement.first_since:
+        description += f"\n{safe(announcement.first_since, 300)}."
     builder = EmbedBuilder(announcement.headline, description=description, colour=colour)
     if kind == AnnouncementKind.RECORD.value:
         for record in announcement.records:

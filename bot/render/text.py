@@ -23,11 +23,14 @@ from bot.render.common import (
     format_day,
     format_stood,
     holder_name,
+    holders_note,
     list_name,
     margin_text,
     mark_with_wind,
+    plural,
     record_noun,
     record_title,
+    records_list_title,
     sex_title,
 )
 
@@ -79,18 +82,16 @@ def _(answer: ProgressionAnswer) -> str:
         )
         out.append(f"{'':34}{stood}{' · ' + status if status else ''}")
     out.append("")
-    out.append(f"{len(answer.rows)} entries, oldest first.")
+    out.append(f"{plural(len(answer.rows), 'entry', 'entries')}, oldest first.")
     return "\n".join(out)
 
 
 @render_text.register
 def _(answer: RecordsListAnswer) -> str:
-    sex = f"{answer.sex.label}'s " if answer.sex else ""
-    title = f"{answer.scope.label.capitalize()} {sex}{answer.venue.value} records"
-    out = [title, ""]
+    out = [records_list_title(answer), ""]
     for line in answer.lines:
         holder = line.entry
-        equal = f" (= {len(line.holders)} holders)" if len(line.holders) > 1 else ""
+        equal = holders_note(line)
         status = entry_status(holder, line.record_type)
         out.append(
             f"{sex_title(line.key.sex):8} {line.event.name:28} "
@@ -99,7 +100,8 @@ def _(answer: RecordsListAnswer) -> str:
             f"{' · ' + status if status != 'ratified' else ''}"
         )
     out.append("")
-    out.append(f"{len(answer.lines)} records.")
+    out.extend(answer.notes)
+    out.append(f"{plural(len(answer.lines), 'record')}.")
     return "\n".join(out)
 
 
@@ -129,12 +131,13 @@ def _(answer: AthleteAnswer) -> str:
     out = [athlete.name, " · ".join(facts) if facts else "nation unknown", ""]
     out.append("Personal bests")
     if answer.personal_bests:
-        for result in answer.personal_bests:
-            venue = " (indoor)" if result.venue.value == "indoor" else ""
+        for best in answer.personal_bests:
+            venue = " (indoor)" if best.venue.value == "indoor" else ""
+            origin = f" · {best.came_from}" if best.came_from else ""
             out.append(
-                f"  {result.event.name + venue:24} "
-                f"{mark_with_wind(str(result.mark), result.wind):>12}  "
-                f"{result.where}, {format_day(result.date)}"
+                f"  {best.event.name + venue:24} "
+                f"{mark_with_wind(str(best.mark), best.wind):>12}  "
+                f"{best.where}, {format_day(best.date)}{origin}"
             )
     else:
         out.append("  none on file")
@@ -218,10 +221,11 @@ def _(answer: TopListAnswer) -> str:
         out.append("  no results on file")
     for row in answer.rows:
         result = row.result
+        split = f" (split in {row.split_of.name})" if row.split_of else ""
         out.append(
             f"{row.rank:>4}. {mark_with_wind(str(result.mark), result.wind):>12}  "
             f"{holder_name(result):34} "
-            f"{result.where}, {format_day(result.date)}"
+            f"{result.where}, {format_day(result.date)}{split}"
         )
     out.extend(["", *answer.notes])
     return "\n".join(out)

@@ -7,9 +7,11 @@ in-memory indexes (records, athlete names), and turns what a user typed into ans
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,9 +20,12 @@ from dateutil.relativedelta import relativedelta
 from bot.config import Settings
 from bot.domain.answers import (
     AthleteAnswer,
+    BestOrigin,
     HeldRecord,
+    ListSource,
     Meeting,
     Outcome,
+    PersonalBest,
     ProgressionAnswer,
     ProgressionRow,
     RecordAnswer,
@@ -32,14 +37,15 @@ from bot.domain.answers import (
     TopListAnswer,
     TopListBy,
     TopListRow,
+    data_age,
 )
 from bot.domain.catalogue import EventCatalogue, UnknownEventError
 from bot.domain.events import Event, Sex, Venue
 from bot.domain.marks import compare, margin
-from bot.domain.models import Athlete, RecordKey, Result, ResultStatus
+from bot.domain.models import Athlete, RecordKey, Result, ResultStatus, ScopeKind
 from bot.domain.nations import NationTable
 from bot.domain.recordbook import RecordBook
-from bot.domain.records import record_type_of
+from bot.domain.records import record_name_for, record_type_of
 from bot.services.athletes import AthleteIndex
 from bot.services.errors import InvalidInputError, NotFoundError, clip
 from bot.services.scopes import ScopeResolver
@@ -51,6 +57,8 @@ from bot.store.seed import SeedReport, seed
 log = logging.getLogger(__name__)
 
 _SEX_ORDER = (Sex.MEN, Sex.WOMEN, Sex.MIXED)
+# Which record names a performance by first when it set several.
+_SCOPE_ORDER = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.U20, ScopeKind.NATION, ScopeKind.MEETING)
 _VENUE_ORDER = (Venue.OUTDOOR, Venue.INDOOR)
 
 
@@ -60,6 +68,7 @@ class Reference:
 
     catalogue: EventCatalogue
     nations: NationTable
+    sources: tuple[ListSource, ...] = ()  # what the shipped record lists are current to
 
     @classmethod
     def load(cls, data_dir: Path) -> Reference:
@@ -70,7 +79,35 @@ class Reference:
             nations=NationTable.from_csv_text(
                 (data_dir / "nations.csv").read_text(encoding="utf-8")
             ),
+            sources=_list_sources(data_dir / "records" / "sources.csv"),
         )
+
+    @property
+    def data_age(self) -> str:
+        return data_age(self.sources)
+
+
+def _list_sources(path: Path) -> tuple[ListSource, ...]:
+    """data/records/sources.csv (name,as_of,source,notes); () when absent. A row with an
+    unreadable date is left out with a warning rather than stopping the bot."""
+    if not path.is_file():
+        return ()
+    sources = []
+    for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))):
+        try:
+            as_of = date.fromisoformat((row.get("as_of") or "").strip())
+        except ValueError:
+            log.warning("%s: bad as_of %r for %r", path, row.get("as_of"), row.get("name"))
+            continue
+        sources.append(
+            ListSource(
+                name=(row.get("name") or "").strip() or "record lists",
+                as_of=as_of,
+                source=(row.get("source") or "").strip(),
+                notes=(row.get("notes") or "").strip(),
+            )
+        )
+    return tuple(sources)
 
 
 class Trackside:
@@ -297,10 +334,15 @@ class Trackside:
         """/records: every current record of a list, in catalogue order."""
         scope = self.scope(scope_text)
         lines = []
+        single_list = []
         for event in self.catalogue.events_for(venue, sex):
             list_venue = event.list_for(venue)
-            if list_venue is None:
+            # A straight event's one list (60 m, 60 m hurdles: indoor) shows under that
+            # list only, never among the other venue's records.
+            if list_venue is None or list_venue is not venue:
                 continue
+            if event.straight:
+                single_list.append(event.name)
             for each_sex in self._sexes(event, sex) if sex is None else [sex]:
                 line = self._record_line(
                     RecordKey(scope.scope, event.key, list_venue, each_sex), event
@@ -313,7 +355,17 @@ class Trackside:
                 f"No {scope.label} {narrowed}{venue.value} records are on file — "
                 "try another scope or venue."
             )
-        return RecordsListAnswer(scope, venue, sex, tuple(lines), self.today())
+        notes = []
+        shown = {line.event.name for line in lines}
+        straight = [name for name in dict.fromkeys(single_list) if name in shown]
+        if straight:
+            notes.append(
+                f"{', '.join(straight)}: run indoors, one list; their records are "
+                f"{scope.label} records."
+            )
+        if self.reference.data_age:
+            notes.append(f"Lists current to: {self.reference.data_age}.")
+        return RecordsListAnswer(scope, venue, sex, tuple(lines), self.today(), tuple(notes))
 
     def _held(self, athlete_id: int) -> tuple[HeldRecord, ...]:
         held = []
@@ -329,9 +381,29 @@ class Trackside:
                 )
             )
         held.sort(
-            key=lambda h: (h.key.scope, _catalogue_position(self.catalogue, h.event), h.key.list)
+            key=lambda h: (
+                _SCOPE_ORDER.index(h.key.scope.kind),
+                h.key.scope,
+                _catalogue_position(self.catalogue, h.event),
+                h.key.list,
+            )
         )
         return tuple(held)
+
+    def _record_marks(self, athlete_id: int) -> dict[tuple[int, int | None], str]:
+        """(result id, split id) of every record entry the athlete set -> the record's
+        name, widest scope first ("world indoor record" over "Norwegian indoor record")."""
+        names: dict[tuple[int, int | None], str] = {}
+        entries = sorted(
+            self.book.set_by(athlete_id), key=lambda e: _SCOPE_ORDER.index(e.key.scope.kind)
+        )
+        for entry in entries:
+            event = self.catalogue.get(entry.key.event_key)
+            names.setdefault(
+                (entry.result_id, entry.split_id),
+                record_name_for(entry.key, event, self.scopes.info(entry.key.scope).label),
+            )
+        return names
 
     async def athlete_profile(self, name: str) -> AthleteAnswer:
         """/athlete: nation, age, personal bests, records held, latest results."""
@@ -343,7 +415,9 @@ class Trackside:
             age=athlete.age_on(self.today()),
             nation_name=nation.name if nation else None,
             flag=nation.flag if nation else "",
-            personal_bests=tuple(personal_bests(self.catalogue, results)),
+            personal_bests=tuple(
+                personal_bests(self.catalogue, results, self._record_marks(athlete.id))
+            ),
             records=self._held(athlete.id),
             latest=tuple(results[:10]),
             result_count=len(results),
@@ -364,8 +438,12 @@ class Trackside:
         )
         ties = sum(m.outcome is Outcome.TIE for m in meetings)
         results = await self.results.for_athletes([first.id, second.id])
-        first_bests = personal_bests(self.catalogue, results[first.id])
-        second_bests = personal_bests(self.catalogue, results[second.id])
+        first_bests = personal_bests(
+            self.catalogue, results[first.id], self._record_marks(first.id)
+        )
+        second_bests = personal_bests(
+            self.catalogue, results[second.id], self._record_marks(second.id)
+        )
         second_by = {(r.event.key, r.venue): r for r in second_bests}
         shared = [
             SharedBest(r.event, r.venue, r, second_by[(r.event.key, r.venue)])
@@ -414,11 +492,25 @@ class Trackside:
             performers=by is TopListBy.PERFORMERS,
             limit=limit,
         )
+        splits = await self.results.split_top_list(
+            event.key,
+            sex,
+            lower_is_better=event.lower_is_better,
+            venue=venue,
+            year=year,
+            performers=by is TopListBy.PERFORMERS,
+            limit=limit,
+        )
+        merged = _merge_marks(event, results, splits, performers=by is TopListBy.PERFORMERS)
+        merged = merged[:limit]
+        marks = [r for r, _ in merged]
         rows = tuple(
-            TopListRow(_rank(results, i, event), r, self.flag(r.athlete.nation))
-            for i, r in enumerate(results)
+            TopListRow(_rank(marks, i, event), r, self.flag(r.athlete.nation), split_of)
+            for i, (r, split_of) in enumerate(merged)
         )
         notes = ("Wind-aided, hand-timed and invalid marks are left out.",)
+        if any(split_of for _, split_of in merged):
+            notes += ("Splits (times passed inside a longer race) are marked as such.",)
         return TopListAnswer(event, sex, venue, year, by, rows, self.today(), notes)
 
     # -- autocomplete ----------------------------------------------------------------------
@@ -433,21 +525,54 @@ class Trackside:
         return self.scopes.suggest(text[:100], self.book.scopes(), limit)
 
 
-def personal_bests(catalogue: EventCatalogue, results: list[Result]) -> list[Result]:
-    """Best valid, legal mark per event and venue, in catalogue order."""
-    best: dict[tuple[str, Venue], Result] = {}
-    for result in results:
-        if (
-            result.status is not ResultStatus.VALID
-            or result.mark is None
-            or result.mark.hand_timed
-            or (result.wind is not None and result.wind > 20)
-        ):
-            continue
-        slot = (result.event.key, result.venue)
+def personal_bests(
+    catalogue: EventCatalogue,
+    results: list[Result],
+    records: Mapping[tuple[int, int | None], str] | None = None,
+) -> list[PersonalBest]:
+    """Best valid, legal mark per event and venue from every mark on file — results, the
+    splits run inside them, and the records the athlete set (every record entry is a
+    result or split on file) — in catalogue order, each saying where it came from.
+
+    `records` maps (result id, split id or None) of the athlete's record entries to the
+    record's name ("European record"). On equal marks the earlier stays.
+    """
+    records = records or {}
+    best: dict[tuple[str, Venue], PersonalBest] = {}
+
+    def consider(candidate: PersonalBest) -> None:
+        slot = (candidate.event.key, candidate.venue)
         held = best.get(slot)
-        if held is None or compare(result.event, result.mark, held.mark) > 0:
-            best[slot] = result
+        if held is None:
+            best[slot] = candidate
+            return
+        order = compare(candidate.event, candidate.mark, held.mark)
+        if order > 0 or (order == 0 and candidate.date < held.date):
+            best[slot] = candidate
+
+    for result in results:
+        if result.status is not ResultStatus.VALID:
+            continue
+        if (
+            result.mark is not None
+            and not result.mark.hand_timed
+            and (result.wind is None or result.wind <= 20)
+        ):
+            record = records.get((result.id, None), "")
+            origin = BestOrigin.RECORD if record else BestOrigin.RACE
+            consider(PersonalBest(result, origin, record=record))
+        for split in result.splits:
+            if split.mark.hand_timed:
+                continue
+            as_result = replace(result, event=split.event, mark=split.mark, wind=None, splits=())
+            consider(
+                PersonalBest(
+                    as_result,
+                    BestOrigin.SPLIT,
+                    split_of=result.event,
+                    record=records.get((result.id, split.id), ""),
+                )
+            )
     return sorted(
         best.values(),
         key=lambda r: (_catalogue_position(catalogue, r.event), r.venue != Venue.OUTDOOR),
@@ -463,6 +588,35 @@ def _catalogue_position(catalogue: EventCatalogue, event: Event) -> int:
         positions = {e.key: i for i, e in enumerate(catalogue)}
         _POSITIONS[id(catalogue)] = positions
     return positions.get(event.key, len(positions))
+
+
+def _merge_marks(
+    event: Event,
+    results: list[Result],
+    splits: list[tuple[Result, Event]],
+    *,
+    performers: bool,
+) -> list[tuple[Result, Event | None]]:
+    """Race marks and split marks in one list, best first (earlier first on equal marks);
+    with `performers`, each athlete's best of either kind once."""
+    merged: list[tuple[Result, Event | None]] = [(r, None) for r in results]
+    merged += splits
+    merged.sort(
+        key=lambda item: (
+            item[0].mark.value if event.lower_is_better else -item[0].mark.value,
+            item[0].date,
+            item[1] is not None,
+        )
+    )
+    if not performers:
+        return merged
+    seen: set[int] = set()
+    kept = []
+    for item in merged:
+        if item[0].athlete.id not in seen:
+            seen.add(item[0].athlete.id)
+            kept.append(item)
+    return kept
 
 
 def _rank(results: list[Result], index: int, event: Event) -> int:

@@ -12,6 +12,8 @@ from bot.domain.text import fold
 from bot.services.errors import NotFoundError, clip
 
 _WORLD_WORDS = {"", "world", "wr", "w", "global"}
+# Under-20 records: "U20", "world U20", "WU20", "European U20", "U20 EUR".
+_U20_WORDS = {"u20": "", "wu20": "world", "wju": "world", "u20r": ""}
 
 
 class ScopeResolver:
@@ -34,7 +36,23 @@ class ScopeResolver:
             if nation is None:
                 return ScopeInfo(scope, f"{scope.code} national")
             return ScopeInfo(scope, nation.adjective, nation.flag)
+        if scope.kind is ScopeKind.U20:
+            area = "world" if scope.code == "world" else AREA_ADJECTIVES.get(scope.code)
+            return ScopeInfo(scope, f"{area or scope.code} U20")
         return ScopeInfo(scope, scope.code)
+
+    def _u20(self, key: str) -> ScopeInfo | None:
+        """'u20', 'world u20', 'wu20', 'european u20', 'u20 eur' -> a U20 scope."""
+        words = key.split()
+        found = [w for w in words if w in _U20_WORDS]
+        if len(found) != 1:
+            return None
+        rest = " ".join(w for w in words if w != found[0]) or _U20_WORDS[found[0]]
+        if rest in _WORLD_WORDS:
+            return self.info(RecordScope.u20())
+        if rest in self._areas:
+            return self.info(RecordScope.u20(self._areas[rest]))
+        return None
 
     def resolve(self, text: str | None, on_file: Iterable[RecordScope] = ()) -> ScopeInfo:
         """'world', 'EUR', 'European', 'NOR', 'Norway', 'Millrose Games' -> ScopeInfo."""
@@ -45,6 +63,9 @@ class ScopeResolver:
             key = key.removesuffix(" record")
         if key in self._areas:
             return self.info(RecordScope(ScopeKind.AREA, self._areas[key]))
+        u20 = self._u20(key)
+        if u20 is not None:
+            return u20
         meetings = {fold(s.code): s for s in on_file if s.kind is ScopeKind.MEETING}
         if key in meetings:
             return self.info(meetings[key])
@@ -72,7 +93,11 @@ class ScopeResolver:
         """Autocomplete: scopes that have records on file first, then every area and nation."""
         key = fold(text)
         candidates: list[ScopeInfo] = [self.info(RecordScope.world())]
-        candidates += [self.info(s) for s in sorted(on_file) if not s.is_world]
+        # U20 scopes are typed ("U20", "European U20"): an autocomplete choice's value is
+        # the scope code, which for them would name the senior scope.
+        candidates += [
+            self.info(s) for s in sorted(on_file) if s.kind not in (ScopeKind.WORLD, ScopeKind.U20)
+        ]
         candidates += [self.info(RecordScope(ScopeKind.AREA, code)) for code in AREA_NAMES]
         candidates += [self.info(RecordScope(ScopeKind.NATION, n.code)) for n in self.nations]
         seen, found = set(), []

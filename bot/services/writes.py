@@ -539,7 +539,12 @@ class Writes:
             if (b.key, b.performance.mark.value, b.kind is BreakKind.EQUALS) not in announced
         )
         announcement = announcement_for(
-            result, replace(check, breaks=news), self._scope_label, result_id=result.id
+            result,
+            replace(check, breaks=news),
+            self._scope_label,
+            result_id=result.id,
+            history=self.app.book.scope_entries(RecordScope.world()),
+            distance_of=lambda key: self.catalogue.get(key).distance_m,
         )
         announcement_id = None
         if announcement is not None:
@@ -913,7 +918,7 @@ class Writes:
     ) -> Subscription:
         _need_server(actor)
         scope_codes = tuple(
-            dict.fromkeys(self.app.scope(s).scope.code for s in _split_list(scopes))
+            dict.fromkeys(self.app.scope(s).scope.alert_code for s in _split_list(scopes))
         )
         event_keys = tuple(dict.fromkeys(self.app.event(e).key for e in _split_list(events)))
         sex_value = None

@@ -14,7 +14,7 @@ from datetime import date
 import aiosqlite
 
 from bot.domain.catalogue import EventCatalogue
-from bot.domain.events import Sex, Venue
+from bot.domain.events import Event, Sex, Venue
 from bot.domain.marks import Mark
 from bot.domain.models import (
     Athlete,
@@ -32,7 +32,7 @@ from bot.domain.text import fold
 _ATHLETE_COLUMNS = (
     "a.id AS a_id, a.name AS a_name, a.nation AS a_nation, a.sex AS a_sex, "
     "a.birth_date AS a_birth_date, a.is_team AS a_is_team, a.birth_place AS a_birth_place, "
-    "a.profile AS a_profile"
+    "a.profile AS a_profile, a.birth_year AS a_birth_year"
 )
 _RESULT_COLUMNS = (
     "r.id, r.event_key, r.sex, r.venue, r.mark, r.hand_timed, r.wind, r.date, r.competition, "
@@ -45,6 +45,8 @@ _RESULT_COLUMNS = (
 _SEXES = {s.value: s for s in Sex}
 _VENUES = {v.value: v for v in Venue}
 _STATUSES = {s.value: s for s in ResultStatus}
+_SCOPE_KINDS = {k.value: k for k in ScopeKind}
+_RECORD_STATUSES = {s.value: s for s in RecordStatus}
 
 
 _INSERT_RESULT = (
@@ -95,6 +97,7 @@ def athlete_from_row(row: aiosqlite.Row) -> Athlete:
         is_team=bool(row["a_is_team"]),
         birth_place=row["a_birth_place"],
         profile=row["a_profile"],
+        birth_year=row["a_birth_year"],
     )
 
 
@@ -371,8 +374,21 @@ class ResultRepository:
             "ORDER BY r.date DESC, r.id DESC",
             tuple(athlete_ids),
         )
+        split_rows = await self._reader.execute_fetchall(
+            "SELECT s.result_id, s.id, s.event_key, s.mark, s.hand_timed FROM splits s "
+            f"JOIN results r ON r.id = s.result_id WHERE r.athlete_id IN ({marks}) "
+            "ORDER BY s.id",
+            tuple(athlete_ids),
+        )
+        splits: dict[int, list[Split]] = {}
+        for row in split_rows:
+            event = self._catalogue.get(row["event_key"])
+            mark = Mark(row["mark"], event.unit, bool(row["hand_timed"]))
+            splits.setdefault(row["result_id"], []).append(Split(event, mark, row["id"]))
         by_athlete: dict[int, list[Result]] = {athlete_id: [] for athlete_id in athlete_ids}
         for result in self._rows_to_results(rows):
+            if result.id in splits:
+                result = _with_splits(result, splits[result.id])
             by_athlete[result.athlete.id].append(result)
         return by_athlete
 
@@ -427,6 +443,50 @@ class ResultRepository:
             """
             rows = await self._reader.execute_fetchall(sql, (*params, limit, offset))
         return self._rows_to_results(rows)
+
+    async def split_top_list(
+        self,
+        event_key: str,
+        sex: Sex,
+        *,
+        lower_is_better: bool,
+        venue: Venue | None = None,
+        year: int | None = None,
+        performers: bool = False,
+        limit: int = 25,
+    ) -> list[tuple[Result, Event]]:
+        """Best splits at an event run inside longer valid races, best first, as
+        (the race's result carrying the split's event and mark, the race's event); one per
+        athlete with `performers`. Statistics sites list these marked as splits."""
+        order = "ASC" if lower_is_better else "DESC"
+        where = ["s.event_key = ?", "r.sex = ?", "r.status = 'valid'", "s.hand_timed = 0"]
+        params: list[object] = [event_key, sex.value]
+        if venue is not None:
+            where.append("r.venue = ?")
+            params.append(venue.value)
+        if year is not None:
+            where.append("r.date >= ? AND r.date < ?")
+            params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
+        rows = await self._reader.execute_fetchall(
+            f"SELECT s.id AS s_id, s.mark AS s_mark, s.hand_timed AS s_hand_timed, "
+            f"{_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} FROM splits s "
+            "JOIN results r ON r.id = s.result_id JOIN athletes a ON a.id = r.athlete_id "
+            f"WHERE {' AND '.join(where)} ORDER BY s.mark {order}, r.date, s.id",
+            params,
+        )
+        event = self._catalogue.get(event_key)
+        found: list[tuple[Result, Event]] = []
+        seen: set[int] = set()
+        for race, row in zip(self._rows_to_results(rows), rows, strict=True):
+            if performers:
+                if race.athlete.id in seen:
+                    continue
+                seen.add(race.athlete.id)
+            mark = Mark(row["s_mark"], event.unit, bool(row["s_hand_timed"]))
+            found.append((replace(race, event=event, mark=mark, wind=None, splits=()), race.event))
+            if len(found) == limit:
+                break
+        return found
 
     async def _performer_bests(
         self, conditions: str, ordering: str, params: list[object], wanted: int
@@ -502,23 +562,46 @@ class RecordRepository:
         JOIN athletes a ON a.id = r.athlete_id
     """
 
-    def _entry(self, row: aiosqlite.Row) -> RecordEntry:
+    def _entry(
+        self,
+        row: aiosqlite.Row,
+        athletes: dict[int, Athlete] | None = None,
+        keys: dict[tuple, RecordKey] | None = None,
+    ) -> RecordEntry:
+        """One entry; `athletes` and `keys` share objects across the rows of one read
+        (startup reads every entry: tens of thousands with the national lists)."""
         event = self._catalogue.get(row["event_key"])
-        key = RecordKey(
-            RecordScope(ScopeKind(row["scope_kind"]), row["scope_code"]),
+        identity = (
+            row["scope_kind"],
+            row["scope_code"],
             row["event_key"],
-            Venue(row["list"]),
-            Sex(row["e_sex"]),
+            row["list"],
+            row["e_sex"],
         )
+        key = keys.get(identity) if keys is not None else None
+        if key is None:
+            key = RecordKey(
+                RecordScope(_SCOPE_KINDS[identity[0]], identity[1]),
+                identity[2],
+                _VENUES[identity[3]],
+                _SEXES[identity[4]],
+            )
+            if keys is not None:
+                keys[identity] = key
+        athlete = athletes.get(row["a_id"]) if athletes is not None else None
+        if athlete is None:
+            athlete = athlete_from_row(row)
+            if athletes is not None:
+                athletes[athlete.id] = athlete
         return RecordEntry(
             id=row["e_id"],
             key=key,
             mark=Mark(row["e_mark"], event.unit, bool(row["e_hand_timed"])),
             date=date.fromisoformat(row["e_date"]),
-            athlete=athlete_from_row(row),
+            athlete=athlete,
             result_id=row["result_id"],
             split_id=row["split_id"],
-            status=RecordStatus(row["status"]),
+            status=_RECORD_STATUSES[row["status"]],
             competition=row["competition"],
             city=row["city"],
             country=row["country"],
@@ -532,7 +615,9 @@ class RecordRepository:
 
     async def all(self) -> list[RecordEntry]:
         rows = await self._reader.execute_fetchall(self._SELECT + " ORDER BY e.date, e.id")
-        return [self._entry(row) for row in rows]
+        athletes: dict[int, Athlete] = {}
+        keys: dict[tuple, RecordKey] = {}
+        return [self._entry(row, athletes, keys) for row in rows]
 
     async def for_keys(
         self, conn: aiosqlite.Connection, keys: Iterable[RecordKey]

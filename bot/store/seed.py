@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from bot.domain.models import (
     RecordScope,
     RecordStatus,
     Result,
+    ScopeKind,
     Split,
 )
 from bot.domain.text import fold
@@ -37,6 +39,12 @@ from bot.store.repositories import AthleteRepository, RecordRepository, ResultRe
 log = logging.getLogger(__name__)
 
 REFERENCE_FILES = ("races.csv", "world_records.csv", "progression.csv", "athletes.csv")
+# World Athletics lists (data/records/): current records of every scope, world histories.
+RECORD_LIST_FILES = ("records.csv", "progressions.csv")
+_RECORD_COLUMNS = frozenset(
+    {"scope_kind", "scope_code", "event", "venue", "sex", "mark", "athlete", "nation"}
+    | {"date", "status", "source"}
+)
 
 # Reference-data statuses (data/reference/README.md) -> record entry statuses.
 _STATUS = {
@@ -108,6 +116,7 @@ class Seeder:
         self.as_of = as_of
         self.report = SeedReport()
         self._athletes: dict[tuple[str, str, Sex], Athlete] = {}
+        self._events: dict[str, Event] = {}
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -289,6 +298,255 @@ class Seeder:
         self.report.results_added += 1
         return result_id, None
 
+    async def load_record_lists(self) -> None:
+        """data/records/records.csv (current world, area, national and U20 records) and
+        progressions.csv (world-record histories), in a few batched statements.
+
+        Tens of thousands of rows load at startup, so nothing here costs a statement per
+        row: seed_log, athletes and the results the rows may already describe are read
+        once, and new athletes, results, entries and log rows go in with executemany. A
+        record row present in both files (a current world record) is one result and one
+        entry: rows describing the same performance share their result, and an entry is
+        unique per record and result.
+        """
+        rows = []
+        loaded_files: list[tuple[str, str]] = []
+        for file in RECORD_LIST_FILES:
+            path = self.data_dir / "records" / file
+            if not path.is_file():
+                continue
+            # A file loaded in full before, unchanged since, has nothing new: skip reading
+            # its rows (a restart with the lists costs a hash, not a parse).
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            marker = f"{_LOADED_KEY}{file}"
+            done = await self.conn.execute_fetchall(
+                "SELECT 1 FROM meta WHERE key = ? AND value = ?", (marker, digest)
+            )
+            if done:
+                continue
+            if self.as_of is None:
+                loaded_files.append((marker, digest))
+            seen = {
+                row[0]
+                for row in await self.conn.execute_fetchall(
+                    "SELECT row_key FROM seed_log WHERE file = ?", (file,)
+                )
+            }
+            for line, row in _rows(path):
+                missing = _RECORD_COLUMNS - row.keys()
+                if missing:
+                    raise SeedError(f"{file} line {line}: no column {', '.join(sorted(missing))}")
+                key = _row_key(row)
+                if key in seen:
+                    self.report.rows_skipped += 1
+                    continue
+                parsed = self._record_row(file, line, row)
+                if self._too_new(parsed.day):
+                    self.report.rows_skipped += 1
+                    continue
+                seen.add(key)  # the same row twice in a file loads once
+                parsed.row_key = key
+                rows.append(parsed)
+        await self.conn.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            loaded_files,
+        )
+        if not rows:
+            return
+        # Every value below comes from a checked, typed row (scope kinds, venues, sexes,
+        # statuses are enums; marks parsed), so the tables' CHECK constraints hold by
+        # construction; SQLite evaluating each IN-list check per row halves bulk-load
+        # speed (as in ResultRepository.insert_many). Off for these statements only.
+        await self.conn.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            await self._insert_record_rows(rows)
+        finally:
+            await self.conn.execute("PRAGMA ignore_check_constraints = OFF")
+        self.report.rows_loaded += len(rows)
+        for r in rows:
+            self.report.files[r.file] = self.report.files.get(r.file, 0) + 1
+
+    async def _insert_record_rows(self, rows: list[_RecordRow]) -> None:
+        await self._athletes_for(rows)
+        await self._results_for(rows)
+        before = self.conn.total_changes
+        await self.conn.executemany(
+            "INSERT OR IGNORE INTO record_entries (scope_kind, scope_code, event_key, list, "
+            "sex, result_id, split_id, mark, date, status, source, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.scope.kind.value,
+                    r.scope.code,
+                    r.event.key,
+                    r.venue.value,
+                    r.sex.value,
+                    r.result_id,
+                    r.split_id,
+                    r.mark.value,
+                    r.day.isoformat(),
+                    r.status.value,
+                    r.source,
+                    r.note,
+                )
+                for r in rows
+            ],
+        )
+        self.report.record_entries_added += self.conn.total_changes - before
+        await self.conn.executemany(
+            "INSERT INTO seed_log (file, row_key) VALUES (?, ?)",
+            [(r.file, r.row_key) for r in rows],
+        )
+
+    def _record_row(self, file: str, line: int, row: dict[str, str]) -> _RecordRow:
+        try:
+            scope = _record_scope(row["scope_kind"], row["scope_code"])
+            sex = Sex.parse(row["sex"])
+            venue = Venue(row["venue"])
+        except (KeyError, ValueError) as exc:
+            raise SeedError(f"{file} line {line}: {exc}") from None
+        event = self._events.get(row["event"])
+        if event is None:
+            event = self._events[row["event"]] = self._event(file, line, row["event"])
+        status = _STATUS.get(row["status"])
+        if status is None:
+            raise SeedError(f"{file} line {line}: unknown status {row['status']!r}")
+        if not row.get("source"):
+            raise SeedError(f"{file} line {line}: every record row must name its source")
+        birth_year = row.get("birth_year", "")
+        birth_date = row.get("birth_date", "")
+        try:
+            wind = parse_wind(row.get("wind") or None)
+        except MarkError as exc:
+            raise SeedError(f"{file} line {line}: wind {row.get('wind')!r}: {exc}") from None
+        return _RecordRow(
+            file=file,
+            scope=scope,
+            event=event,
+            venue=venue,
+            sex=sex,
+            mark=self._mark(file, line, row["mark"], event),
+            wind=wind,
+            name=row["athlete"],
+            nation=row.get("nation") or None,
+            birth_year=int(birth_year) if birth_year.isdigit() else None,
+            birth_date=self._date(file, line, birth_date) if birth_date else None,
+            day=self._date(file, line, row["date"]),
+            city=row.get("city") or None,
+            country=row.get("country") or None,
+            status=status,
+            source=row["source"],
+            note=row.get("notes") or None,
+        )
+
+    async def _athletes_for(self, rows: list[_RecordRow]) -> None:
+        """Match each row's holder by name and nation (and sex), creating those not on
+        file with one statement; keep birth years the store does not know yet."""
+        known: dict[tuple[str, str, str], tuple[int, int | None, str | None]] = {
+            (row[1], row[2], row[3]): (row[0], row[4], row[5])
+            for row in await self.conn.execute_fetchall(
+                "SELECT id, search_key, coalesce(nation, ''), sex, birth_year, birth_date "
+                "FROM athletes"
+            )
+        }
+        next_id = max((v[0] for v in known.values()), default=0) + 1
+        new, years = [], {}
+        folded: dict[str, str] = {}
+        for r in rows:
+            key = folded.get(r.name)
+            if key is None:
+                key = folded[r.name] = fold(r.name)
+            memo = (key, r.nation or "", r.sex.value)
+            found = known.get(memo)
+            year = r.birth_date.year if r.birth_date else r.birth_year
+            if found is None:
+                found = known[memo] = (next_id, year, None)
+                new.append(
+                    (
+                        next_id,
+                        r.name,
+                        memo[0],
+                        r.nation,
+                        r.sex.value,
+                        r.birth_date.isoformat() if r.birth_date else None,
+                        year,
+                        int(r.event.group == "relays"),
+                        r.source,
+                    )
+                )
+                next_id += 1
+            elif found[1] is None and year is not None:
+                years[found[0]] = (year, r.birth_date.isoformat() if r.birth_date else None)
+                known[memo] = (found[0], year, found[2])
+            r.athlete_id = found[0]
+        await self.conn.executemany(
+            "INSERT INTO athletes (id, name, search_key, nation, sex, birth_date, birth_year, "
+            "is_team, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            new,
+        )
+        await self.conn.executemany(
+            "UPDATE athletes SET birth_year = ?, birth_date = coalesce(birth_date, ?) WHERE id = ?",
+            [(year, day, athlete_id) for athlete_id, (year, day) in years.items()],
+        )
+        self.report.athletes_added += len(new)
+
+    async def _results_for(self, rows: list[_RecordRow]) -> None:
+        """The result (or split) each row describes: one on file for the same athlete,
+        event, day and mark, or one new result per performance."""
+        athlete_ids = json.dumps(sorted({r.athlete_id for r in rows}))
+        performances: dict[tuple[int, str, str, int], tuple[int, int | None]] = {}
+        for row in await self.conn.execute_fetchall(
+            "SELECT r.id, s.id, r.athlete_id, s.event_key, r.date, s.mark FROM splits s "
+            "JOIN results r ON r.id = s.result_id "
+            "WHERE r.athlete_id IN (SELECT value FROM json_each(?))",
+            (athlete_ids,),
+        ):
+            performances.setdefault((row[2], row[3], row[4], row[5]), (row[0], row[1]))
+        # Results after splits: a race's own mark wins over a split of the same value.
+        for row in await self.conn.execute_fetchall(
+            "SELECT id, athlete_id, event_key, date, mark FROM results "
+            "WHERE athlete_id IN (SELECT value FROM json_each(?)) AND mark IS NOT NULL "
+            "ORDER BY id DESC",
+            (athlete_ids,),
+        ):
+            performances[(row[1], row[2], row[3], row[4])] = (row[0], None)
+        last = await self.conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM results")
+        next_id = last[0][0] + 1
+        new = []
+        for r in rows:
+            identity = (r.athlete_id, r.event.key, r.day.isoformat(), r.mark.value)
+            found = performances.get(identity)
+            if found is None:
+                found = performances[identity] = (next_id, None)
+                city = r.city or r.country or "unknown"
+                new.append(
+                    (
+                        next_id,
+                        r.athlete_id,
+                        r.event.key,
+                        r.sex.value,
+                        r.venue.value,
+                        r.mark.value,
+                        int(r.mark.hand_timed),
+                        r.wind,
+                        r.day.isoformat(),
+                        city,
+                        r.city,
+                        r.country,
+                        r.source,
+                    )
+                )
+                next_id += 1
+            r.result_id, r.split_id = found
+        await self.conn.executemany(
+            "INSERT INTO results (id, athlete_id, event_key, sex, venue, mark, hand_timed, "
+            "wind, date, competition, city, country, source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            new,
+        )
+        self.report.results_added += len(new)
+
     async def mark_equals(self) -> None:
         """Flag entries that only equalled the mark standing before them (Privalova's 6.92s)."""
         rows = await self.conn.execute_fetchall(
@@ -338,6 +596,45 @@ class Seeder:
             await self._log(file, key)
 
 
+@dataclass
+class _RecordRow:
+    """One row of records.csv or progressions.csv, read and checked."""
+
+    file: str
+    scope: RecordScope
+    event: Event
+    venue: Venue  # the list: outdoor (main) or indoor (short track)
+    sex: Sex
+    mark: Mark
+    wind: int | None
+    name: str
+    nation: str | None
+    birth_year: int | None
+    birth_date: date | None
+    day: date
+    city: str | None
+    country: str | None
+    status: RecordStatus
+    source: str
+    note: str | None
+    row_key: str = ""
+    athlete_id: int = 0
+    result_id: int = 0
+    split_id: int | None = None
+
+
+def _record_scope(kind: str, code: str) -> RecordScope:
+    """records.csv scope columns: world '', area 'EUR', nation 'NOR', u20 'world' or 'EUR'."""
+    scope_kind = ScopeKind(kind)
+    if scope_kind is ScopeKind.WORLD:
+        return RecordScope.world()
+    if scope_kind is ScopeKind.U20:
+        return RecordScope.u20(code or "world")
+    if scope_kind not in (ScopeKind.AREA, ScopeKind.NATION) or not code:
+        raise ValueError(f"scope {kind!r} needs a code (an area or nation), got {code!r}")
+    return RecordScope(scope_kind, code)
+
+
 def _better(lower_is_better: bool, a: int, b: int) -> bool:
     return a < b if lower_is_better else a > b
 
@@ -350,6 +647,8 @@ def _race_event(race: str) -> str:
 
 
 _AS_OF_KEY = "reference_as_of"
+# meta key prefix: the sha256 of a record-list file whose every row has been loaded.
+_LOADED_KEY = "record_list_loaded:"
 
 
 async def seed(
@@ -382,6 +681,7 @@ async def seed(
         await seeder.load_races()
         await seeder.load_records("world_records.csv")
         await seeder.load_records("progression.csv")
+        await seeder.load_record_lists()
         await seeder.load_athletes()
         await seeder.mark_equals()
     report = seeder.report

@@ -152,3 +152,20 @@ def test_every_example_row_names_its_source():
     with (ROOT / "data" / "import_example.csv").open(encoding="utf-8", newline="") as file:
         rows = list(csv.DictReader(file))
     assert rows and all(row["source"].strip() for row in rows)
+
+
+def test_db_status_and_seed_as_of_with_the_record_lists(tmp_path):
+    from tests.store.test_record_lists import data_dir_with
+
+    data = data_dir_with(tmp_path)
+    env = {"DATA_DIR": str(data)}
+    run = trackside(tmp_path, "db", "seed", "--as-of", "2000-01-01", env=env)
+    assert run.returncode == 0, run.stderr
+    run = trackside(tmp_path, "ask", "/progression 100m outdoor men", env=env)
+    assert "9.79" in run.stdout and "9.58" not in run.stdout  # later rows skipped
+    run = trackside(tmp_path, "db", "status", env=env)
+    assert run.returncode == 0
+    assert (
+        "shipped record lists: World Athletics lists as of 2026-05-03, later records from "
+        "news reports up to 2026-08-22" in run.stdout
+    )

@@ -38,7 +38,7 @@ async def test_record_mile_indoor_shows_men_and_women(fake_discord, bot):
     assert response.type == CallbackType.CHANNEL_MESSAGE
     assert not response.ephemeral
     (embed,) = response.embeds
-    assert embed["title"] == "Mile (indoor) — world records"
+    assert embed["title"] == "Mile — world indoor records"  # named as its records are
     men = field(embed, "Men's Mile — world indoor record")["value"]
     assert "**3:45.14**" in men and "**Jakob Ingebrigtsen** 🇳🇴 NOR" in men
     assert "Liévin, FRA" in men and "<t:1739448000:D>" in men  # 13 Feb 2025

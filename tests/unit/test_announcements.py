@@ -181,3 +181,85 @@ def test_recompute_progression_drops_what_a_backfill_superseded(catalogue):
     again = entry(catalogue, indoor, "3:47.01", date(2020, 1, 1), NUGUSE)
     fix = recompute_progression(mile, [kejelcha, rejected, equal, again])
     assert fix.drop == () and fix.equal_flags == {again.id: True, equal.id: False}
+
+
+LANDY = Athlete(10, "John Landy", "AUS", Sex.MEN)
+PRIVALOVA = Athlete(11, "Irina Privalova", "RUS", Sex.WOMEN)
+
+
+def _lievin_check(catalogue):
+    on_file = {
+        key("mile", Venue.INDOOR): [
+            entry(catalogue, key("mile", Venue.INDOOR), "3:46.63", date(2025, 2, 8), NUGUSE)
+        ],
+        key("1500m", Venue.INDOOR): [
+            entry(catalogue, key("1500m", Venue.INDOOR), "3:30.60", date(2022, 2, 17), INGEBRIGTSEN)
+        ],
+    }
+    result = lievin(catalogue)
+    return result, record_breaks_for(result, on_file, area="EUR")
+
+
+def _distance(catalogue):
+    return lambda event_key: catalogue.get(event_key).distance_m
+
+
+def test_a_double_world_record_names_the_last_athlete_to_set_two_in_one_race(catalogue):
+    turku = [
+        entry(catalogue, key("mile", Venue.OUTDOOR), "3:58.0", date(1954, 6, 21), LANDY,
+              city="Turku", country="FIN"),
+        entry(catalogue, key("1500m", Venue.OUTDOOR), "3:41.8", date(1954, 6, 21), LANDY,
+              city="Turku", country="FIN"),
+    ]  # fmt: skip
+    # Same day and place, but sprints: separate races, not a split (Madrid 1995).
+    w50, w60 = (
+        RecordKey(WORLD, "50m", Venue.INDOOR, Sex.WOMEN),
+        RecordKey(WORLD, "60m", Venue.INDOOR, Sex.WOMEN),
+    )
+    madrid = [
+        entry(catalogue, w50, "5.96", date(1995, 2, 9), PRIVALOVA, city="Madrid"),
+        entry(catalogue, w60, "6.92", date(1995, 2, 9), PRIVALOVA, city="Madrid"),
+    ]
+    # One 1500 m record alone that day: no double.
+    single = [entry(catalogue, key("1500m", Venue.OUTDOOR), "3:26.00", date(1998, 7, 14), KEJELCHA)]
+    result, check = _lievin_check(catalogue)
+    history = turku + madrid + single
+    announcement = announcement_for(
+        result, check, label, result_id=7, history=history, distance_of=_distance(catalogue)
+    )
+    assert announcement.first_since == (
+        "First to set two world records in one race since John Landy (Turku, 1954)"
+    )
+    assert Announcement.from_json(announcement.to_json()) == announcement
+
+
+def test_a_split_of_the_same_result_is_one_race_whatever_the_distance(catalogue):
+    m60 = RecordKey(WORLD, "60m", Venue.INDOOR, Sex.WOMEN)
+    m50 = RecordKey(WORLD, "50m", Venue.INDOOR, Sex.WOMEN)
+    race = entry(catalogue, m60, "6.92", date(1995, 2, 9), PRIVALOVA, city="Madrid")
+    split = replace(
+        entry(catalogue, m50, "5.96", date(1995, 2, 9), PRIVALOVA, city="Madrid"),
+        result_id=race.result_id,
+        split_id=99,
+    )
+    result, check = _lievin_check(catalogue)
+    announcement = announcement_for(
+        result, check, label, result_id=7, history=[race, split], distance_of=_distance(catalogue)
+    )
+    assert "since Irina Privalova (Madrid, 1995)" in announcement.first_since
+
+
+def test_no_first_since_for_a_single_record_or_an_empty_history(catalogue):
+    result, check = _lievin_check(catalogue)
+    assert announcement_for(result, check, label, result_id=7).first_since == ""
+    one = replace(check, breaks=check.breaks[:1])
+    turku = [
+        entry(catalogue, key("mile", Venue.OUTDOOR), "3:58.0", date(1954, 6, 21), LANDY),
+        entry(catalogue, key("1500m", Venue.OUTDOOR), "3:41.8", date(1954, 6, 21), LANDY),
+    ]
+    assert (
+        announcement_for(
+            result, one, label, result_id=7, history=turku, distance_of=_distance(catalogue)
+        ).first_since
+        == ""
+    )
