@@ -147,6 +147,16 @@ def row_problems(catalogue: EventCatalogue, rows: Iterable[Row]) -> list[str]:
                 problems.append(f"{at}: date after the data's age")
         except ValueError:
             problems.append(f"{at}: date must be YYYY-MM-DD")
+        if row["birth_date"] or row["birth_year"]:
+            try:
+                born = date.fromisoformat(row["birth_date"]) if row["birth_date"] else None
+                year = int(row["birth_year"])
+                if born is not None and born.year != year:
+                    problems.append(f"{at}: birth year and birth date disagree")
+                if int(row["date"][:4]) - year < 14:
+                    problems.append(f"{at}: athlete too young on the record's date")
+            except ValueError:
+                problems.append(f"{at}: birth date must be YYYY-MM-DD and birth year a year")
         if row["status"] not in STATUSES:
             problems.append(f"{at}: unknown status {row['status']!r}")
         if not row["source"].strip():
@@ -306,6 +316,9 @@ def good_row(**changes: str) -> Row:
         ({"sex": "X"}, "sex not held"),
         ({"nation": "Jamaica"}, "three-letter nation"),
         ({"scope_kind": "national"}, "scope must be world"),
+        ({"birth_year": "1987", "birth_date": "1986-08-21"}, "disagree"),
+        ({"birth_year": "2000"}, "too young"),
+        ({"birth_date": "21/08/1986", "birth_year": "1986"}, "birth date must be"),
     ],
 )
 def test_row_check_reports_each_kind_of_bad_row(catalogue, changes, problem) -> None:
