@@ -43,7 +43,7 @@ def _added_text(added: Added) -> str:
         return f"Saved as result #{added.result_id}. It breaks or equals no record on file."
     names = ", ".join(
         f"{b.kind.value} the {b.performance.event.name} "
-        f"{b.key.scope.code} {b.key.list.value} record"
+        f"{safe(b.key.scope.code, 60)} {b.key.list.value} record"
         for b in added.check.breaks
     )
     return f"Saved as result #{added.result_id}: {names}. Announced to subscribed channels."
