@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
 
 from bot.domain.answers import ScopeInfo
 from bot.domain.models import RecordScope, ScopeKind
 from bot.domain.nations import AREA_ADJECTIVES, AREA_NAMES, NationError, NationTable
+from bot.domain.records import meeting_name
 from bot.domain.text import fold
 from bot.services.errors import NotFoundError, clip
 
 _WORLD_WORDS = {"", "world", "wr", "w", "global"}
+# Venues, typed where a scope goes by mistake ("/record mile indor"), get a suggestion too.
+VENUE_WORDS = ["indoor", "outdoor", "short track"]
+_MAX_FUZZY = 60  # longer text is no scope name: no fuzzy matching for it
 
 
 class ScopeResolver:
@@ -23,6 +28,10 @@ class ScopeResolver:
                 self._areas[fold(word)] = code
         # People say "NACAC" and "North America" for the same area.
         self._areas.update({"nacac": "NAC", "north america": "NAC", "americas": "NAC"})
+        # Every way a scope is typed, for "did you mean …?" on a typo.
+        self._typed_names = ["world", *AREA_NAMES.values(), *AREA_ADJECTIVES.values()]
+        self._typed_names += [word for n in nations for word in (n.name, n.adjective)]
+        self._typed_names += VENUE_WORDS
 
     def info(self, scope: RecordScope) -> ScopeInfo:
         if scope.kind is ScopeKind.WORLD:
@@ -46,18 +55,19 @@ class ScopeResolver:
         if key in self._areas:
             return self.info(RecordScope(ScopeKind.AREA, self._areas[key]))
         meetings = {fold(s.code): s for s in on_file if s.kind is ScopeKind.MEETING}
-        if key in meetings:
-            return self.info(meetings[key])
+        # "Millrose Games 2025" names the meeting's record as "Millrose Games" does.
+        meeting = meetings.get(key) or meetings.get(fold(meeting_name(text or "")))
+        if meeting is not None:
+            return self.info(meeting)
         try:
             nation = self.nations.resolve(text or "")
         except NationError:
             nation = None
         if nation is not None:
             return self.info(RecordScope(ScopeKind.NATION, nation.code))
-        names = ["world", *AREA_NAMES.values(), *(s.code for s in meetings.values())]
-        close = difflib.get_close_matches(text or "", names, n=1, cutoff=0.6)
+        close = self._closest(key, meetings.values())
         hint = (
-            f" — did you mean {close[0]}?"
+            f" — did you mean {close}?"
             if close
             else (
                 " — use world, an area (Europe, Africa, Asia, NACAC, Oceania, South America), "
@@ -65,6 +75,17 @@ class ScopeResolver:
             )
         )
         raise NotFoundError(f"Unknown scope '{clip(text or '')}'{hint}")
+
+    def _closest(self, key: str, meetings: Iterable[RecordScope]) -> str | None:
+        """What a mistyped scope most likely meant, as fans write it: an area or nation by
+        name or adjective, a meeting on file, or a venue typed where a scope goes
+        ('/record mile indor': did you mean indoor?)."""
+        if not key or len(key) > _MAX_FUZZY:
+            return None
+        names = {fold(name): name for name in self._typed_names}
+        names.update({fold(s.code): s.code for s in meetings})
+        close = process.extractOne(key, list(names), scorer=fuzz.ratio, score_cutoff=70)
+        return names[close[0]] if close else None
 
     def suggest(
         self, text: str, on_file: Iterable[RecordScope], limit: int = 25
