@@ -7,10 +7,11 @@ Each test drives the real bot against the fake Discord and fails on the code bef
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from bot.services.writes import Actor, Writes
 from tests.e2e.harness import embed_text, settings_for, start_trackside
@@ -59,27 +60,58 @@ def _hold_write_lock(path, taken: threading.Event, release: threading.Event) -> 
         conn.close()
 
 
-async def _while_locked(db, send: Callable[[], Awaitable[list]]) -> list[str]:
-    """Send commands while another connection holds the store's write lock for HELD
-    seconds; each must be acknowledged at once, and answered only once the lock is free."""
+@contextlib.asynccontextmanager
+async def _locked(db) -> AsyncIterator[None]:
+    """Another connection holds the store's write lock for HELD seconds from entry."""
     taken, release = threading.Event(), threading.Event()
     holder = threading.Thread(target=_hold_write_lock, args=(db, taken, release))
     holder.start()
     try:
         assert await asyncio.to_thread(taken.wait, 10)
         locked_at = time.perf_counter()
+        yield
+        await asyncio.sleep(max(0.0, HELD - (time.perf_counter() - locked_at)))
+    finally:
+        release.set()
+        await asyncio.to_thread(holder.join, 10)
+
+
+async def _while_locked(db, send: Callable[[], Awaitable[list]]) -> list[str]:
+    """Send commands while another connection holds the store's write lock for HELD
+    seconds; each must be acknowledged at once, and answered only once the lock is free."""
+    async with _locked(db):
         recs = await send()
         # Each is acknowledged within Discord's window (the fake refuses a late answer)...
         for rec in recs:
             ack = await rec.response()
             assert ack.type == 5 and ack.ephemeral  # deferred: "thinking…"
-        # ...while the writes themselves wait for the lock, held past that window.
-        await asyncio.sleep(max(0.0, HELD - (time.perf_counter() - locked_at)))
-        assert all(not rec.followup_ids for rec in recs)
-    finally:
-        release.set()
-        await asyncio.to_thread(holder.join, 10)
+    # ...while the writes themselves waited for the lock, held past that window.
     return [said(await answered(rec, timeout=15)) for rec in recs]
+
+
+async def test_add_confirm_and_import_are_acknowledged_while_the_store_is_locked(
+    fake_discord,
+    bot,  # noqa: F811
+    tmp_path,
+):
+    owner, fake = fake_discord.owner, fake_discord
+    csv = (
+        b"athlete,event,mark,venue,date,competition\n"
+        b"Josh Kerr,mile,3:48.00,indoor,2025-02-01,Fuzz Indoor\n"
+    )
+    async with _locked(settings_for(fake, tmp_path).database_path):
+        rec = await fake.slash("result add", MILLROSE, user=owner)
+        preview = await rec.response()  # a preview only reads: answered at once
+        assert preview.embeds and preview.components
+        click = await fake.click(rec.original, "result:confirm", user=owner)
+        assert (await click.response()).type == 7  # "Saving…", before the write
+        imported = await fake.slash("result import", {"file": ("r.csv", csv)}, user=owner)
+        assert (await imported.response()).type == 5
+        assert "Saved" not in (rec.original.get("content") or "")
+        assert not imported.followup_ids
+    await rec.wait_original(lambda m: "Saved as result #" in (m.get("content") or ""), 15)
+    assert said(await answered(imported, timeout=15)).startswith("Imported 1 results")
+    fake.assert_clean()
 
 
 async def test_writes_are_acknowledged_at_once_while_another_process_holds_the_lock(
