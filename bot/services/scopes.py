@@ -17,6 +17,20 @@ _WORLD_WORDS = {"", "world", "wr", "w", "global"}
 # Venues, typed where a scope goes by mistake ("/record mile indor"), get a suggestion too.
 VENUE_WORDS = ["indoor", "outdoor", "short track"]
 _MAX_FUZZY = 60  # longer text is no scope name: no fuzzy matching for it
+# Words that make a name a meeting's, so "Millrose Games" is understood before any of its
+# records is on file (it then answers "no Millrose Games record is on file").
+_MEETING_WORDS = {
+    "games", "meeting", "meet", "classic", "invitational", "gala", "memorial", "relays",
+    "prix", "league", "championships", "championship", "trials", "open", "indoor", "tour",
+    "weltklasse", "athletissima", "herculis", "golden", "grand", "challenge",
+}  # fmt: skip
+# The README's scope kinds, typed literally: say what to name instead.
+_KIND_WORDS = {
+    "area": "an area: Europe, Africa, Asia, NACAC, Oceania or South America",
+    "nation": "a nation, e.g. NOR or Norway",
+    "national": "a nation, e.g. NOR or Norway",
+    "meeting": "a meeting, e.g. Millrose Games",
+}
 
 
 class ScopeResolver:
@@ -65,6 +79,11 @@ class ScopeResolver:
             nation = None
         if nation is not None:
             return self.info(RecordScope(ScopeKind.NATION, nation.code))
+        if key in _KIND_WORDS:
+            raise NotFoundError(f"'{key}' is a kind of scope — name {_KIND_WORDS[key]}.")
+        named = self._meeting_named(text or "", key, meetings.values())
+        if named is not None:
+            return self.info(named)
         close = self._closest(key, meetings.values())
         hint = (
             f" — did you mean {close}?"
@@ -75,6 +94,18 @@ class ScopeResolver:
             )
         )
         raise NotFoundError(f"Unknown scope '{clip(text or '')}'{hint}")
+
+    @staticmethod
+    def _meeting_named(text: str, key: str, meetings: Iterable[RecordScope]) -> RecordScope | None:
+        """A meeting as fans name it ('Millrose Games', 'Bislett Games 2025'), before any
+        of its records is on file — unless it is a typo of one that is ('Milrose Games')."""
+        words = key.split()
+        if len(words) < 2 or not _MEETING_WORDS.intersection(words) or len(key) > _MAX_FUZZY:
+            return None
+        codes = {fold(s.code): s for s in meetings}
+        if process.extractOne(key, list(codes), scorer=fuzz.ratio, score_cutoff=70):
+            return None  # close to a meeting on file: suggest it instead
+        return RecordScope(ScopeKind.MEETING, meeting_name(" ".join(text.split())))
 
     def _closest(self, key: str, meetings: Iterable[RecordScope]) -> str | None:
         """What a mistyped scope most likely meant, as fans write it: an area or nation by

@@ -120,6 +120,24 @@ def test_scope_typos_get_a_suggestion(scopes, typed, meant):
         scopes.resolve(typed)
 
 
+def test_a_meeting_named_before_any_of_its_records_is_on_file(scopes):
+    for typed, code in [
+        ("Millrose Games", "Millrose Games"),
+        ("Bislett Games 2025", "Bislett Games"),
+        ("  Weltklasse   Zürich ", "Weltklasse Zürich"),
+    ]:
+        info = scopes.resolve(typed, [])
+        assert (info.scope.kind, info.scope.code) == (ScopeKind.MEETING, code)
+    with pytest.raises(NotFoundError, match="did you mean indoor"):
+        scopes.resolve("Indoor")  # one word is no meeting's name
+
+
+@pytest.mark.parametrize("kind", ["area", "nation", "meeting"])
+def test_a_scope_kind_typed_literally_says_what_to_name(scopes, kind):
+    with pytest.raises(NotFoundError, match=f"'{kind}' is a kind of scope — name a"):
+        scopes.resolve(kind)
+
+
 def test_unknown_scope_without_anything_close(scopes):
     with pytest.raises(NotFoundError, match="use world, an area"):
         scopes.resolve("qqqqqq")
