@@ -73,6 +73,7 @@ def _time(call, repeats: int) -> Timings:
 # (operation, call, p99 target in ms)
 def _operations(index: AthleteIndex):
     return [
+        ("suggest 'k' (first keystroke)", lambda: index.suggest("k"), 15.0),
         ("suggest 'kar' (a keystroke)", lambda: index.suggest("kar"), 5.0),
         ("suggest 'josh ke'", lambda: index.suggest("josh ke"), 50.0),
         ("suggest typo 'jsoh kerr'", lambda: index.suggest("jsoh kerr"), 50.0),

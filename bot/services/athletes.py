@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -18,6 +18,8 @@ from bot.domain.models import Athlete
 from bot.domain.text import fold
 from bot.services.errors import AmbiguousError, NotFoundError, clip
 
+# Autocomplete ranks at most about this many of a short query's hits (see `_pool`).
+_RANK_POOL = 300
 _ID_FORM = re.compile(r"^#(\d{1,18})$")
 _NATION_SUFFIX = re.compile(r"^(?P<name>.+?)\s*\((?P<nation>[A-Za-z]{3})\)\s*$")
 
@@ -45,10 +47,13 @@ class AthleteIndex:
         self._by_word: dict[str, set[int]] = {}  # folded name word -> ids
         self._words: list[str] = []  # every name word, sorted: prefixes by bisect
         self._keys: dict[int, str] = {}  # id -> folded name, what rapidfuzz compares
+        self._names: list[tuple[str, int]] = []  # (folded name, id), sorted: name prefixes
+        self._short_prefixes: dict[str, frozenset[int]] = {}  # see _with_prefix
         self._aliases: dict[str, set[int]] = {}
         for athlete in athletes:
             self._add(athlete, bulk=True)
         self._words = sorted(self._by_word)
+        self._names = sorted((i.key, i.athlete.id) for i in self._by_id.values())
         for athlete_id, alias_key in aliases:
             self._aliases.setdefault(alias_key, set()).add(athlete_id)
 
@@ -59,12 +64,17 @@ class AthleteIndex:
         self._add(athlete, bulk=False)
 
     def _add(self, athlete: Athlete, *, bulk: bool) -> None:
+        self._short_prefixes.clear()
         key = fold(athlete.name)
         old = self._by_id.get(athlete.id)
         if old is not None and old.key != key:
             self._by_key[old.key].remove(athlete.id)
             for word in old.words:
                 self._by_word[word].discard(athlete.id)
+            if not bulk:
+                del self._names[bisect.bisect_left(self._names, (old.key, athlete.id))]
+        if not bulk and (old is None or old.key != key):
+            bisect.insort(self._names, (key, athlete.id))
         indexed = _Indexed(athlete, key, tuple(key.split()))
         self._by_id[athlete.id] = indexed
         self._keys[athlete.id] = key
@@ -82,8 +92,17 @@ class AthleteIndex:
         found = self._by_id.get(athlete_id)
         return found.athlete if found else None
 
-    def _with_prefix(self, prefix: str) -> set[int]:
-        """Ids of athletes with a name word starting with `prefix`."""
+    def _with_prefix(self, prefix: str) -> Set[int]:
+        """Ids of athletes with a name word starting with `prefix` (the one- and two-letter
+        ones, the first keystrokes, are kept until the next athlete is added)."""
+        if len(prefix) <= 2:
+            cached = self._short_prefixes.get(prefix)
+            if cached is None:
+                cached = self._short_prefixes[prefix] = frozenset(self._scan(prefix))
+            return cached
+        return self._scan(prefix)
+
+    def _scan(self, prefix: str) -> set[int]:
         found: set[int] = set()
         at = bisect.bisect_left(self._words, prefix)
         while at < len(self._words) and self._words[at].startswith(prefix):
@@ -103,16 +122,31 @@ class AthleteIndex:
         exact += [self._by_id[a] for a in self._aliases.get(query, ()) if a in self._by_id]
         if exact:
             return list(dict.fromkeys(exact))
-        candidates: set[int] | None = None
+        candidates: Set[int] | None = None
         for word in sorted(set(words), key=len, reverse=True):  # longest: fewest ids first
             found = self._with_prefix(word)
             candidates = found if candidates is None else candidates & found
             if not candidates:
                 return []
+        if limit is not None and candidates and len(candidates) > _RANK_POOL:
+            candidates = self._pool(query, words, candidates)
         ranked = (self._rank(self._by_id[i], query, words) for i in candidates or ())
         if limit is None:
             return [t[-1] for t in sorted(ranked, key=lambda t: t[:-1])]
         return [t[-1] for t in heapq.nsmallest(limit, ranked, key=lambda t: t[:-1])]
+
+    def _pool(self, query: str, words: list[str], candidates: Set[int]) -> Set[int]:
+        """For a short query with thousands of hits ('k'), the few that can rank first:
+        names with every query word whole, the first names that start with the query, and
+        a fixed slice of the rest — so a keystroke ranks hundreds of names, not all."""
+        pool = set.intersection(*(self._by_word.get(w, set()) for w in words))
+        at = bisect.bisect_left(self._names, (query,))
+        for name, athlete_id in self._names[at : at + _RANK_POOL]:
+            if not name.startswith(query):
+                break
+            pool.add(athlete_id)
+        pool.update(sorted(candidates)[:_RANK_POOL])
+        return pool & candidates
 
     @staticmethod
     def _rank(indexed: _Indexed, query: str, words: list[str]) -> tuple:
