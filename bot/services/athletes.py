@@ -18,7 +18,7 @@ from bot.domain.models import Athlete
 from bot.domain.text import fold
 from bot.services.errors import AmbiguousError, NotFoundError, clip
 
-# Autocomplete ranks at most about this many of a short query's hits (see `_pool`).
+# More hits than this, and autocomplete ranks only those that can come first (`_pool`).
 _RANK_POOL = 300
 _ID_FORM = re.compile(r"^#(\d{1,18})$")
 _NATION_SUFFIX = re.compile(r"^(?P<name>.+?)\s*\((?P<nation>[A-Za-z]{3})\)\s*$")
@@ -33,12 +33,12 @@ class _Indexed:
 
 class AthleteIndex:
     """Athletes by folded name: exact names and aliases in a dict, name words in a sorted
-    list (a prefix is a bisect away), and rapidfuzz for what matches nothing.
+    list (a prefix is a bisect away), names by length (the shortest that start with a
+    query come first without looking at the rest), and rapidfuzz for what matches nothing.
 
-    Every lookup touches only the athletes whose words start with what was typed (about a
-    millisecond for a three-letter prefix at 100,000 athletes, `python -m bench fuzzy`);
-    only a query that matches no name at all — a typo, an unknown name — is compared with
-    every name, in rapidfuzz's C code (tens of milliseconds at 100,000).
+    An autocomplete keystroke costs well under a millisecond at 100,000 athletes
+    (`python -m bench fuzzy`); only a query that matches no name at all — a typo, an
+    unknown name — is compared with every name, in rapidfuzz's C code (~10 ms there).
     """
 
     def __init__(self, athletes: Iterable[Athlete] = (), aliases: Iterable[tuple[int, str]] = ()):
@@ -47,13 +47,18 @@ class AthleteIndex:
         self._by_word: dict[str, set[int]] = {}  # folded name word -> ids
         self._words: list[str] = []  # every name word, sorted: prefixes by bisect
         self._keys: dict[int, str] = {}  # id -> folded name, what rapidfuzz compares
-        self._names: list[tuple[str, int]] = []  # (folded name, id), sorted: name prefixes
+        # (folded name, id) by name length, each list sorted: the shortest names that start
+        # with a query, in ranking order, without looking at the others.
+        self._by_length: dict[int, list[tuple[str, int]]] = {}
         self._short_prefixes: dict[str, frozenset[int]] = {}  # see _with_prefix
         self._aliases: dict[str, set[int]] = {}
         for athlete in athletes:
             self._add(athlete, bulk=True)
         self._words = sorted(self._by_word)
-        self._names = sorted((i.key, i.athlete.id) for i in self._by_id.values())
+        for athlete_id, key in self._keys.items():
+            self._by_length.setdefault(len(key), []).append((key, athlete_id))
+        for names in self._by_length.values():
+            names.sort()
         for athlete_id, alias_key in aliases:
             self._aliases.setdefault(alias_key, set()).add(athlete_id)
 
@@ -72,9 +77,10 @@ class AthleteIndex:
             for word in old.words:
                 self._by_word[word].discard(athlete.id)
             if not bulk:
-                del self._names[bisect.bisect_left(self._names, (old.key, athlete.id))]
+                names = self._by_length[len(old.key)]
+                del names[bisect.bisect_left(names, (old.key, athlete.id))]
         if not bulk and (old is None or old.key != key):
-            bisect.insort(self._names, (key, athlete.id))
+            bisect.insort(self._by_length.setdefault(len(key), []), (key, athlete.id))
         indexed = _Indexed(athlete, key, tuple(key.split()))
         self._by_id[athlete.id] = indexed
         self._keys[athlete.id] = key
@@ -129,24 +135,28 @@ class AthleteIndex:
             if not candidates:
                 return []
         if limit is not None and candidates and len(candidates) > _RANK_POOL:
-            candidates = self._pool(query, words, candidates)
+            candidates = self._pool(query, words, candidates, limit)
         ranked = (self._rank(self._by_id[i], query, words) for i in candidates or ())
         if limit is None:
             return [t[-1] for t in sorted(ranked, key=lambda t: t[:-1])]
         return [t[-1] for t in heapq.nsmallest(limit, ranked, key=lambda t: t[:-1])]
 
-    def _pool(self, query: str, words: list[str], candidates: Set[int]) -> Set[int]:
-        """For a short query with thousands of hits ('k'), the few that can rank first:
-        names with every query word whole, the first names that start with the query, and
-        a fixed slice of the rest — so a keystroke ranks hundreds of names, not all."""
-        pool = set.intersection(*(self._by_word.get(w, set()) for w in words))
-        at = bisect.bisect_left(self._names, (query,))
-        for name, athlete_id in self._names[at : at + _RANK_POOL]:
-            if not name.startswith(query):
-                break
-            pool.add(athlete_id)
-        pool.update(sorted(candidates)[:_RANK_POOL])
-        return pool & candidates
+    def _pool(self, query: str, words: list[str], candidates: Set[int], limit: int) -> Set[int]:
+        """For a short query with thousands of hits ('k'), the ones that can rank in the
+        first `limit`: every name with each query word whole, and the `limit` shortest
+        names that start with the query. Only when those are too few is every hit ranked."""
+        pool = set.intersection(*(set(self._by_word.get(w, ())) for w in words))
+        starting: list[tuple[int, str, int]] = []
+        for length in sorted(self._by_length):
+            if length < len(query) or len(starting) >= limit:
+                continue
+            names = self._by_length[length]
+            at = bisect.bisect_left(names, (query,))
+            while at < len(names) and names[at][0].startswith(query) and len(starting) < limit:
+                starting.append((length, *names[at]))
+                at += 1
+        pool.update(athlete_id for _, _, athlete_id in starting)
+        return pool & candidates if len(pool) >= limit else candidates
 
     @staticmethod
     def _rank(indexed: _Indexed, query: str, words: list[str]) -> tuple:

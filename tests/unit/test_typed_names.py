@@ -163,3 +163,16 @@ async def test_terminal_answers_as_fans_type(app):
     assert {rivalry.first.name, rivalry.second.name} == {"Josh Kerr", "Cole Hocker"}
     with pytest.raises(NotFoundError, match="did you mean indoor"):
         await terminal.answer("/record mile indor")
+
+
+def test_a_one_letter_query_ranks_exactly_among_thousands():
+    many = [_athlete(i, f"Kaa{i:04d} Zed") for i in range(1, 1200)]
+    index = AthleteIndex([*many, _athlete(5000, "Ko Lee"), _athlete(5001, "Ann K")])
+    names = [a.name for a in index.suggest("k", 5)]
+    # The whole word first, then the shortest names that start with it.
+    assert names == ["Ann K", "Ko Lee", "Kaa0001 Zed", "Kaa0002 Zed", "Kaa0003 Zed"]
+    index.add(_athlete(5002, "Kb"))
+    index.add(_athlete(5000, "Kaa Lee"))  # renamed: the word and length indexes follow
+    assert [a.name for a in index.suggest("k", 3)] == ["Ann K", "Kb", "Kaa Lee"]
+    assert [a.name for a in index.suggest("ka", 2)] == ["Kaa Lee", "Kaa0001 Zed"]
+    assert len(index.suggest("zed", 25)) == 25
