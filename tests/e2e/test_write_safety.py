@@ -221,3 +221,23 @@ async def test_confirm_after_a_restart_says_the_preview_expired(
     assert (await running_bot.bots[-1][0].app.db.counts())["results"] == before["results"]
     assert "Preview" in embed_text(rec.original["embeds"][0])
     fake_discord.assert_clean()
+
+
+async def test_page_buttons_after_a_restart_are_answered(
+    fake_discord,
+    running_bot,
+    tmp_path,
+    bot,  # noqa: F811
+):
+    rec = await fake_discord.slash("records", {"venue": "outdoor"})
+    assert "Page 1/" in (await rec.response()).embeds[0]["footer"]["text"]
+    live = await fake_discord.click(rec.original, "pages:next")
+    assert (await live.response()).type == 7  # the live paginator turns the page
+    await bot.close()
+    await start_trackside(fake_discord, running_bot, tmp_path)
+    click = await fake_discord.click(rec.original, "pages:next")
+    answer = await click.response()
+    assert (
+        answer.ephemeral and answer.content == "These pages have expired — run the command again."
+    )
+    fake_discord.assert_clean()
