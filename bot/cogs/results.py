@@ -56,6 +56,8 @@ def _edited_text(added: Added) -> str:
 CONFIRM_ID = "result:confirm"
 CANCEL_ID = "result:cancel"
 EXPIRED = "This preview has expired — run /result add again."
+EDIT_EXPIRED = "This correction has expired — run /result edit again."
+EDIT_PROMPT = "⚠️ Not corrected yet: "
 _SAVED = re.compile(r"(?:Saved as|Now) result #(\d+)")
 
 
@@ -192,8 +194,9 @@ class ConfirmResult(discord.ui.View):
             )
             return
         result_id = self.saved.result()
+        expired = EXPIRED if self.edit_of is None else EDIT_EXPIRED
         await interaction.response.send_message(
-            _already_saved(result_id) if result_id else EXPIRED, ephemeral=True
+            _already_saved(result_id) if result_id else expired, ephemeral=True
         )
 
     async def on_timeout(self) -> None:
@@ -210,9 +213,10 @@ class ConfirmResult(discord.ui.View):
 async def answer_stale_click(interaction: discord.Interaction) -> None:
     """A Confirm/Cancel click on a preview this process does not know: made before a
     restart, or timed out. Saved previews say so in their text."""
-    content = interaction.message.content if interaction.message else ""
-    found = _SAVED.search(content or "")
-    text = _already_saved(int(found.group(1))) if found else EXPIRED
+    content = (interaction.message.content if interaction.message else "") or ""
+    found = _SAVED.search(content)
+    expired = EDIT_EXPIRED if content.startswith(EDIT_PROMPT) else EXPIRED
+    text = _already_saved(int(found.group(1))) if found else expired
     await interaction.response.send_message(text, ephemeral=True)
 
 
@@ -404,7 +408,7 @@ class ResultCommands(app_commands.Group, name="result", description="Moderators:
                 writes, None, interaction.user.id, interaction.guild_id, edit_of=(id, draft)
             )
             view.message = await interaction.followup.send(
-                "⚠️ Not corrected yet: "
+                EDIT_PROMPT
                 + safe(" ".join(exc.warnings), 1500)
                 + " Check it, then confirm to save it.",
                 view=view,

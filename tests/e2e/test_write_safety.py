@@ -208,17 +208,26 @@ async def test_confirm_after_a_restart_says_the_preview_expired(
     tmp_path,
     bot,  # noqa: F811
 ):
+    owner = fake_discord.owner
+    await add(fake_discord, {k: v for k, v in MILLROSE.items() if k != "splits"})
+    result_id = bot.app.book.current(MILE_INDOOR_MEN)[0].result_id
+    edit = await fake_discord.slash("result edit", {"id": result_id, "mark": "3:01.00"}, user=owner)
+    prompt = await answered(edit)
     before = await bot.app.db.counts()
     rec, _ = await add(fake_discord, LIEVIN, confirm=False)
     await bot.close()
     await start_trackside(fake_discord, running_bot, tmp_path)
-    click = await fake_discord.click(rec.original, "result:confirm", user=fake_discord.owner)
+    click = await fake_discord.click(rec.original, "result:confirm", user=owner)
     answer = await click.response()
     assert answer.ephemeral
     assert answer.content == "This preview has expired — run /result add again."
-    cancel = await fake_discord.click(rec.original, "result:cancel", user=fake_discord.owner)
+    cancel = await fake_discord.click(rec.original, "result:cancel", user=owner)
     assert (await cancel.response()).ephemeral
-    assert (await running_bot.bots[-1][0].app.db.counts())["results"] == before["results"]
+    click = await fake_discord.click(prompt, "result:confirm", user=owner)
+    assert (await click.response()).content == (
+        "This correction has expired — run /result edit again."
+    )
+    assert await running_bot.bots[-1][0].app.db.counts() == before
     assert "Preview" in embed_text(rec.original["embeds"][0])
     fake_discord.assert_clean()
 
