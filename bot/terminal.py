@@ -13,6 +13,8 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 from bot.domain.answers import TopListBy
 from bot.domain.events import Sex, Venue
 from bot.domain.text import fold
@@ -56,7 +58,11 @@ COMMANDS = {
 def parse_venue(text: str) -> Venue:
     venue = _VENUE_WORDS.get(fold(text))
     if venue is None:
-        raise InvalidInputError(f"Unknown venue '{clip(text)}' — use indoor or outdoor.")
+        close = process.extractOne(
+            fold(text)[:40], list(_VENUE_WORDS), scorer=fuzz.ratio, score_cutoff=70
+        )
+        hint = f"did you mean {close[0]}?" if close else "use indoor or outdoor."
+        raise InvalidInputError(f"Unknown venue '{clip(text)}' — {hint}")
     return venue
 
 
@@ -130,7 +136,7 @@ def _place_positional(
     # Words that can only mean one option claim it wherever they stand.
     typed = {"venue": parse_venue, "sex": parse_sex, "year": parse_year, "by": parse_by}
     rest = []
-    for word in words:
+    for word in _venue_pairs(words):
         for option, parser in typed.items():
             if option in spec.options and option not in options and _is(parser, word):
                 options[option] = word
@@ -148,6 +154,17 @@ def _place_positional(
         # event + scope, or athlete + opponent: decided by the caller, which can try splits.
         options["_words"] = "\x1f".join(rest)
     return options
+
+
+def _venue_pairs(words: list[str]) -> list[str]:
+    """Two words that together are a venue ('short track', typed unquoted) become one."""
+    joined: list[str] = []
+    for word in words:
+        if joined and fold(f"{joined[-1]} {word}") in _VENUE_WORDS:
+            joined[-1] = f"{joined[-1]} {word}"
+        else:
+            joined.append(word)
+    return joined
 
 
 class Terminal:

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.options import SexChoice, app_of
-from bot.cogs.permissions import actor_of, managers_only
+from bot.cogs.permissions import actor_of, defer_write, managers_only
 from bot.render.discord_embeds import safe
 from bot.services.errors import TracksideError
 from bot.services.writes import Writes
@@ -43,6 +43,7 @@ class AlertCommands(app_commands.Group, name="alerts", description="Record annou
         events: app_commands.Range[str, 1, 200] | None = None,
         sex: SexChoice | None = None,
     ) -> None:
+        await defer_write(interaction)
         missing = missing_permissions(channel)
         if missing:
             raise TracksideError(
@@ -52,7 +53,7 @@ class AlertCommands(app_commands.Group, name="alerts", description="Record annou
         subscription = await Writes(app_of(interaction)).set_alerts(
             actor_of(interaction), channel.id, scopes=scopes, events=events, sex=sex
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Record announcements will go to {channel.mention}{_filters(subscription)}.",
             ephemeral=True,
         )
@@ -60,9 +61,10 @@ class AlertCommands(app_commands.Group, name="alerts", description="Record annou
     @app_commands.command(name="off", description="Stop record announcements in this server")
     @managers_only()
     async def off(self, interaction: discord.Interaction) -> None:
+        await defer_write(interaction)
         removed = await Writes(app_of(interaction)).alerts_off(actor_of(interaction))
         text = "Record announcements are off." if removed else "Announcements were not on here."
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="status", description="Where announcements go, and any problem")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -120,6 +122,7 @@ class Alerts(commands.Cog):
     async def moderator_role(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
+        await defer_write(interaction)
         await Writes(app_of(interaction)).set_moderator_role(
             actor_of(interaction), role.id if role else None
         )
@@ -128,7 +131,7 @@ class Alerts(commands.Cog):
             if role
             else "The moderator role is cleared: only Manage Server members may add results."
         )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

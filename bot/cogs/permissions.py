@@ -43,12 +43,18 @@ def write_refusal(
     return "You need the Manage Server permission or this server's moderator role to do that."
 
 
+def refusal_for(interaction: discord.Interaction) -> str | None:
+    """`write_refusal` with this bot's settings: the check every write runs, on the command
+    and again on the click that confirms it (the member's roles as they are then)."""
+    bot = interaction.client
+    return write_refusal(interaction, bot.settings, bot.app.moderator_roles)  # type: ignore[attr-defined]
+
+
 def writers_only():
     """An app-command check: only those who may write pass."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        bot = interaction.client
-        refusal = write_refusal(interaction, bot.settings, bot.app.moderator_roles)  # type: ignore[attr-defined]
+        refusal = refusal_for(interaction)
         if refusal is not None:
             raise NotAllowed(refusal)
         return True
@@ -70,6 +76,16 @@ def managers_only():
         return True
 
     return app_commands.check(predicate)
+
+
+async def defer_write(interaction: discord.Interaction) -> None:
+    """Acknowledge a write at once (ephemeral "thinking…"), before any store work.
+
+    A write waits its turn for the store's write lock, which another process (a CLI
+    import) may hold for seconds; answering only afterwards would miss Discord's 3-second
+    window. The answer then goes out as a followup (`interaction.followup.send`)."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:

@@ -18,7 +18,7 @@ from bot.cogs.options import (
     sex_of,
     venue_of,
 )
-from bot.cogs.views import Paginator
+from bot.cogs.views import Paginator, answer_stale_page_click
 from bot.domain.events import Venue
 from bot.render.chart import progression_chart
 from bot.render.discord_embeds import progression_embed, record_embed, records_pages
@@ -29,6 +29,11 @@ CHART_NAME = "progression.png"
 class Records(commands.Cog):
     def __init__(self, bot: commands.Bot):
         self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Page buttons no live paginator owns (/records, /toplist) still get an answer."""
+        await answer_stale_page_click(interaction)
 
     @app_commands.command(name="record", description="The current record(s) of an event")
     @app_commands.describe(

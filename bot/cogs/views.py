@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 
 import discord
@@ -10,6 +11,27 @@ import discord
 log = logging.getLogger(__name__)
 
 PAGE_TIMEOUT = 180.0  # seconds of no clicks before the buttons are disabled
+PAGES_EXPIRED = "These pages have expired — run the command again."
+_LIVE: weakref.WeakKeyDictionary[discord.Client, dict[int, Paginator]] = weakref.WeakKeyDictionary()
+
+
+def _live_pages(client: discord.Client) -> dict[int, Paginator]:
+    """This bot's paginators that still answer clicks, by message id."""
+    return _LIVE.setdefault(client, {})
+
+
+async def answer_stale_page_click(interaction: discord.Interaction) -> None:
+    """A page button on a message no live paginator owns — sent before a restart, or timed
+    out while the buttons stayed (the edit failed) — gets an answer, not "interaction
+    failed"."""
+    if interaction.type is not discord.InteractionType.component:
+        return
+    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    if not custom_id.startswith("pages:") or interaction.message is None:
+        return
+    if interaction.message.id in _live_pages(interaction.client):
+        return  # the paginator answers it
+    await interaction.response.send_message(PAGES_EXPIRED, ephemeral=True)
 
 
 class Paginator(discord.ui.View):
@@ -23,6 +45,7 @@ class Paginator(discord.ui.View):
         self.author_id = author_id
         self.index = 0
         self.message: discord.InteractionMessage | None = None
+        self._live: dict[int, Paginator] | None = None
         self._refresh()
 
     async def start(self, interaction: discord.Interaction) -> None:
@@ -31,7 +54,10 @@ class Paginator(discord.ui.View):
             await interaction.response.send_message(embed=self.pages[0])
             self.stop()
             return
-        await interaction.response.send_message(embed=self.pages[0], view=self)
+        sent = await interaction.response.send_message(embed=self.pages[0], view=self)
+        if sent.message_id is not None:  # before the next await: the first click finds it
+            self._live = _live_pages(interaction.client)
+            self._live[sent.message_id] = self
         self.message = await interaction.original_response()
 
     def _refresh(self) -> None:
@@ -70,6 +96,8 @@ class Paginator(discord.ui.View):
         await self._show(interaction, self.index + 1)
 
     async def on_timeout(self) -> None:
+        if self._live is not None and self.message is not None:
+            self._live.pop(self.message.id, None)
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True

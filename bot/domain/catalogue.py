@@ -4,7 +4,7 @@ Pure domain code: the caller reads the file and hands over its text, so this mod
 no I/O and can be used from the bot, the terminal mode and the tests alike.
 
 Resolution is strict: a query resolves only when its normalised form equals the
-normalised form of an event's key, name or one of its aliases. Fuzzy matching (difflib)
+normalised form of an event's key, name or one of its aliases. Fuzzy matching (rapidfuzz)
 only ever produces *suggestions*; the bot never silently guesses that "10000" typed by
 mistake for "1000" meant something else.
 """
@@ -12,12 +12,13 @@ mistake for "1000" meant something else.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
+
+from rapidfuzz import fuzz
 
 from bot.domain.events import Event, MarkKind, RecordType, Sex, Unit, Venue
 from bot.domain.text import fold
@@ -71,7 +72,7 @@ _T = TypeVar("_T")
 _KEY_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # Queries longer than this cannot be an alias; they are rejected without fuzzy matching so
-# that a hostile 10,000-character option value costs nothing (difflib is quadratic).
+# that a hostile 10,000-character option value costs nothing.
 _MAX_QUERY = 100
 # How much of an unknown query is echoed back in an error message.
 _MAX_ECHO = 40
@@ -476,9 +477,5 @@ def _score(normal: str, plain: str, form: _Form) -> float:
         return 1.0 + len(plain) / len(form.plain)
     if min(len(normal), len(form.normal)) < _FUZZY_MIN_LENGTH:
         return 0.0  # one- and two-letter strings are "similar" to far too much
-    matcher = difflib.SequenceMatcher(None, normal, form.normal)
-    # The quick upper bounds skip most of the quadratic work for hopeless pairs.
-    if matcher.real_quick_ratio() < _FUZZY_CUTOFF or matcher.quick_ratio() < _FUZZY_CUTOFF:
-        return 0.0
-    ratio = matcher.ratio()
-    return ratio if ratio >= _FUZZY_CUTOFF else 0.0
+    # rapidfuzz's ratio is difflib's measure (2·matches / total length), in C.
+    return fuzz.ratio(normal, form.normal, score_cutoff=_FUZZY_CUTOFF * 100) / 100

@@ -7,11 +7,12 @@ does no file I/O: the caller reads the file and hands its text to ``NationTable.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
 
 from bot.domain.text import fold
 
@@ -206,7 +207,7 @@ class NationTable:
                 candidates.setdefault(folded, codes[0])
         for code in self._by_code:
             candidates.setdefault(code.lower(), code)
-        close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.6)
+        close = process.extractOne(key, list(candidates), scorer=fuzz.ratio, score_cutoff=60)
         return self._by_code[candidates[close[0]]] if close else None
 
     def __contains__(self, code: object) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
 import discord
-from discord.utils import escape_markdown, escape_mentions, format_dt
+from discord.utils import format_dt
 
 from bot.domain.announcements import Announcement, AnnouncementKind
 from bot.domain.answers import (
@@ -54,21 +54,45 @@ FIELDS_LIMIT = 25
 EMBED_TOTAL_LIMIT = 6000
 CONTENT_LIMIT = 2000
 
-_MARKUP = re.compile(r"<(?=[@#:/]|a:|t:)")
+# What `safe` neutralises: inline syntax anywhere (emphasis, strike, spoilers, code,
+# masked links, escapes), block syntax at the start (headings, "-#" subtext, lists,
+# quotes), scheme autolinks, and the starts of mentions / channels / emoji / timestamps.
+_INLINE_SYNTAX = re.compile(r"[\\*_~|`\[\]]")
+_LINE_START = re.compile(r"^(?:[#>+-]|\d+\.)")
+_AUTOLINK = re.compile(r"(\w):(?=//)")
+_MENTION_START = re.compile(r"[<@]")
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 COLOUR = discord.Colour(0xD9480F)  # track orange
 PENDING_COLOUR = discord.Colour(0xF59F00)
 
 
 def safe(text: str | None, limit: int = 200) -> str:
-    """User or source text made inert: no markdown, no mentions, no line breaks, bounded."""
+    """User or source text made inert: no markdown, no mentions, no line breaks, bounded.
+
+    Every character Discord's markdown reads as syntax is escaped one by one, wherever it
+    stands, so that no combination of them can form a masked link, spoiler, code span,
+    emphasis or heading (discord.utils.escape_markdown escaped only the first of several
+    masked links, and a spoiler only when it saw a closing one). Mentions, channel links,
+    emoji, `<t:…>` timestamps and command links all start with "<" or "@": a zero-width
+    space after those leaves them as plain text, and `scheme://` loses its autolink.
+    Bidirectional controls, which could reorder what a reader sees, are dropped. Any prefix
+    of the result (a caller's `cut`) is still inert.
+    """
     if not text:
         return ""
-    flat = " ".join(text.split())
+    flat = " ".join(_BIDI_CONTROLS.sub("", text).split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
-    # Mentions, channel links, custom emoji, timestamps and command links all start with
-    # "<": a zero-width space after it leaves them as plain text.
-    return _MARKUP.sub("<\u200b", escape_mentions(escape_markdown(flat)))
+    escaped = _INLINE_SYNTAX.sub(r"\\\g<0>", flat)
+    escaped = _LINE_START.sub(_escape_line_start, escaped)
+    escaped = _AUTOLINK.sub(r"\g<1>\\:", escaped)
+    return _MENTION_START.sub("\\g<0>\u200b", escaped)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """'# x' -> '\\# x'; '12. x' -> '12\\. x' (a backslash before a digit would show)."""
+    syntax = match.group(0)
+    return syntax[:-1] + "\\." if syntax.endswith(".") else "\\" + syntax
 
 
 def cut(text: str, limit: int) -> str:

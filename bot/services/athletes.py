@@ -6,15 +6,20 @@ keystroke, so the index lives in memory and is kept in step with every athlete w
 
 from __future__ import annotations
 
-import difflib
+import bisect
+import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
 
 from bot.domain.models import Athlete
 from bot.domain.text import fold
 from bot.services.errors import AmbiguousError, NotFoundError, clip
 
+# More hits than this, and autocomplete ranks only those that can come first (`_pool`).
+_RANK_POOL = 300
 _ID_FORM = re.compile(r"^#(\d{1,18})$")
 _NATION_SUFFIX = re.compile(r"^(?P<name>.+?)\s*\((?P<nation>[A-Za-z]{3})\)\s*$")
 
@@ -27,12 +32,33 @@ class _Indexed:
 
 
 class AthleteIndex:
+    """Athletes by folded name: exact names and aliases in a dict, name words in a sorted
+    list (a prefix is a bisect away), names by length (the shortest that start with a
+    query come first without looking at the rest), and rapidfuzz for what matches nothing.
+
+    An autocomplete keystroke costs well under a millisecond at 100,000 athletes
+    (`python -m bench fuzzy`); only a query that matches no name at all — a typo, an
+    unknown name — is compared with every name, in rapidfuzz's C code (~10 ms there).
+    """
+
     def __init__(self, athletes: Iterable[Athlete] = (), aliases: Iterable[tuple[int, str]] = ()):
         self._by_id: dict[int, _Indexed] = {}
         self._by_key: dict[str, list[int]] = {}  # folded full name -> ids: exact hits in O(1)
+        self._by_word: dict[str, set[int]] = {}  # folded name word -> ids
+        self._words: list[str] = []  # every name word, sorted: prefixes by bisect
+        self._keys: dict[int, str] = {}  # id -> folded name, what rapidfuzz compares
+        # (folded name, id) by name length, each list sorted: the shortest names that start
+        # with a query, in ranking order, without looking at the others.
+        self._by_length: dict[int, list[tuple[str, int]]] = {}
+        self._short_prefixes: dict[str, frozenset[int]] = {}  # see _with_prefix
         self._aliases: dict[str, set[int]] = {}
         for athlete in athletes:
-            self.add(athlete)
+            self._add(athlete, bulk=True)
+        self._words = sorted(self._by_word)
+        for athlete_id, key in self._keys.items():
+            self._by_length.setdefault(len(key), []).append((key, athlete_id))
+        for names in self._by_length.values():
+            names.sort()
         for athlete_id, alias_key in aliases:
             self._aliases.setdefault(alias_key, set()).add(athlete_id)
 
@@ -40,21 +66,61 @@ class AthleteIndex:
         return len(self._by_id)
 
     def add(self, athlete: Athlete) -> None:
+        self._add(athlete, bulk=False)
+
+    def _add(self, athlete: Athlete, *, bulk: bool) -> None:
+        self._short_prefixes.clear()
         key = fold(athlete.name)
         old = self._by_id.get(athlete.id)
         if old is not None and old.key != key:
             self._by_key[old.key].remove(athlete.id)
-        self._by_id[athlete.id] = _Indexed(athlete, key, tuple(key.split()))
+            for word in old.words:
+                self._by_word[word].discard(athlete.id)
+            if not bulk:
+                names = self._by_length[len(old.key)]
+                del names[bisect.bisect_left(names, (old.key, athlete.id))]
+        if not bulk and (old is None or old.key != key):
+            bisect.insort(self._by_length.setdefault(len(key), []), (key, athlete.id))
+        indexed = _Indexed(athlete, key, tuple(key.split()))
+        self._by_id[athlete.id] = indexed
+        self._keys[athlete.id] = key
         ids = self._by_key.setdefault(key, [])
         if athlete.id not in ids:
             ids.append(athlete.id)
+        for word in indexed.words:
+            if word not in self._by_word:
+                self._by_word[word] = set()
+                if not bulk:
+                    bisect.insort(self._words, word)
+            self._by_word[word].add(athlete.id)
 
     def get(self, athlete_id: int) -> Athlete | None:
         found = self._by_id.get(athlete_id)
         return found.athlete if found else None
 
-    def _matches(self, query: str) -> list[_Indexed]:
-        """Athletes whose name has every query word as a word prefix, best first."""
+    def _with_prefix(self, prefix: str) -> Set[int]:
+        """Ids of athletes with a name word starting with `prefix` (the one- and two-letter
+        ones, the first keystrokes, are kept until the next athlete is added)."""
+        if len(prefix) <= 2:
+            cached = self._short_prefixes.get(prefix)
+            if cached is None:
+                cached = self._short_prefixes[prefix] = frozenset(self._scan(prefix))
+            return cached
+        return self._scan(prefix)
+
+    def _scan(self, prefix: str) -> set[int]:
+        found: set[int] = set()
+        at = bisect.bisect_left(self._words, prefix)
+        while at < len(self._words) and self._words[at].startswith(prefix):
+            found |= self._by_word[self._words[at]]
+            at += 1
+        return found
+
+    def _matches(self, query: str, limit: int | None = None) -> list[_Indexed]:
+        """Athletes whose name has every query word as a word prefix, best first: the exact
+        name (or alias), then names with every query word as a whole word (an exact
+        surname: 'kerr' is Josh Kerr before Kerron Clement), then the rest, names that
+        start with the query and shorter names first."""
         words = query.split()
         if not words:
             return []
@@ -62,14 +128,48 @@ class AthleteIndex:
         exact += [self._by_id[a] for a in self._aliases.get(query, ()) if a in self._by_id]
         if exact:
             return list(dict.fromkeys(exact))
-        found = []
-        for indexed in self._by_id.values():
-            if all(any(w.startswith(q) for w in indexed.words) for q in words):
-                # Rank: surname-first hits and shorter names first.
-                starts = indexed.key.startswith(query)
-                found.append((not starts, len(indexed.key), indexed.key, indexed))
-        found.sort(key=lambda t: t[:3])
-        return [t[3] for t in found]
+        candidates: Set[int] | None = None
+        for word in sorted(set(words), key=len, reverse=True):  # longest: fewest ids first
+            found = self._with_prefix(word)
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return []
+        if limit is not None and candidates and len(candidates) > _RANK_POOL:
+            candidates = self._pool(query, words, candidates, limit)
+        ranked = (self._rank(self._by_id[i], query, words) for i in candidates or ())
+        if limit is None:
+            return [t[-1] for t in sorted(ranked, key=lambda t: t[:-1])]
+        return [t[-1] for t in heapq.nsmallest(limit, ranked, key=lambda t: t[:-1])]
+
+    def _pool(self, query: str, words: list[str], candidates: Set[int], limit: int) -> Set[int]:
+        """For a short query with thousands of hits ('k'), the ones that can rank in the
+        first `limit`: every name with each query word whole, and the `limit` shortest
+        names that start with the query. Only when those are too few is every hit ranked."""
+        pool = set.intersection(*(set(self._by_word.get(w, ())) for w in words))
+        starting: list[tuple[int, str, int]] = []
+        for length in sorted(self._by_length):
+            if length < len(query) or len(starting) >= limit:
+                continue
+            names = self._by_length[length]
+            at = bisect.bisect_left(names, (query,))
+            while at < len(names) and names[at][0].startswith(query) and len(starting) < limit:
+                starting.append((length, *names[at]))
+                at += 1
+        pool.update(athlete_id for _, _, athlete_id in starting)
+        return pool & candidates if len(pool) >= limit else candidates
+
+    @staticmethod
+    def _rank(indexed: _Indexed, query: str, words: list[str]) -> tuple:
+        whole = all(w in indexed.words for w in words)
+        starts = indexed.key.startswith(query)
+        return (not whole, not starts, len(indexed.key), indexed.key, indexed.athlete.id, indexed)
+
+    def _close(self, query: str, limit: int, cutoff: float) -> list[_Indexed]:
+        """The most similar names by rapidfuzz's ratio (difflib's measure, in C)."""
+        found = process.extract(
+            query, self._keys, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff
+        )
+        return [self._by_id[athlete_id] for _, _, athlete_id in found]
 
     def resolve(self, text: str) -> Athlete:
         """The one athlete the text names; NotFoundError / AmbiguousError say what to do."""
@@ -89,19 +189,19 @@ class AthleteIndex:
             matches = [m for m in matches if m.athlete.nation == nation] or matches
         if len(matches) == 1 or (matches and matches[0].key == query and _unique_key(matches)):
             return matches[0].athlete
+        words = query.split()
+        whole = [m for m in matches if all(w in m.words for w in words)]
+        if len(whole) == 1:  # an exact surname (or first name) beats names it only starts
+            return whole[0].athlete
         if matches:
             names = ", ".join(m.athlete.label for m in matches[:5])
             more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
             raise AmbiguousError(
                 f"'{clip(text)}' matches several athletes: {names}{more} — be more specific."
             )
-        close = difflib.get_close_matches(
-            query, [i.key for i in self._by_id.values()], n=1, cutoff=0.75
-        )
-        hint = ""
+        close = self._close(query, 1, 75)
         if close:
-            athlete = next(i.athlete for i in self._by_id.values() if i.key == close[0])
-            hint = f" — did you mean {athlete.name}?"
+            hint = f" — did you mean {close[0].athlete.name}?"
         else:
             hint = " — check the spelling, or add their results first."
         raise NotFoundError(f"Unknown athlete '{clip(text)}'{hint}")
@@ -110,16 +210,11 @@ class AthleteIndex:
         query = fold(text[:200])
         if not query:
             return [i.athlete for i in list(self._by_id.values())[:limit]]
-        matches = self._matches(query)
-        if len(matches) < limit:
-            keys = {m.key for m in matches}
-            close = difflib.get_close_matches(
-                query,
-                [i.key for i in self._by_id.values() if i.key not in keys],
-                n=limit - len(matches),
-                cutoff=0.6,
-            )
-            matches += [i for i in self._by_id.values() if i.key in close]
+        matches = self._matches(query, limit)
+        if not matches:
+            # A typo (no name has words starting so): the most similar names instead. Only
+            # then is every name compared, so a keystroke on a real name never pays for it.
+            matches = self._close(query, limit, 60)
         return [m.athlete for m in matches[:limit]]
 
 

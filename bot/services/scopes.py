@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
 
 from bot.domain.answers import ScopeInfo
 from bot.domain.models import RecordScope, ScopeKind
 from bot.domain.nations import AREA_ADJECTIVES, AREA_NAMES, NationError, NationTable
+from bot.domain.records import meeting_name
 from bot.domain.text import fold
 from bot.services.errors import NotFoundError, clip
 
 _WORLD_WORDS = {"", "world", "wr", "w", "global"}
 # Under-20 records: "U20", "world U20", "WU20", "European U20", "U20 EUR".
 _U20_WORDS = {"u20": "", "wu20": "world", "wju": "world", "u20r": ""}
+# Venues, typed where a scope goes by mistake ("/record mile indor"), get a suggestion too.
+VENUE_WORDS = ["indoor", "outdoor", "short track"]
+_MAX_FUZZY = 60  # longer text is no scope name: no fuzzy matching for it
+# Words that make a name a meeting's, so "Millrose Games" is understood before any of its
+# records is on file (it then answers "no Millrose Games record is on file").
+_MEETING_WORDS = {
+    "games", "meeting", "meet", "classic", "invitational", "gala", "memorial", "relays",
+    "prix", "league", "championships", "championship", "trials", "open", "indoor", "tour",
+    "weltklasse", "athletissima", "herculis", "golden", "grand", "challenge",
+}  # fmt: skip
+# The README's scope kinds, typed literally: say what to name instead.
+_KIND_WORDS = {
+    "area": "an area: Europe, Africa, Asia, NACAC, Oceania or South America",
+    "nation": "a nation, e.g. NOR or Norway",
+    "national": "a nation, e.g. NOR or Norway",
+    "meeting": "a meeting, e.g. Millrose Games",
+}
 
 
 class ScopeResolver:
@@ -25,6 +44,10 @@ class ScopeResolver:
                 self._areas[fold(word)] = code
         # People say "NACAC" and "North America" for the same area.
         self._areas.update({"nacac": "NAC", "north america": "NAC", "americas": "NAC"})
+        # Every way a scope is typed, for "did you mean …?" on a typo.
+        self._typed_names = ["world", *AREA_NAMES.values(), *AREA_ADJECTIVES.values()]
+        self._typed_names += [word for n in nations for word in (n.name, n.adjective)]
+        self._typed_names += VENUE_WORDS
 
     def info(self, scope: RecordScope) -> ScopeInfo:
         if scope.kind is ScopeKind.WORLD:
@@ -67,18 +90,24 @@ class ScopeResolver:
         if u20 is not None:
             return u20
         meetings = {fold(s.code): s for s in on_file if s.kind is ScopeKind.MEETING}
-        if key in meetings:
-            return self.info(meetings[key])
+        # "Millrose Games 2025" names the meeting's record as "Millrose Games" does.
+        meeting = meetings.get(key) or meetings.get(fold(meeting_name(text or "")))
+        if meeting is not None:
+            return self.info(meeting)
         try:
             nation = self.nations.resolve(text or "")
         except NationError:
             nation = None
         if nation is not None:
             return self.info(RecordScope(ScopeKind.NATION, nation.code))
-        names = ["world", *AREA_NAMES.values(), *(s.code for s in meetings.values())]
-        close = difflib.get_close_matches(text or "", names, n=1, cutoff=0.6)
+        if key in _KIND_WORDS:
+            raise NotFoundError(f"'{key}' is a kind of scope — name {_KIND_WORDS[key]}.")
+        named = self._meeting_named(text or "", key, meetings.values())
+        if named is not None:
+            return self.info(named)
+        close = self._closest(key, meetings.values())
         hint = (
-            f" — did you mean {close[0]}?"
+            f" — did you mean {close}?"
             if close
             else (
                 " — use world, an area (Europe, Africa, Asia, NACAC, Oceania, South America), "
@@ -86,6 +115,29 @@ class ScopeResolver:
             )
         )
         raise NotFoundError(f"Unknown scope '{clip(text or '')}'{hint}")
+
+    @staticmethod
+    def _meeting_named(text: str, key: str, meetings: Iterable[RecordScope]) -> RecordScope | None:
+        """A meeting as fans name it ('Millrose Games', 'Bislett Games 2025'), before any
+        of its records is on file — unless it is a typo of one that is ('Milrose Games')."""
+        words = key.split()
+        if len(words) < 2 or not _MEETING_WORDS.intersection(words) or len(key) > _MAX_FUZZY:
+            return None
+        codes = {fold(s.code): s for s in meetings}
+        if process.extractOne(key, list(codes), scorer=fuzz.ratio, score_cutoff=70):
+            return None  # close to a meeting on file: suggest it instead
+        return RecordScope(ScopeKind.MEETING, meeting_name(" ".join(text.split())))
+
+    def _closest(self, key: str, meetings: Iterable[RecordScope]) -> str | None:
+        """What a mistyped scope most likely meant, as fans write it: an area or nation by
+        name or adjective, a meeting on file, or a venue typed where a scope goes
+        ('/record mile indor': did you mean indoor?)."""
+        if not key or len(key) > _MAX_FUZZY:
+            return None
+        names = {fold(name): name for name in self._typed_names}
+        names.update({fold(s.code): s.code for s in meetings})
+        close = process.extractOne(key, list(names), scorer=fuzz.ratio, score_cutoff=70)
+        return names[close[0]] if close else None
 
     def suggest(
         self, text: str, on_file: Iterable[RecordScope], limit: int = 25

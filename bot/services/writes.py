@@ -101,6 +101,14 @@ class DuplicateResultError(InvalidInputError):
     pass
 
 
+class ImplausibleMarkError(InvalidInputError):
+    """A probable typo, refused until the moderator confirms it a second time."""
+
+    def __init__(self, message: str, warnings: Sequence[str]):
+        super().__init__(message)
+        self.warnings = tuple(warnings)
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who writes: a Discord user in a server, or the command line (user_id None)."""
@@ -397,6 +405,16 @@ class Writes:
         """Marks that beat the world record by an implausible margin: probably typos."""
         return tuple(warning for _, warning in self._implausible(result))
 
+    def _gate(self, result: Result, confirm_implausible: bool, what: str) -> None:
+        """The plausibility gate every single write passes (add and edit): a probable typo
+        is refused unless the moderator confirmed it a second time."""
+        warnings = self._warnings(result)
+        if warnings and not confirm_implausible:
+            raise ImplausibleMarkError(
+                f"Not {what}: " + " ".join(warnings) + " Confirm twice to keep it anyway.",
+                warnings,
+            )
+
     def _implausible(self, result: Result) -> list[tuple[str, str]]:
         """(field, warning) for each mark of the result (or split) that is probably a typo."""
         warnings = []
@@ -446,10 +464,7 @@ class Writes:
     ) -> Added:
         """Store a result, the records it breaks, its announcement and an audit row."""
         preview = draft if isinstance(draft, Preview) else await self.preview(draft)
-        if preview.warnings and not confirm_implausible:
-            raise InvalidInputError(
-                "Not added: " + " ".join(preview.warnings) + " Confirm twice to add it anyway."
-            )
+        self._gate(preview.result, confirm_implausible, "added")
         async with self.app.db.transaction() as conn:
             added = await self._add_in(conn, preview.result, actor)
         await self._after_write()
@@ -702,8 +717,18 @@ class Writes:
         await self._after_write()
         return announcement
 
-    async def edit_result(self, result_id: int, draft: ResultDraft, actor: Actor) -> Added:
-        """Correct a result: its records are recomputed as if it were added again."""
+    async def edit_result(
+        self,
+        result_id: int,
+        draft: ResultDraft,
+        actor: Actor,
+        *,
+        confirm_implausible: bool = False,
+    ) -> Added:
+        """Correct a result: its records are recomputed as if it were added again.
+
+        The corrected result passes the same plausibility gate as an added one (`_gate`):
+        a probable typo needs `confirm_implausible`, the moderator's second confirmation."""
         async with self.app.db.transaction() as conn:
             old = await self.app.results.get(result_id, conn)
             if old is None:
@@ -711,6 +736,7 @@ class Writes:
             new, _ = self.build(draft)
             if new.athlete.id == 0:
                 raise InvalidInputError("Edit keeps the athlete: name someone already on file.")
+            self._gate(new, confirm_implausible, "corrected")
             new = replace(new, id=result_id, added_by=old.added_by)
             clash = await ResultRepository.exists(conn, new)
             if clash is not None and clash != result_id:

@@ -51,10 +51,26 @@ async def bot(fake_discord: FakeDiscord, running_bot: BotRunner, tmp_path):
     return await start_trackside(fake_discord, running_bot, tmp_path, as_of=date(2025, 2, 7))
 
 
+async def answered(rec, timeout: float = 5.0) -> dict:  # noqa: ASYNC109
+    """The answer to a write command: acknowledged at once (ephemeral "thinking…"), then
+    the answer as its first followup."""
+    ack = await rec.response()
+    assert ack.type == 5 and ack.ephemeral, ack  # DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    (message,) = await rec.followups(1, timeout=timeout)
+    return message
+
+
+def said(message: dict) -> str:
+    """A followup's text, whether content or an (error) embed."""
+    return (message.get("content") or "") + "".join(
+        embed_text(e) for e in message.get("embeds") or []
+    )
+
+
 async def subscribe(fake: FakeDiscord, **filters) -> None:
     rec = await fake.slash("alerts set", {"channel": fake.channel, **filters}, user=fake.owner)
-    response = await rec.response()
-    assert "Record announcements will go to" in response.content, response.content
+    response = await answered(rec)
+    assert "Record announcements will go to" in response["content"], response
 
 
 async def add(fake: FakeDiscord, options: dict, user=None, *, confirm: bool = True):
@@ -238,7 +254,7 @@ async def test_moderator_role_may_write(fake_discord, bot):
         lambda: guild.get_role(role.id), what="GUILD_ROLE_CREATE at the bot"
     )
     rec = await fake_discord.slash("moderator-role", {"role": role}, user=fake_discord.owner)
-    assert "may now add results" in (await rec.response()).content
+    assert "may now add results" in (await answered(rec))["content"]
     rec, _ = await add(fake_discord, MILLROSE, user=helper)
     assert "Saved as result #" in rec.original["content"]
 
@@ -278,8 +294,8 @@ async def test_remove_reverts_the_record_and_tells_subscribers(fake_discord, bot
     rec = await fake_discord.slash(
         "result remove", {"id": result_id, "reason": "wrong race"}, user=fake_discord.owner
     )
-    response = await rec.response()
-    assert "again 3:47.01 by Yomif Kejelcha" in response.content
+    response = await answered(rec)
+    assert "again 3:47.01 by Yomif Kejelcha" in response["content"]
     correction = await fake_discord.wait_channel_message(
         fake_discord.channel_id, lambda m: m["embeds"][0]["title"] == "CORRECTION"
     )
@@ -300,7 +316,7 @@ async def test_ratify(fake_discord, bot):
     rec = await fake_discord.slash(
         "ratify", {"record": choices.values[0], "status": "ratified"}, user=fake_discord.owner
     )
-    assert "is ratified" in (await rec.response()).content
+    assert "is ratified" in (await answered(rec))["content"]
     message = await fake_discord.wait_channel_message(
         fake_discord.channel_id, lambda m: m["embeds"][0]["title"].startswith("RATIFIED")
     )
@@ -315,7 +331,7 @@ async def test_alerts_status_and_off(fake_discord, bot):
     content = (await rec.response()).content
     assert f"<#{fake_discord.channel_id}>" in content and "events mile" in content
     rec = await fake_discord.slash("alerts off", {}, user=fake_discord.owner)
-    assert "off" in (await rec.response()).content
+    assert "off" in (await answered(rec))["content"]
     # Only managers may change alerts.
     rec = await fake_discord.slash(
         "alerts set", {"channel": fake_discord.channel}, check_permissions=False
