@@ -185,7 +185,7 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     app = await Trackside.open(settings, seed_data=False)
     try:  # closed on every path: an open connection's thread keeps the process alive
         if args.db_command == "migrate":
-            print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+            print(f"{settings.store_name}: schema version {await app.db.schema_version()}")
         elif args.db_command == "seed":
             from bot.store.seed import seed
 
@@ -199,7 +199,7 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
             )
         else:
             counts = await app.db.counts()
-            print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+            print(f"{settings.store_name}: schema version {await app.db.schema_version()}")
             print(f"this process runs {settings.shards_text()} (SHARD_COUNT, SHARD_IDS)")
             for table, count in counts.items():
                 print(f"  {table:16} {count:>10}")
