@@ -86,3 +86,12 @@ def is_query(sql: str) -> bool:
     """Whether a (PostgreSQL) statement gives rows back."""
     head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
     return head in {"SELECT", "WITH", "VALUES"} or " RETURNING " in sql.upper()
+
+
+def lock_rows(conn: object, alias: str) -> str:
+    """The locking clause that claims the rows of `alias` a SELECT reads, skipping rows
+    another transaction holds: PostgreSQL's FOR UPDATE SKIP LOCKED. SQLite locks the
+    whole database for a write transaction (BEGIN IMMEDIATE), so it needs none."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        return f" FOR UPDATE OF {alias} SKIP LOCKED"
+    return ""

@@ -95,6 +95,8 @@ async def _run(conn: asyncpg.Connection, sql: str, params: Sequence[Any]) -> _Cu
 class PgConnection:
     """One asyncpg connection with the aiosqlite calls the repositories make."""
 
+    dialect = "postgresql"
+
     def __init__(self, conn: asyncpg.Connection):
         self._conn = conn
         self.total_changes = 0
@@ -221,9 +223,12 @@ class PgDatabase:
         """One write transaction, serialised across processes by the advisory lock."""
         async with self._write_lock, self._writer.transaction():
             await self._writer.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-            yield PgConnection(self._writer)
-            # Delivered at commit, and only if the transaction commits.
-            await self._writer.execute("SELECT pg_notify($1, $2)", CHANNEL, self._token)
+            conn = PgConnection(self._writer)
+            yield conn
+            # Delivered at commit, and only if the transaction commits (and wrote: a claim
+            # that found nothing due must not make every other process reload).
+            if conn.total_changes:
+                await self._writer.execute("SELECT pg_notify($1, $2)", CHANNEL, self._token)
 
     async def counts(self) -> dict[str, int]:
         counts = {}
