@@ -102,3 +102,19 @@ async def test_two_processes_claiming_together_never_share_a_delivery(two_proces
     )
     keys = [(d.announcement_id, d.channel_id) for batch in results for d in batch]
     assert len(keys) == len(set(keys)) == len(CHANNELS)
+
+
+async def test_a_write_in_one_process_refreshes_the_other_within_a_second(two_processes):
+    """SQLite: PRAGMA data_version; PostgreSQL: LISTEN/NOTIFY. The bot polls
+    refresh_if_changed; here it is polled until it sees the other process's write."""
+    first, second = two_processes
+    assert not await second.refresh_if_changed()
+    await Writes(first).set_moderator_role(Actor(user_id=1, guild_id=100), 4242)
+    deadline = asyncio.get_running_loop().time() + 1.0
+    while not await second.refresh_if_changed():
+        assert asyncio.get_running_loop().time() < deadline, "no refresh within a second"
+        await asyncio.sleep(0.02)
+    assert second.moderator_roles[100] == 4242
+    # Its own writes do not make a process reload.
+    await Writes(second).set_moderator_role(Actor(user_id=1, guild_id=101), 4343)
+    assert not await second.refresh_if_changed()
