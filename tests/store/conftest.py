@@ -11,7 +11,8 @@ import pytest
 
 from tests import pg
 
-SQLITE_ONLY = {"test_bad_files", "test_database", "test_ids"}
+# Not parametrised: about SQLite files, or choosing both backends themselves (test_copy).
+SQLITE_ONLY = {"test_bad_files", "test_database", "test_ids", "test_copy"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
