@@ -77,7 +77,13 @@ class DeliveryLog:
         """Like `due`, but claimed with a lease, so that of several processes (shards)
         exactly one posts each delivery; see OutboxRepository.claim."""
         async with self.app.db.transaction() as conn:
-            return await OutboxRepository.claim(conn, self.now(), LEASE, limit, busy)
+            claimed = await OutboxRepository.claim(conn, self.now(), LEASE, limit, busy)
+        if claimed:
+            log.info(
+                "claimed deliveries (announcement:channel) %s",
+                ", ".join(f"{d.announcement_id}:{d.channel_id}" for d in claimed),
+            )
+        return claimed
 
     async def seconds_until_next(self, busy: Collection[int] = ()) -> float | None:
         moment = await OutboxRepository.next_due(self.app.db.reader, busy)

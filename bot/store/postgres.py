@@ -161,6 +161,8 @@ class PgDatabase:
     """An open PostgreSQL store; `await PgDatabase.open(url)` and `await db.close()`."""
 
     dialect = "postgresql"
+    # How often the bot looks at data_version (bot.py): an in-memory count, free to read.
+    watch_seconds = 0.25
 
     def __init__(self, url: str, pool: asyncpg.Pool, writer: asyncpg.Connection):
         self.url = url
