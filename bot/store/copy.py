@@ -52,6 +52,10 @@ async def copy_store(source: Database, target: Database) -> dict[str, int]:
             )
             for start in range(0, len(rows), BATCH):
                 await conn.executemany(sql, [tuple(row) for row in rows[start : start + BATCH]])
+    if getattr(target, "dialect", "sqlite") == "postgresql":
+        # Planner statistics now, not whenever autovacuum gets to a million new rows.
+        async with target.transaction() as conn:
+            await conn.execute("ANALYZE")
     for table, expected in counts.items():
         found = await _count(target, table)
         if found != expected:
