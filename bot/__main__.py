@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_bot(settings, sync=getattr(args, "sync", False))
     except (StoreError, sqlite3.DatabaseError) as exc:
         # A damaged, truncated, read-only or too new database: one line, not a traceback.
-        print(f"trackside: {database_problem(settings.database_path, exc)}", file=sys.stderr)
+        print(f"trackside: {database_problem(settings.store_name, exc)}", file=sys.stderr)
         return 1
 
 
