@@ -73,7 +73,7 @@ def test_among_equal_name_matches_the_clear_leader_on_file_is_meant():
     assert index.resolve("kerr").name == "Josh Kerr"
     assert index.resolve("ingebrigtsen").name == "Jakob Ingebrigtsen"
     assert index.resolve("filip ingebrigtsen").id == 6  # a full name still names its athlete
-    with pytest.raises(AmbiguousError, match="Ann Twin .*Bea Twin|Bea Twin .*Ann Twin"):
+    with pytest.raises(AmbiguousError, match=r"Ann Twin .*Bea Twin|Bea Twin .*Ann Twin"):
         index.resolve("twin")  # no clear leader: still ambiguous
 
 
