@@ -61,9 +61,10 @@ class _SeededTemplate:
                     await app.close()
 
                 asyncio.run(build())
-                assert not Path(f"{self.path}-wal").exists() or not Path(
-                    f"{self.path}-wal"
-                ).stat().st_size, "the template store was closed with pages left in its WAL"
+                assert (
+                    not Path(f"{self.path}-wal").exists()
+                    or not Path(f"{self.path}-wal").stat().st_size
+                ), "the template store was closed with pages left in its WAL"
                 self._built = True
         return self.path
 

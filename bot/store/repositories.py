@@ -136,8 +136,7 @@ class AthleteRepository:
             "SELECT athlete_id, COUNT(*) FROM results GROUP BY athlete_id"
         )
         return {
-            athlete_id: (*records.get(athlete_id, (0, 0, 0)), count)
-            for athlete_id, count in counts
+            athlete_id: (*records.get(athlete_id, (0, 0, 0)), count) for athlete_id, count in counts
         }
 
     async def get(self, athlete_id: int) -> Athlete | None:
