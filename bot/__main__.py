@@ -158,7 +158,7 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
             if not path.is_file():
                 print(f"error: no file {args.file!r}", file=sys.stderr)
                 return 1
-            report = await writes.import_csv(path.read_bytes(), Actor(user_id=None))
+            report = await writes.import_csv(path.read_bytes(), Actor(user_id=None), bounded=False)
             print(f"imported {report.imported} results")
             for announcement in report.announcements:
                 print(f"  {announcement.headline}: {announcement.athlete} {announcement.mark}")

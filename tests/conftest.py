@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Mapping
+import shutil
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +39,66 @@ def require_shared_data(*names: str) -> Path:
             pytest.fail(f"{message} (CI is set: CI must provide ../shared/data)", pytrace=False)
         pytest.skip(message)
     return SHARED_DATA
+
+
+class _SeededTemplate:
+    """One store migrated and seeded with the shipped data (~13,500 record rows), built
+    once per session; a test opening a fresh store gets a file copy of it
+    instead of seeding its own (seconds per test otherwise). The seed that follows finds
+    every file already loaded, exactly as a real restart would."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "template.db"
+        self._lock = threading.Lock()
+        self._built = False
+
+    def get(self, open_store) -> Path:
+        with self._lock:
+            if not self._built:
+
+                async def build() -> None:
+                    app = await open_store(Settings(database_path=self.path))
+                    await app.close()
+
+                asyncio.run(build())
+                assert (
+                    not Path(f"{self.path}-wal").exists()
+                    or not Path(f"{self.path}-wal").stat().st_size
+                ), "the template store was closed with pages left in its WAL"
+                self._built = True
+        return self.path
+
+    def copy_to(self, target: Path, open_store) -> None:
+        shutil.copyfile(self.get(open_store), target)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def seeded_template(tmp_path_factory) -> Iterator[_SeededTemplate]:
+    """Fresh stores with the shipped data, opened in this process, start as a copy of one
+    seeded template (see `_SeededTemplate`). Only the default data, seeded in full (no
+    `as_of` replay), is copied; anything else seeds as the product does."""
+    template = _SeededTemplate(tmp_path_factory.mktemp("seeded-template"))
+    original = Trackside.open.__func__
+
+    async def open_from_template(cls, settings: Settings, **options) -> Trackside:
+        path = Path(settings.database_path)
+        if (
+            options.get("seed_data", True)
+            and options.get("as_of") is None
+            and Path(settings.data_dir).resolve() == Path(DEFAULT_DATA_DIR).resolve()
+            and not path.exists()
+            and path.parent.is_dir()
+        ):
+            await asyncio.to_thread(
+                template.copy_to, path, lambda s: original(cls, s, today=lambda: TODAY)
+            )
+        return await original(cls, settings, **options)
+
+    # Built now, not on first use: a bot's readiness window (e2e) must not pay for it.
+    template.get(lambda s: original(Trackside, s, today=lambda: TODAY))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Trackside, "open", classmethod(open_from_template))
+        yield template
 
 
 @pytest.fixture(scope="session")

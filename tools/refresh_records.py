@@ -980,6 +980,18 @@ class Reconciler:
 # --------------------------------------------------------------------------- main
 
 
+def news_reports_as_of(data_dir: Path) -> str:
+    """The newest record date among data/reference/world_records.csv rows whose source is
+    news reports rather than the World Athletics list scrape (github.com/nimarion/records)."""
+    with (data_dir / "reference" / "world_records.csv").open(encoding="utf-8", newline="") as f:
+        days = [
+            row["date"]
+            for row in csv.DictReader(f)
+            if row.get("date") and "nimarion/records" not in row.get("source", "")
+        ]
+    return max(days) if days else ""
+
+
 def build(repo: Path, commit: str | None, data_dir: Path, resolutions_path: Path) -> dict:
     ctx = Context(data_dir)
     snapshot = Snapshot(repo, commit)
@@ -1076,11 +1088,11 @@ def build(repo: Path, commit: str | None, data_dir: Path, resolutions_path: Path
     )
     sources.append(
         {
-            "name": "project reference (data/reference)",
-            "as_of": national_as_of,
-            "source": "data/reference/races.csv; world_records.csv; progression.csv",
-            "notes": "results on file each national record is checked against (dated up to the "
-            "national list); world_records.csv rows replace stale world-list rows",
+            "name": "news reports (data/reference/world_records.csv)",
+            "as_of": news_reports_as_of(data_dir),
+            "source": "data/reference/world_records.csv rows not from a World Athletics list",
+            "notes": "newest record date among them; each row names its reports; they replace "
+            "stale world-list rows",
         }
     )
     return {

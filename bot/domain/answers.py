@@ -6,6 +6,7 @@ Discord embed, so both faces of the bot always say the same thing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -26,18 +27,50 @@ class ListSource:
     notes: str = ""
 
 
+_ORGANISATION = re.compile(r"^(.*?\bAthletics)\b")
+_LIST_NAME = re.compile(r"^(?P<kind>[^(]*?)\s*(?:\*\s*)?(?:\(.*\))?$")
+
+
+def _list_kind(name: str) -> str:
+    """A sources.csv list name as a reader says it: 'nation * (records/national.csv)' ->
+    'national', 'u20 world (...)' -> 'world U20', 'u20 EUR (...)' -> 'EUR U20'."""
+    kind = _LIST_NAME.match(name.strip()).group("kind").replace("*", "").strip()
+    if kind == "nation":
+        return "national"
+    if kind.startswith("u20 "):
+        return f"{kind.removeprefix('u20 ')} U20"
+    return kind
+
+
 def data_age(sources: tuple[ListSource, ...]) -> str:
-    """'World Athletics lists as of 2026-05-03, later records from news reports up to
-    2026-08-22'; '' when no list says how current it is."""
-    parts = []
+    """'World Athletics lists as of 2026-05-03 (national), 2024-07-20 (area); later records
+    from news reports up to 2026-04-26': one part per organisation whose lists are shipped
+    (a list's date: the newest record in it), then the news-sourced records; '' when no
+    list says how current it is."""
     later = [s for s in sources if "news" in s.name.casefold()]
+    groups: dict[str, dict[str, date]] = {}
     for source in sources:
-        if source not in later:
-            parts.append(f"{source.name} as of {source.as_of.isoformat()}")
+        if source in later:
+            continue
+        organisation = _ORGANISATION.match(source.source)
+        if organisation is None:  # a row naming itself ('World Athletics lists')
+            groups.setdefault(source.name, {})[""] = source.as_of
+            continue
+        kinds = groups.setdefault(f"{organisation.group(1)} lists", {})
+        kind = _list_kind(source.name)
+        kinds[kind] = max(source.as_of, kinds.get(kind, source.as_of))
+    parts = []
+    for group, kinds in groups.items():
+        dates = [
+            f"{day.isoformat()} ({kind})" if kind else day.isoformat()
+            for kind, day in kinds.items()
+        ]
+        parts.append(f"{group} as of {', '.join(dates)}")
     if later:
         newest = max(later, key=lambda s: s.as_of)
-        parts.append(f"later records from {newest.name} up to {newest.as_of.isoformat()}")
-    return ", ".join(parts)
+        name = re.sub(r"\s*\(.*\)$", "", newest.name)
+        parts.append(f"later records from {name} up to {newest.as_of.isoformat()}")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ class RecordBook:
         self._by_key: dict[RecordKey, list[RecordEntry]] = defaultdict(list)
         for entry in entries:
             self._by_key[entry.key].append(entry)
-        for progression in self._by_key.values():
-            progression.sort(key=chronological)
+        for key, progression in self._by_key.items():
+            progression.sort(key=chronological(catalogue.get(key.event_key)))
         self._forget()
 
     def _forget(self) -> None:

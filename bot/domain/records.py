@@ -15,7 +15,7 @@ equal, and why a performance could not count. Rules follow SPEC.md §1 and RULES
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -176,10 +176,17 @@ def record_keys_for(result: Result, area: str | None) -> list[RecordKey]:
     return list(dict.fromkeys(keys))
 
 
-def chronological(entry: RecordEntry) -> tuple[date, int, int]:
-    """Order of a progression: by day, then by the order results were filed that day (two
-    records on one day, as in field events), so an edit keeps an entry's place."""
-    return (entry.date, entry.result_id, entry.id)
+def chronological(event: Event) -> Callable[[RecordEntry], tuple[date, int, int, int]]:
+    """Order of a progression: by day; within a day the worse mark first (a record broken
+    twice in a day, as in a semi-final and final or a field event's rounds, was broken by
+    the better mark later: files can list the two in any order), then the order results
+    were filed that day, so an edit keeps an entry's place."""
+    sign = -1 if event.lower_is_better else 1
+
+    def key(entry: RecordEntry) -> tuple[date, int, int, int]:
+        return (entry.date, sign * entry.mark.value, entry.result_id, entry.id)
+
+    return key
 
 
 def standing_record(
@@ -197,7 +204,7 @@ def standing_record(
     earliest first; empty when nothing was on file by then.
     """
     best: list[RecordEntry] = []
-    for entry in sorted(entries, key=chronological):
+    for entry in sorted(entries, key=chronological(event)):
         if not entry.counts or entry.date > on:
             continue
         if before_result is not None and entry.date == on and entry.result_id >= before_result:
@@ -334,7 +341,7 @@ def recompute_progression(event: Event, entries: Iterable[RecordEntry]) -> Progr
     drop: list[RecordEntry] = []
     restore: list[RecordEntry] = []
     flags: dict[int, bool] = {}
-    for entry in sorted(entries, key=chronological):
+    for entry in sorted(entries, key=chronological(event)):
         if entry.status is RecordStatus.REJECTED:
             continue
         order = 1 if best is None else compare(event, entry.mark, best.mark)

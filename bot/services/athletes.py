@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -41,7 +41,16 @@ class AthleteIndex:
     unknown name — is compared with every name, in rapidfuzz's C code (~10 ms there).
     """
 
-    def __init__(self, athletes: Iterable[Athlete] = (), aliases: Iterable[tuple[int, str]] = ()):
+    def __init__(
+        self,
+        athletes: Iterable[Athlete] = (),
+        aliases: Iterable[tuple[int, str]] = (),
+        *,
+        prominence: Mapping[int, tuple[int, ...]] | None = None,
+    ):
+        # Athlete id -> (world, area, national records, results) on file, compared as a
+        # tuple: among equally good name matches the clear leader is the one meant.
+        self._prominence: Mapping[int, tuple[int, ...]] = prominence or {}
         self._by_id: dict[int, _Indexed] = {}
         self._by_key: dict[str, list[int]] = {}  # folded full name -> ids: exact hits in O(1)
         self._by_word: dict[str, set[int]] = {}  # folded name word -> ids
@@ -193,6 +202,8 @@ class AthleteIndex:
         whole = [m for m in matches if all(w in m.words for w in words)]
         if len(whole) == 1:  # an exact surname (or first name) beats names it only starts
             return whole[0].athlete
+        if leader := self._clear_leader(whole):  # 'kerr': Josh Kerr, world record holder
+            return leader.athlete
         if matches:
             names = ", ".join(m.athlete.label for m in matches[:5])
             more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
@@ -205,6 +216,15 @@ class AthleteIndex:
         else:
             hint = " — check the spelling, or add their results first."
         raise NotFoundError(f"Unknown athlete '{clip(text)}'{hint}")
+
+    def _clear_leader(self, tied: list[_Indexed]) -> _Indexed | None:
+        """The most prominent of equally good matches (world records held, then area, then
+        national records, then results on file), if it leads the next one; else None."""
+        if len(tied) < 2:
+            return None
+        ranked = sorted(tied, key=lambda m: self._prominence.get(m.athlete.id, ()), reverse=True)
+        first, second = (self._prominence.get(m.athlete.id, ()) for m in ranked[:2])
+        return ranked[0] if first > second else None
 
     def suggest(self, text: str, limit: int = 25) -> list[Athlete]:
         query = fold(text[:200])

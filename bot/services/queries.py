@@ -170,7 +170,11 @@ class Trackside:
     async def reload(self) -> None:
         """Rebuild the in-memory indexes from the store."""
         await self.reload_records()
-        self.athlete_index = AthleteIndex(await self.athletes.all(), await self.athletes.aliases())
+        self.athlete_index = AthleteIndex(
+            await self.athletes.all(),
+            await self.athletes.aliases(),
+            prominence=await self.athletes.prominence(),
+        )
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
 
     async def reload_records(self, new_athlete_ids: Iterable[int] = ()) -> None:

@@ -611,14 +611,18 @@ class Writes:
 
     # -- import ------------------------------------------------------------------------------
 
-    async def import_csv(self, data: bytes, actor: Actor) -> ImportReport:
+    async def import_csv(self, data: bytes, actor: Actor, *, bounded: bool = True) -> ImportReport:
         """Validate every row first; import all of them in one transaction, or none.
+
+        `bounded`: at most MAX_IMPORT_BYTES and MAX_IMPORT_ROWS, what a Discord attachment
+        (`/result import`) may bring. `trackside import` reads a local file the operator
+        chose (say a `trackside export` of the whole store) and passes False.
 
         Reading and checking thousands of rows is CPU work of seconds: it runs in a worker
         thread (`asyncio.to_thread`) so the bot keeps answering meanwhile. Checking only
         reads the in-memory indexes; the writes happen back on the loop, in one transaction.
         """
-        rows, unreadable = await asyncio.to_thread(_read_import_csv, data)
+        rows, unreadable = await asyncio.to_thread(_read_import_csv, data, bounded)
         drafts, errors = await asyncio.to_thread(self._check_import_rows, rows)
         errors += unreadable
         # Rows already on file are reported all at once, each with its row, not only the
@@ -1039,11 +1043,13 @@ def _unreadable(line: int, exc: csv.Error) -> InvalidInputError:
     )
 
 
-def _read_import_csv(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+def _read_import_csv(
+    data: bytes, bounded: bool = True
+) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     """The rows of an import file as (line where the row starts, {column: text}), with the
     header checked, and the rows that cannot be read; InvalidInputError says what is wrong
     with the file as a whole. Pure: runs in a worker thread."""
-    if len(data) > MAX_IMPORT_BYTES:
+    if bounded and len(data) > MAX_IMPORT_BYTES:
         raise InvalidInputError(
             f"That file is {len(data):,} bytes; the most an import takes is "
             f"{MAX_IMPORT_BYTES:,}. Split it."
@@ -1079,7 +1085,7 @@ def _read_import_csv(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], lis
     for line, record in records:
         if not record:  # a blank line
             continue
-        if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
+        if bounded and len(rows) + len(errors) >= MAX_IMPORT_ROWS:
             raise InvalidInputError(f"At most {MAX_IMPORT_ROWS:,} rows per import.")
         if len(record) > len(header):
             errors.append(RowError(line, "-", "more values than columns"))

@@ -117,6 +117,28 @@ class AthleteRepository:
         )
         return [(row[0], row[1]) for row in rows]
 
+    async def prominence(self) -> dict[int, tuple[int, int, int, int]]:
+        """Athlete id -> (world, area, national record entries, results) on file: how
+        prominent an athlete is, to tell apart several equally good name matches."""
+        rows = await self._reader.execute_fetchall(
+            """
+            SELECT r.athlete_id,
+                   COALESCE(SUM(e.scope_kind = 'world'), 0),
+                   COALESCE(SUM(e.scope_kind = 'area'), 0),
+                   COALESCE(SUM(e.scope_kind = 'nation'), 0)
+            FROM record_entries e JOIN results r ON r.id = e.result_id
+            WHERE e.status != 'rejected'
+            GROUP BY r.athlete_id
+            """
+        )
+        records = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        counts = await self._reader.execute_fetchall(
+            "SELECT athlete_id, COUNT(*) FROM results GROUP BY athlete_id"
+        )
+        return {
+            athlete_id: (*records.get(athlete_id, (0, 0, 0)), count) for athlete_id, count in counts
+        }
+
     async def get(self, athlete_id: int) -> Athlete | None:
         rows = await self._reader.execute_fetchall(
             f"SELECT {_ATHLETE_COLUMNS} FROM athletes a WHERE a.id = ?", (athlete_id,)

@@ -168,6 +168,6 @@ def test_db_status_and_seed_as_of_with_the_record_lists(tmp_path):
     run = trackside(tmp_path, "db", "status", env=env)
     assert run.returncode == 0
     assert (
-        "shipped record lists: World Athletics lists as of 2026-05-03, later records from "
+        "shipped record lists: World Athletics lists as of 2026-05-03; later records from "
         "news reports up to 2026-08-22" in run.stdout
     )

@@ -4,6 +4,7 @@ U20 records, personal bests from every mark, checks on add, and "first since".""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from datetime import date
@@ -319,8 +320,38 @@ async def test_records_say_what_the_lists_are_current_to(app):
     answer = await app.records(Venue.OUTDOOR, Sex.MEN, "NOR")
     text = render_text(answer)
     assert (
-        "World Athletics lists as of 2026-05-03, later records from news reports up to "
+        "World Athletics lists as of 2026-05-03; later records from news reports up to "
         "2026-08-22" in text
+    )
+
+
+def test_data_age_groups_the_shipped_lists_by_organisation():
+    from bot.domain.answers import ListSource, data_age
+    from bot.services.queries import _list_sources
+
+    # The shipped sources.csv, as tools/refresh_records.py writes it: short and true.
+    shipped = _list_sources(Path(__file__).resolve().parents[2] / "data/records/sources.csv")
+    text = data_age(shipped)
+    assert text.startswith("World Athletics lists as of ") and "(national)" in text
+    assert "(area)" in text and "(world U20)" in text
+    assert "; European Athletics lists as of " in text and text.count("(EUR U20)") == 1
+    assert re.search(r"; later records from news reports up to \d{4}-\d\d-\d\d$", text)
+    assert "records/" not in text and "snapshot" not in text
+    sources = (
+        ListSource("nation * (records/national.csv)", date(2026, 5, 3), "World Athletics x"),
+        ListSource("area * (records/area.csv)", date(2024, 7, 20), "World Athletics y"),
+        ListSource(
+            "u20 EUR (records/european-u20/men.csv)", date(2024, 1, 21), "European Athletics"
+        ),
+        ListSource(
+            "u20 EUR (records/european-u20/women.csv)", date(2024, 1, 30), "European Athletics"
+        ),
+        ListSource("news reports (data/reference/world_records.csv)", date(2026, 4, 26), "z"),
+    )
+    assert data_age(sources) == (
+        "World Athletics lists as of 2026-05-03 (national), 2024-07-20 (area); "
+        "European Athletics lists as of 2024-01-30 (EUR U20); "
+        "later records from news reports up to 2026-04-26"
     )
 
 

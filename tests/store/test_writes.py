@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.domain.events import Sex, Venue
 from bot.domain.marks import compare
 from bot.domain.models import RecordEntry, RecordKey, RecordScope, RecordStatus, ResultStatus
-from bot.domain.records import BreakKind, format_stood, recompute_progression
+from bot.domain.records import BreakKind, chronological, format_stood, recompute_progression
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.queries import Trackside
 from bot.services.writes import (
@@ -106,7 +106,7 @@ def assert_chain(app: Trackside, key: RecordKey, entries: list[RecordEntry]) -> 
     assert fix.drop == (), [(str(e.mark), e.date) for e in fix.drop]
     assert fix.equal_flags == {}
     best = None
-    for entry in sorted(entries, key=lambda e: (e.date, e.id)):
+    for entry in sorted(entries, key=chronological(event)):  # the progression's own order
         if entry.status is RecordStatus.REJECTED:
             continue
         if best is not None:
@@ -211,12 +211,15 @@ async def test_equal_mark_equals_the_record(feb7):
         ),
         MOD,
     )
-    (brk,) = added.check.breaks
+    # With the national and area lists on file the mark may also count in other scopes
+    # (an Ethiopian's record lists); the world indoor record is equalled, once.
+    (brk,) = [b for b in added.check.breaks if b.key == MILE_INDOOR]
     assert (brk.key, brk.kind, brk.margin) == (MILE_INDOOR, BreakKind.EQUALS, 0)
     assert added.announcement.headline.startswith("EQUALS")
     assert added.announcement.headline == "EQUALS WORLD INDOOR RECORD"
     assert added.announcement.records[0].margin == ""
-    (entry,) = await feb7.record_entries.for_result(feb7.db.reader, added.result_id)
+    entries = await feb7.record_entries.for_result(feb7.db.reader, added.result_id)
+    (entry,) = [e for e in entries if e.key == MILE_INDOOR]  # (other scopes: see above)
     assert entry.equal and entry.key == MILE_INDOOR
     holders = feb7.book.current(MILE_INDOOR)
     assert [(e.athlete.name, str(e.mark)) for e in holders] == [
@@ -849,7 +852,10 @@ async def test_concurrent_writers_in_two_processes_keep_one_chain(tmp_path):
         assert claims and len(claims) == len(set(claims))
         assert len({previous for previous, _ in claims}) == len(claims)
         filed = [e for e in entries if e.date == date(2025, 2, 1)]
-        assert len(filed) == sum(1 for a in added if a.check.breaks)
+        # Other scopes' records (national lists) may be broken too: count the world ones.
+        assert len(filed) == sum(
+            1 for a in added if any(b.key == MILE_INDOOR for b in a.check.breaks)
+        )
         # Each announcement was queued once, with its result.
         assert await table_count(first, "announcements") == sum(
             1 for a in added if a.announcement is not None
@@ -906,7 +912,9 @@ async def test_a_mistyped_date_does_not_destroy_the_progression(feb7):
     assert before[-2:] == ["3:48.45", "3:47.01"]
     # 2015 for 2025: the mark is checked against the record of 2015 ...
     typo = await writes.add_result(lievin(date="2015-02-13", splits=""), MOD)
-    assert [str(b.previous_entry.mark) for b in typo.check.breaks] == ["3:48.45"]
+    # (National and U20 records of 2015 are on file too; the world one is the point here.)
+    world = [b for b in typo.check.breaks if b.key == MILE_INDOOR]
+    assert [str(b.previous_entry.mark) for b in world] == ["3:48.45"]
     # ... and the moderator puts the date right.
     await writes.edit_result(typo.result_id, lievin(splits=""), MOD)
     assert marks(feb7.book.progression(MILE_INDOOR)) == [*before, "3:45.14"]

@@ -46,6 +46,37 @@ def test_several_exact_surnames_stay_ambiguous(index):
     assert index.resolve("j ingebrigtsen").id == 4
 
 
+def test_among_equal_name_matches_the_clear_leader_on_file_is_meant():
+    athletes = [
+        _athlete(1, "Josh Kerr", "GBR"),
+        _athlete(2, "Hamish Kerr", "NZL"),
+        _athlete(3, "Stu Foo Kerr", "SGP"),
+        _athlete(4, "Jakob Ingebrigtsen", "NOR"),
+        _athlete(5, "Henrik Ingebrigtsen", "NOR"),
+        _athlete(6, "Filip Ingebrigtsen", "NOR"),
+        _athlete(7, "Ann Twin", "USA"),
+        _athlete(8, "Bea Twin", "CAN"),
+    ]
+    # (world, area, national records, results): a world record outranks any number of
+    # area records, an area record any number of national ones, records any results.
+    prominence = {
+        1: (1, 0, 3, 4),
+        2: (0, 1, 9, 30),
+        3: (0, 0, 1, 1),
+        4: (5, 6, 7, 12),
+        5: (0, 0, 2, 40),
+        6: (0, 0, 1, 3),
+        7: (0, 0, 2, 5),
+        8: (0, 0, 2, 5),
+    }
+    index = AthleteIndex(athletes, prominence=prominence)
+    assert index.resolve("kerr").name == "Josh Kerr"
+    assert index.resolve("ingebrigtsen").name == "Jakob Ingebrigtsen"
+    assert index.resolve("filip ingebrigtsen").id == 6  # a full name still names its athlete
+    with pytest.raises(AmbiguousError, match=r"Ann Twin .*Bea Twin|Bea Twin .*Ann Twin"):
+        index.resolve("twin")  # no clear leader: still ambiguous
+
+
 def test_typos_get_a_suggestion_and_nonsense_does_not(index):
     with pytest.raises(NotFoundError, match="did you mean Yared Nuguse"):
         index.resolve("Yared Nugsue")
