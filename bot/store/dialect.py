@@ -10,7 +10,8 @@ statement passes through `to_postgres` once (cached) before asyncpg prepares it:
   ON` (SQLite's "keep this table outer") is a plain JOIN, and a unary `+` on a column
   (SQLite's "do not use an index for this") is dropped;
 - `json_each(?)` over a JSON array of ids is `json_array_elements_text(?::json)`;
-- `WHERE 1` is `WHERE TRUE` (PostgreSQL has a real boolean type).
+- `WHERE 1` is `WHERE TRUE`, and `SUM(a = b)` (counting the rows where a test holds)
+  is `SUM(CASE WHEN a = b THEN 1 ELSE 0 END)`: PostgreSQL has a real boolean type.
 
 The schema differs where the engines do (AUTOINCREMENT vs identity columns, BIGINT for
 Discord's 64-bit ids, triggers in PL/pgSQL) in migrations/postgresql/, numbered like
@@ -37,6 +38,7 @@ _CROSS_JOIN = re.compile(r"\bCROSS\s+JOIN\b", re.I)
 _UNARY_PLUS = re.compile(r"(?<=[\s(=,])\+(?=[A-Za-z_]\w*\.\w)")
 _JSON_EACH = re.compile(r"SELECT\s+value\s+FROM\s+json_each\(\?\)", re.I)
 _WHERE_ONE = re.compile(r"\bWHERE\s+1\b(?!\s*[=<>])", re.I)
+_SUM_OF_TEST = re.compile(r"\bSUM\(([^()]*?(?:=|<|>)[^()]*?)\)", re.I)
 
 
 def inserted_table(sql: str) -> tuple[str, list[str]] | None:
@@ -73,6 +75,7 @@ def to_postgres(sql: str, *, returning_id: bool = False) -> str:
     text = _UNARY_PLUS.sub("", text)
     text = _JSON_EACH.sub("SELECT v::bigint FROM json_array_elements_text(?::json) AS j(v)", text)
     text = _WHERE_ONE.sub("WHERE TRUE", text)
+    text = _SUM_OF_TEST.sub(r"SUM(CASE WHEN \1 THEN 1 ELSE 0 END)", text)
     text = text.rstrip().rstrip(";")
     if ignore:
         text += " ON CONFLICT DO NOTHING"

@@ -29,6 +29,10 @@ from bot.store.postgres import MIGRATIONS_PACKAGE, redact
         ("SELECT min(x) FROM t WHERE 1 AND y = ?", "SELECT min(x) FROM t WHERE TRUE AND y = $1"),
         ("SELECT x FROM t WHERE 1 = 1", "SELECT x FROM t WHERE 1 = 1"),
         ("SELECT a + b FROM t", "SELECT a + b FROM t"),
+        (
+            "SELECT COALESCE(SUM(e.kind = 'world'), 0), SUM(x) FROM e",
+            "SELECT COALESCE(SUM(CASE WHEN e.kind = 'world' THEN 1 ELSE 0 END), 0), SUM(x) FROM e",
+        ),
     ],
 )  # fmt: skip
 def test_statements_translate(sqlite: str, postgres: str):
