@@ -251,8 +251,26 @@ class _RecordingReader:
         self.statements.append((sql, tuple(parameters or ())))
         return await self._inner.execute_fetchall(sql, parameters)
 
+    async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """What `bot.store.database.run_on` calls: fn on the reader's thread, over a
+        connection that records each statement it executes."""
+        recorder = _RecordingConnection(self._inner._conn, self.statements)
+        return await self._inner._execute(fn, recorder, *args)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+class _RecordingConnection:
+    """Stands in for the sqlite3 connection inside a function run on the reader's thread."""
+
+    def __init__(self, inner: sqlite3.Connection, statements: list[Statement]) -> None:
+        self._inner = inner
+        self._statements = statements
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        self._statements.append((sql, tuple(parameters)))
+        return self._inner.execute(sql, parameters)
 
 
 class _RecordingDatabase:
