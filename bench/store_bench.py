@@ -51,9 +51,9 @@ from bot.store.repositories import RecordRepository
 
 TODAY = date(2026, 12, 31)  # answers say how long records have stood; pin the day
 P99_TARGET_MS = 5.0
-RATIO_TARGET = 3.0
-LOAD_TARGET = 50_000  # results/s
-MEMORY_TARGET_MB = 200.0
+RATIO_TARGET = 2.0  # issue 10: every lookup within 2x of the SQL that answers it
+LOAD_TARGET = 50_000  # results/s, the generator's own load (the import target is 100,000/s)
+MEMORY_TARGET_MB = 150.0  # issue 10: peak RSS with 1,000,000 results
 DEFAULT_CALLS = 1_000
 DEFAULT_WARMUP = 50
 TRACEMALLOC_CALLS = 50  # per operation, in the memory pass
@@ -537,7 +537,7 @@ def _add_checks(
         ("tracemalloc peak, service phase (MB)", traced_peak_mb),
     ):
         report.checks.append(
-            Check(label, f"{value:,.1f}", f"< {MEMORY_TARGET_MB:g}", value < MEMORY_TARGET_MB)
+            Check(label, f"{value:,.1f}", f"<= {MEMORY_TARGET_MB:g}", value <= MEMORY_TARGET_MB)
         )
 
 

@@ -696,6 +696,8 @@ class RecordRepository:
     def __init__(self, reader: aiosqlite.Connection, catalogue: EventCatalogue):
         self._reader = reader
         self._catalogue = catalogue
+        # Entry id -> (its stored row as last read by `all`, the entry built from it).
+        self._built: dict[int, tuple[tuple, RecordEntry]] = {}
 
     _SELECT = f"""
         SELECT e.id AS e_id, e.scope_kind, e.scope_code, e.event_key, e.list, e.sex AS e_sex,
@@ -761,10 +763,29 @@ class RecordRepository:
         )
 
     async def all(self) -> list[RecordEntry]:
-        rows = await self._reader.execute_fetchall(self._SELECT + " ORDER BY e.date, e.id")
+        """Every entry, oldest first, in one hop. The services reload them all after each
+        write; an entry whose stored row (athlete and result columns included) is exactly
+        what it was last time is the same object again, so only changed rows are rebuilt."""
+        return await run_on(self._reader, self._all_in_thread)
+
+    def _all_in_thread(self, conn: sqlite3.Connection) -> list[RecordEntry]:
+        rows = conn.execute(self._SELECT + " ORDER BY e.date, e.id").fetchall()
         athletes: dict[int, Athlete] = {}
         keys: dict[tuple, RecordKey] = {}
-        return [self._entry(row, athletes, keys) for row in rows]
+        before = self._built
+        built: dict[int, tuple[tuple, RecordEntry]] = {}
+        entries = []
+        for row in rows:
+            stored = tuple(row)
+            held = before.get(stored[0])
+            if held is not None and held[0] == stored:
+                entry = held[1]
+            else:
+                entry = self._entry(row, athletes, keys)
+            built[stored[0]] = (stored, entry)
+            entries.append(entry)
+        self._built = built
+        return entries
 
     async def for_keys(
         self, conn: aiosqlite.Connection, keys: Iterable[RecordKey]
