@@ -189,9 +189,9 @@ def _trackside_commands(athletes: Sequence[str], pairs: Sequence[tuple[str, str]
             f"/rivalry: {len(pairs)} pairs that met",
             "rivalry",
             [{"athlete": first, "opponent": second} for first, second in pairs],
-            _public_embed("Athlete "),
+            _public_embed("Meetings"),
         ),
-        Command("/records indoor", "records", [{"venue": "indoor"}], _public_embed("Mile")),
+        Command("/records indoor", "records", [{"venue": "indoor"}], _public_embed("records")),
         Command(
             "/progression mile indoor men (deferral)",
             "progression",
