@@ -184,3 +184,32 @@ async def test_profiles_and_top_lists_match_a_recomputation_across_every_write(a
     # The run did write, every kind of write, and records went pending, ratified, rejected.
     assert done_kinds == {"add", "edit", "remove", "import", "ratify"}
     assert set(verdicts.values()) == {RecordStatus.RATIFIED, RecordStatus.REJECTED}
+
+
+async def test_record_entries_reread_reuse_only_rows_that_did_not_change(app):
+    repo = app.record_entries
+    first = await repo.all()
+    writes = Writes(app)
+    pending = writes.pending_records()[0]
+    ratified = next(e for e in first if e.status is RecordStatus.RATIFIED)
+    await writes.ratify(pending.id, RecordStatus.REJECTED, MOD, "test")
+    async with app.db.transaction() as conn:  # an athlete's row changes: their entries too
+        await conn.execute(
+            "UPDATE athletes SET birth_place = 'Sandnes' WHERE id = ?", (ratified.athlete.id,)
+        )
+        await conn.execute("DELETE FROM record_entries WHERE id = ?", (first[-1].id,))
+    second = await repo.all()
+    fresh = await type(repo)(app.db.reader, app.catalogue).all()  # nothing reused
+    assert second == fresh
+    by_id = {e.id: e for e in first}
+    changed = {pending.id} | {e.id for e in first if e.athlete.id == ratified.athlete.id}
+    assert first[-1].id not in {e.id for e in second}
+    for entry in second:
+        if entry.id in changed:
+            assert entry is not by_id[entry.id]
+        else:
+            assert entry is by_id[entry.id]
+    assert next(e for e in second if e.id == pending.id).status is RecordStatus.REJECTED
+    assert {e.athlete.birth_place for e in second if e.athlete.id == ratified.athlete.id} == {
+        "Sandnes"
+    }
