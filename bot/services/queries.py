@@ -412,7 +412,7 @@ class Trackside:
     async def athlete_profile(self, name: str) -> AthleteAnswer:
         """/athlete: nation, age, personal bests, records held, latest results."""
         athlete = self.athlete(name)
-        results = await self.results.for_athlete(athlete.id)
+        results, count = await self.results.profile_results(athlete.id)
         nation = self.nations.get(athlete.nation) if athlete.nation else None
         return AthleteAnswer(
             athlete=athlete,
@@ -424,7 +424,7 @@ class Trackside:
             ),
             records=self._held(athlete.id),
             latest=tuple(results[:10]),
-            result_count=len(results),
+            result_count=count,
             today=self.today(),
         )
 
@@ -441,12 +441,12 @@ class Trackside:
             sum(m.outcome is Outcome.SECOND for m in meetings),
         )
         ties = sum(m.outcome is Outcome.TIE for m in meetings)
-        results = await self.results.for_athletes([first.id, second.id])
+        results = await self.results.profiles([first.id, second.id])
         first_bests = personal_bests(
-            self.catalogue, results[first.id], self._record_marks(first.id)
+            self.catalogue, results[first.id][0], self._record_marks(first.id)
         )
         second_bests = personal_bests(
-            self.catalogue, results[second.id], self._record_marks(second.id)
+            self.catalogue, results[second.id][0], self._record_marks(second.id)
         )
         second_by = {(r.event.key, r.venue): r for r in second_bests}
         shared = [
