@@ -47,6 +47,27 @@ class RecordBook:
         self._by_scope = fresh._by_scope
         self._forget()
 
+    def replace_keys(
+        self, keys: Iterable[RecordKey], found: dict[RecordKey, list[RecordEntry]]
+    ) -> None:
+        """Replace the progressions of these records with `found` (a key missing from it has
+        no entry left); every other record is kept as it is."""
+        scopes = set()
+        for key in keys:
+            scopes.add(key.scope)
+            entries = found.get(key)
+            if entries:
+                self._by_key[key] = sorted(
+                    entries, key=chronological(self._catalogue.get(key.event_key))
+                )
+            else:
+                self._by_key.pop(key, None)
+        for scope in scopes:
+            self._by_scope[scope] = [
+                e for key, entries in self._by_key.items() if key.scope == scope for e in entries
+            ]
+        self._forget()
+
     def entries(self, key: RecordKey) -> list[RecordEntry]:
         """Every entry of a record's progression on file, rejected ones included, oldest first."""
         return list(self._by_key.get(key, ()))

@@ -784,6 +784,38 @@ class RecordRepository:
             superseded=bool(row["superseded"]),
         )
 
+    async def changes_since(self, seq: int | None) -> tuple[int, set[RecordKey] | None]:
+        """(the newest change sequence, the records changed after `seq`), in one hop; None
+        for the records when `seq` is None or the log no longer reaches back to it (read
+        them all). Read the sequence before the entries: a write landing in between is then
+        read twice, never missed."""
+        return await run_on(self._reader, lambda conn: self._changes_in_thread(conn, seq))
+
+    def _changes_in_thread(
+        self, conn: sqlite3.Connection, seq: int | None
+    ) -> tuple[int, set[RecordKey] | None]:
+        low, high = conn.execute("SELECT min(seq), max(seq) FROM record_changes").fetchone()
+        newest = max(high or 0, seq or 0)
+        if seq is None or (low is not None and low > seq + 1):
+            return newest, None
+        rows = conn.execute(
+            "SELECT DISTINCT scope_kind, scope_code, event_key, list, sex FROM record_changes "
+            "WHERE seq > ?",
+            (seq,),
+        ).fetchall()
+        return newest, {
+            RecordKey(RecordScope(_SCOPE_KINDS[kind], code), event_key, _VENUES[venue], _SEXES[sex])
+            for kind, code, event_key, venue, sex in rows
+        }
+
+    @staticmethod
+    async def prune_changes(conn: aiosqlite.Connection) -> None:
+        """Drop the change log but its newest row (inside a write transaction): a process
+        that had read less than that sees the gap and reads every entry again."""
+        await conn.execute(
+            "DELETE FROM record_changes WHERE seq < (SELECT max(seq) FROM record_changes)"
+        )
+
     async def all(self) -> list[RecordEntry]:
         """Every entry, oldest first, in one hop. The services reload them all after each
         write; an entry whose stored row (athlete and result columns included) is exactly
