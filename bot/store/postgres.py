@@ -142,11 +142,48 @@ class PgConnection:
         )
 
 
+class _SyncCursor:
+    def __init__(self, rows: list):
+        self._rows = rows
+
+    def fetchall(self) -> list:
+        return self._rows
+
+    def fetchone(self):
+        return self._rows[0] if self._rows else None
+
+    def __iter__(self):
+        return iter(self._rows)
+
+
+class _SyncReader:
+    """What `database.run_on` hands its function: `execute(sql, params).fetchall()` like
+    the stdlib sqlite3 connection. The function runs on a worker thread; each statement
+    runs on the event loop's pooled connection and the thread waits for its rows."""
+
+    def __init__(self, pool: asyncpg.Pool, loop: asyncio.AbstractEventLoop):
+        self._pool = pool
+        self._loop = loop
+
+    async def _fetch(self, sql: str, params: Sequence[Any]) -> list:
+        async with self._pool.acquire() as conn:
+            return (await _run(conn, sql, params)).fetchall_now()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _SyncCursor:
+        future = asyncio.run_coroutine_threadsafe(self._fetch(sql, tuple(params)), self._loop)
+        return _SyncCursor(future.result())
+
+
 class PgReader:
     """The read side: each statement on a pooled connection."""
 
     def __init__(self, pool: asyncpg.Pool):
         self._pool = pool
+
+    async def run_sync(self, fn, *args):
+        """database.run_on for PostgreSQL: `fn(connection, *args)` off the event loop."""
+        sync = _SyncReader(self._pool, asyncio.get_running_loop())
+        return await asyncio.to_thread(fn, sync, *args)
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list:
         async with self._pool.acquire() as conn:
@@ -219,6 +256,10 @@ class PgDatabase:
     @property
     def reader(self) -> PgReader:
         return self._reader
+
+    async def read(self, fn, *args):
+        """`fn(connection, *args)` as Database.read runs it (see PgReader.run_sync)."""
+        return await self._reader.run_sync(fn, *args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgConnection]:
