@@ -43,7 +43,7 @@ def require_shared_data(*names: str) -> Path:
 
 class _SeededTemplate:
     """One store migrated and seeded with the shipped data (~13,500 record rows), built
-    the first time a test needs it; a test opening a fresh store gets a file copy of it
+    once per session; a test opening a fresh store gets a file copy of it
     instead of seeding its own (seconds per test otherwise). The seed that follows finds
     every file already loaded, exactly as a real restart would."""
 
@@ -94,6 +94,8 @@ def seeded_template(tmp_path_factory) -> Iterator[_SeededTemplate]:
             )
         return await original(cls, settings, **options)
 
+    # Built now, not on first use: a bot's readiness window (e2e) must not pay for it.
+    template.get(lambda s: original(Trackside, s, today=lambda: TODAY))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Trackside, "open", classmethod(open_from_template))
         yield template

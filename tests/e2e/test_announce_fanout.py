@@ -17,6 +17,7 @@ from bot.store.outbox import Delivery
 from tests.e2e.conftest import BotRunner
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.harness import start_trackside
+from tests.e2e.test_write_commands import answered
 
 MILLROSE = {
     "athlete": "Yared Nuguse", "event": "mile", "mark": "3:46.63", "venue": "indoor",
@@ -102,7 +103,8 @@ async def test_two_subscribed_servers_each_get_exactly_one_announcement(fake_dis
     ]
     for guild_id, channel, owner in subscribers:
         rec = await fake.slash("alerts set", {"channel": channel}, user=owner, guild_id=guild_id)
-        assert "Record announcements will go to" in (await rec.response()).content
+        # /alerts set writes, so it defers first: its answer is the followup.
+        assert "Record announcements will go to" in (await answered(rec))["content"]
 
     rec = await fake.slash("result add", MILLROSE, user=fake.owner, check_permissions=False)
     await rec.response()

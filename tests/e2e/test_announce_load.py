@@ -15,6 +15,7 @@ from collections import Counter
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.test_announce_fanout import until
 from tests.e2e.test_bot_process import BotProcess, bot_process  # noqa: F401 - a fixture
+from tests.e2e.test_write_commands import answered
 
 SERVERS = 50
 MILE = {  # a men's mile world indoor record
@@ -76,7 +77,8 @@ async def test_fifty_servers_under_faults_and_a_kill_get_exactly_one_each(
         rec = await fake.slash(
             "alerts set", {"channel": channel, **options}, user=guild.owner, guild_id=guild.id
         )
-        assert "Record announcements will go to" in (await rec.response(timeout=15)).content
+        # /alerts set writes, so it defers first: its answer is the followup.
+        assert "Record announcements will go to" in (await answered(rec, timeout=15))["content"]
         wanted[channel.id] = gets
 
     # Channel x: Discord creates the message but the answer is a 500, and discord.py's

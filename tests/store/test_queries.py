@@ -91,7 +91,7 @@ async def test_athlete_profile(app):
     assert answer.age == 26 and answer.flag == "🇳🇴"
     pbs = {(r.event.key, r.venue): str(r.mark) for r in answer.personal_bests}
     assert pbs[("mile", Venue.INDOOR)] == "3:45.14"
-    # The area lists put his European record (3:26.73, Brussels 2024) on file: his PB.
+    # The area lists put his European record (3:26.73, Monaco, 12 Jul 2024) on file: his PB.
     assert pbs[("1500m", Venue.OUTDOOR)] == "3:26.73"
     held = {(h.event.key, h.key.list) for h in answer.records}
     assert ("mile", Venue.INDOOR) in held and ("1500m", Venue.INDOOR) in held
@@ -142,7 +142,7 @@ async def test_rivalry(app):
 
 async def test_toplist_performances_and_performers(app):
     answer = await app.top_list("1500m", Venue.OUTDOOR, Sex.MEN, 2024)
-    # Ingebrigtsen's European record (Brussels, 12 Sep 2024) is on file from the area lists.
+    # Ingebrigtsen's European record (Monaco, 12 Jul 2024) is on file from the area lists.
     assert [str(r.result.mark) for r in answer.rows[:3]] == ["3:26.73", "3:27.65", "3:27.79"]
     assert [r.result.athlete.name for r in answer.rows[:2]] == ["Jakob Ingebrigtsen", "Cole Hocker"]
     mile = await app.top_list("mile", Venue.INDOOR, Sex.MEN, by=TopListBy.PERFORMERS)
