@@ -7,11 +7,15 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.domain.announcements import Announcement
 from bot.domain.models import Result
 from bot.services.errors import InvalidInputError, TracksideError, clip
 from bot.services.spreadsheet import FREE_TEXT_COLUMNS, from_spreadsheet
+
+if TYPE_CHECKING:
+    import _csv
 
 MAX_IMPORT_BYTES = 1_000_000
 MAX_IMPORT_ROWS = 5_000
@@ -125,7 +129,7 @@ def _check_header(header: Sequence[str], header_line: int) -> None:
         )
 
 
-def _csv_records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+def _csv_records(reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
     """(line the record starts on, its fields). A record spans lines when a quoted value
     holds a line break, so the line is taken before reading it: an unclosed quote is
     reported where it was opened, not where the file ended."""

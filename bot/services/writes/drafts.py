@@ -97,7 +97,7 @@ def _field(name: str) -> Iterator[None]:
         yield
     except TracksideError as exc:
         if getattr(exc, "field", None) is None:  # the innermost field is the precise one
-            exc.field = name
+            setattr(exc, "field", name)  # noqa: B010 -- TracksideError has no such slot
         raise
 
 

@@ -115,10 +115,10 @@ async def records_for(
     keys = record_keys_for(result, area)
     on_file = await app.record_entries.for_keys(conn, keys)
     check = record_breaks_for(result, on_file, area=area)
+    assert result.id is not None, "records are filed for a stored result"
     for brk in check.breaks:
-        split_id = None
-        if brk.performance.is_split:
-            split_id = result.splits[brk.performance.split_index].id
+        index = brk.performance.split_index
+        split_id = result.splits[index].id if index is not None else None
         mark = brk.performance.mark.value
         # Meeting records are the organiser's to keep; the rest await ratification.
         fresh = RecordStatus.RATIFIED if brk.key.scope.kind is ScopeKind.MEETING else None
