@@ -53,6 +53,8 @@ import yarl
 from bench import generate
 from bench.core import Check, LatencyRow, Progress, Suite, SuiteReport, Timings, peak_rss_mb
 from bench.discord_ping import PONG, PingBot
+from bench.store_bench import TOP_LIST_YEAR
+from bench.store_bench import _samples as store_samples
 from bot.bot import TracksideBot
 from bot.config import DEFAULT_DATA_DIR, Settings
 from bot.services.queries import Trackside
@@ -66,7 +68,9 @@ from tests.e2e.fake_discord import (
 from tests.e2e.launch import install_loopback_guard, is_loopback_host
 
 P99_TARGET_MS = 20.0
-RATIO_TARGET = 2.0  # /record p50 over the /ping floor's p50
+RATIO_TARGET = 2.0  # every read command's p50 over the /ping floor's p50 (issue 10)
+RECORD_RATIO_TARGET = 1.5  # /record, the showcase, closer still
+READY_TARGET_MS = 2_000.0  # start to READY on the 1,000,000-result store
 DEFAULT_INTERACTIONS = 1_000
 DEFAULT_WARMUP = 100
 ATHLETE_SAMPLES = 200  # distinct synthetic athletes /athlete cycles through
@@ -98,7 +102,7 @@ class Command:
     name: str
     options: list[dict[str, Any]]
     expect: AnswerCheck
-    targeted: bool = False  # the targets of the suite are about this command
+    targeted: bool = False  # the suite's headline command (/record)
     timings: Timings | None = None
     floor: Timings | None = None  # the /ping round trips that took turns with this command
 
@@ -124,6 +128,14 @@ def _public_embed(*needles: str) -> AnswerCheck:
     return check
 
 
+def _deferred(cb: CallbackRecord) -> str | None:
+    """A command that defers (the chart of /progression takes a while) answers with a
+    public "thinking..." first: its round trip is up to that callback."""
+    if cb.type != CallbackType.DEFERRED_CHANNEL_MESSAGE or cb.ephemeral:
+        return f"expected a public deferral, got type {cb.type}: {cb.data!r:.300}"
+    return None
+
+
 def _pong(cb: CallbackRecord) -> str | None:
     if cb.type != CallbackType.CHANNEL_MESSAGE or cb.content != PONG:
         return f"expected a public {PONG!r}, got type {cb.type}: {cb.data!r:.300}"
@@ -133,7 +145,7 @@ def _pong(cb: CallbackRecord) -> str | None:
 PING = Command("/ping", "ping", [{}], _pong)
 
 
-def _trackside_commands(athletes: Sequence[str]) -> list[Command]:
+def _trackside_commands(athletes: Sequence[str], pairs: Sequence[tuple[str, str]]) -> list[Command]:
     return [
         Command(
             TARGET_LABEL,
@@ -167,6 +179,25 @@ def _trackside_commands(athletes: Sequence[str]) -> list[Command]:
             [{"event": "mile", "venue": "indoor", "by": "performers"}],
             _public_embed("Mile"),
         ),
+        Command(
+            f"/toplist 1500m {TOP_LIST_YEAR}, by performers",
+            "toplist",
+            [{"event": "1500m", "year": TOP_LIST_YEAR, "by": "performers"}],
+            _public_embed("1500"),
+        ),
+        Command(
+            f"/rivalry: {len(pairs)} pairs that met",
+            "rivalry",
+            [{"athlete": first, "opponent": second} for first, second in pairs],
+            _public_embed("Meetings"),
+        ),
+        Command("/records indoor", "records", [{"venue": "indoor"}], _public_embed("records")),
+        Command(
+            "/progression mile indoor men (deferral)",
+            "progression",
+            [{"event": "mile", "venue": "indoor", "sex": "men"}],
+            _deferred,
+        ),
     ]
 
 
@@ -187,6 +218,15 @@ def _synthetic_athletes(path: Path, seed: int, count: int) -> list[str]:
     if not names:
         raise RuntimeError(f"{path} holds no synthetic athletes with results")
     return random.Random(seed).sample(names, min(count, len(names)))
+
+
+def _pairs(path: Path, seed: int, count: int) -> list[tuple[str, str]]:
+    """Pairs of synthetic athletes who ran the same race (as the store suite samples them)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return store_samples(conn, seed, count).pairs
+    finally:
+        conn.close()
 
 
 # --------------------------------------------------------------------------- running bots
@@ -464,7 +504,7 @@ async def _measure(
     path = Path(load.path)
     calls, warmup = args.interactions, args.interaction_warmup
     athletes = _synthetic_athletes(path, int(args.seed) + 2, ATHLETE_SAMPLES)
-    commands = _trackside_commands(athletes)
+    commands = _trackside_commands(athletes, _pairs(path, int(args.seed) + 3, ATHLETE_SAMPLES))
     target = commands[0]
     settings = Settings(database_path=path, data_dir=DEFAULT_DATA_DIR)
 
@@ -521,21 +561,24 @@ async def _measure(
         floor = command.floor
         report.latency.append(
             LatencyRow(
-                operation=command.label if command.targeted else f"{command.label} (info)",
+                operation=command.label,
                 calls=len(command.timings.ms),
                 p50_ms=command.timings.p50,
                 p99_ms=command.timings.p99,
                 floor_p50_ms=floor.p50,
                 floor_p99_ms=floor.p99,
                 p99_target_ms=P99_TARGET_MS,
-                ratio_target=RATIO_TARGET,
+                ratio_target=RECORD_RATIO_TARGET if command.targeted else RATIO_TARGET,
                 floor_note=FLOOR_NOTE,
             )
         )
     _add_checks(report, target, ping_alone, fakes, errors)
     report.checks.append(
         Check(
-            "Trackside bot ready (open store + connect)", f"{trackside.ready_ms:,.0f} ms", "-", None
+            "Trackside bot ready (open store + connect)",
+            f"{trackside.ready_ms:,.0f} ms",
+            f"<= {READY_TARGET_MS:,.0f} ms",
+            trackside.ready_ms <= READY_TARGET_MS,
         )
     )
     report.checks.append(Check("/ping bot ready", f"{ping.ready_ms:,.0f} ms", "-", None))
@@ -587,8 +630,8 @@ def _add_checks(
         Check(
             f"{target.label} p50 / /ping p50",
             f"{ratio:.2f}x ({timings.p50:.3f} / {floor.p50:.3f} ms)",
-            f"<= {RATIO_TARGET:g}x",
-            ratio <= RATIO_TARGET,
+            f"<= {RECORD_RATIO_TARGET:g}x",
+            ratio <= RECORD_RATIO_TARGET,
         )
     )
     report.checks.append(
@@ -643,9 +686,8 @@ def _notes(load: generate.LoadReport, calls: int, warmup: int) -> list[str]:
         f"floor: {FLOOR_NOTE}; ratio = command p50 / floor p50",
         "bots and fakes share one process and event loop on 127.0.0.1 (discord.py redirected "
         "to the fakes; non-loopback connections refused); discord.py logging at WARNING",
-        f"targets apply to every row ({RATIO_TARGET:g}x the floor p50, p99 < "
-        f"{P99_TARGET_MS:g} ms); the suite's target is {TARGET_LABEL}, rows marked (info) "
-        "are there for information",
+        f"targets (issue 10) apply to every row: p50 <= {RATIO_TARGET:g}x the floor p50 "
+        f"({RECORD_RATIO_TARGET:g}x for {TARGET_LABEL}), p99 < {P99_TARGET_MS:g} ms",
     ]
 
 

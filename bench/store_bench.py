@@ -51,9 +51,9 @@ from bot.store.repositories import RecordRepository
 
 TODAY = date(2026, 12, 31)  # answers say how long records have stood; pin the day
 P99_TARGET_MS = 5.0
-RATIO_TARGET = 3.0
-LOAD_TARGET = 50_000  # results/s
-MEMORY_TARGET_MB = 200.0
+RATIO_TARGET = 2.0  # issue 10: every lookup within 2x of the SQL that answers it
+LOAD_TARGET = 50_000  # results/s, the generator's own load (the import target is 100,000/s)
+MEMORY_TARGET_MB = 150.0  # issue 10: peak RSS with 1,000,000 results
 DEFAULT_CALLS = 1_000
 DEFAULT_WARMUP = 50
 TRACEMALLOC_CALLS = 50  # per operation, in the memory pass
@@ -251,8 +251,26 @@ class _RecordingReader:
         self.statements.append((sql, tuple(parameters or ())))
         return await self._inner.execute_fetchall(sql, parameters)
 
+    async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """What `bot.store.database.run_on` calls: fn on the reader's thread, over a
+        connection that records each statement it executes."""
+        recorder = _RecordingConnection(self._inner._conn, self.statements)
+        return await self._inner._execute(fn, recorder, *args)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+class _RecordingConnection:
+    """Stands in for the sqlite3 connection inside a function run on the reader's thread."""
+
+    def __init__(self, inner: sqlite3.Connection, statements: list[Statement]) -> None:
+        self._inner = inner
+        self._statements = statements
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        self._statements.append((sql, tuple(parameters)))
+        return self._inner.execute(sql, parameters)
 
 
 class _RecordingDatabase:
@@ -519,7 +537,7 @@ def _add_checks(
         ("tracemalloc peak, service phase (MB)", traced_peak_mb),
     ):
         report.checks.append(
-            Check(label, f"{value:,.1f}", f"< {MEMORY_TARGET_MB:g}", value < MEMORY_TARGET_MB)
+            Check(label, f"{value:,.1f}", f"<= {MEMORY_TARGET_MB:g}", value <= MEMORY_TARGET_MB)
         )
 
 

@@ -42,34 +42,34 @@ def require_shared_data(*names: str) -> Path:
 
 
 class _SeededTemplate:
-    """One store migrated and seeded with the shipped data (~13,500 record rows), built
-    once per session; a test opening a fresh store gets a file copy of it
-    instead of seeding its own (seconds per test otherwise). The seed that follows finds
-    every file already loaded, exactly as a real restart would."""
+    """Stores migrated and seeded with the shipped data (~13,500 record rows), built once
+    per session and per `as_of` replay day; a test opening a fresh store gets a file copy
+    of one instead of seeding its own (seconds per test otherwise). The seed that follows
+    finds every file already loaded, exactly as a real restart would."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / "template.db"
+        self.folder = folder
         self._lock = threading.Lock()
-        self._built = False
+        self._built: dict[date | None, Path] = {}
 
-    def get(self, open_store) -> Path:
+    def get(self, open_store, as_of: date | None = None) -> Path:
         with self._lock:
-            if not self._built:
+            if as_of not in self._built:
+                path = self.folder / f"template-{as_of or 'full'}.db"
 
                 async def build() -> None:
-                    app = await open_store(Settings(database_path=self.path))
+                    app = await open_store(Settings(database_path=path), as_of)
                     await app.close()
 
                 asyncio.run(build())
-                assert (
-                    not Path(f"{self.path}-wal").exists()
-                    or not Path(f"{self.path}-wal").stat().st_size
-                ), "the template store was closed with pages left in its WAL"
-                self._built = True
-        return self.path
+                assert not Path(f"{path}-wal").exists() or not Path(f"{path}-wal").stat().st_size, (
+                    "the template store was closed with pages left in its WAL"
+                )
+                self._built[as_of] = path
+        return self._built[as_of]
 
-    def copy_to(self, target: Path, open_store) -> None:
-        shutil.copyfile(self.get(open_store), target)
+    def copy_to(self, target: Path, open_store, as_of: date | None = None) -> None:
+        shutil.copyfile(self.get(open_store, as_of), target)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -80,22 +80,22 @@ def seeded_template(tmp_path_factory) -> Iterator[_SeededTemplate]:
     template = _SeededTemplate(tmp_path_factory.mktemp("seeded-template"))
     original = Trackside.open.__func__
 
+    def opener(cls):
+        return lambda s, as_of: original(cls, s, as_of=as_of, today=lambda: TODAY)
+
     async def open_from_template(cls, settings: Settings, **options) -> Trackside:
         path = Path(settings.database_path)
         if (
             options.get("seed_data", True)
-            and options.get("as_of") is None
             and Path(settings.data_dir).resolve() == Path(DEFAULT_DATA_DIR).resolve()
             and not path.exists()
             and path.parent.is_dir()
         ):
-            await asyncio.to_thread(
-                template.copy_to, path, lambda s: original(cls, s, today=lambda: TODAY)
-            )
+            await asyncio.to_thread(template.copy_to, path, opener(cls), options.get("as_of"))
         return await original(cls, settings, **options)
 
     # Built now, not on first use: a bot's readiness window (e2e) must not pay for it.
-    template.get(lambda s: original(Trackside, s, today=lambda: TODAY))
+    template.get(opener(Trackside))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Trackside, "open", classmethod(open_from_template))
         yield template

@@ -23,8 +23,12 @@ class RecordBook:
         self._by_key: dict[RecordKey, list[RecordEntry]] = defaultdict(list)
         for entry in entries:
             self._by_key[entry.key].append(entry)
+        # Per scope, every entry in the order scope_entries gives them; built here, with the
+        # book, so that a write's announcement ("first since") does not walk every key.
+        self._by_scope: dict[RecordScope, list[RecordEntry]] = defaultdict(list)
         for key, progression in self._by_key.items():
             progression.sort(key=chronological(catalogue.get(key.event_key)))
+            self._by_scope[key.scope].extend(progression)
         self._forget()
 
     def _forget(self) -> None:
@@ -40,6 +44,28 @@ class RecordBook:
     def replace_all(self, entries: Iterable[RecordEntry]) -> None:
         fresh = RecordBook(self._catalogue, entries)
         self._by_key = fresh._by_key
+        self._by_scope = fresh._by_scope
+        self._forget()
+
+    def replace_keys(
+        self, keys: Iterable[RecordKey], found: dict[RecordKey, list[RecordEntry]]
+    ) -> None:
+        """Replace the progressions of these records with `found` (a key missing from it has
+        no entry left); every other record is kept as it is."""
+        scopes = set()
+        for key in keys:
+            scopes.add(key.scope)
+            entries = found.get(key)
+            if entries:
+                self._by_key[key] = sorted(
+                    entries, key=chronological(self._catalogue.get(key.event_key))
+                )
+            else:
+                self._by_key.pop(key, None)
+        for scope in scopes:
+            self._by_scope[scope] = [
+                e for key, entries in self._by_key.items() if key.scope == scope for e in entries
+            ]
         self._forget()
 
     def entries(self, key: RecordKey) -> list[RecordEntry]:
@@ -65,7 +91,7 @@ class RecordBook:
 
     def scope_entries(self, scope: RecordScope) -> list[RecordEntry]:
         """Every entry of every record of one scope (world: "first since" searches)."""
-        return [e for key, entries in self._by_key.items() if key.scope == scope for e in entries]
+        return list(self._by_scope.get(scope, ()))
 
     def on_file(self, keys: Iterable[RecordKey]) -> dict[RecordKey, list[RecordEntry]]:
         """The entries of these records, shaped for `record_breaks_for`."""

@@ -60,6 +60,9 @@ _SEX_ORDER = (Sex.MEN, Sex.WOMEN, Sex.MIXED)
 # Which record names a performance by first when it set several.
 _SCOPE_ORDER = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.U20, ScopeKind.NATION, ScopeKind.MEETING)
 _VENUE_ORDER = (Venue.OUTDOOR, Venue.INDOOR)
+# Past this many records touched by one write (a big import), reading every entry in one
+# statement is cheaper than one statement per record.
+_MOST_KEYS_READ_ONE_BY_ONE = 200
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class Trackside:
         # Set after every commit that queued announcements: wakes the delivery task.
         self.outbox_wakeup = asyncio.Event()
         self._data_version: int | None = None
+        self._changes_seen: int | None = None  # record_changes read up to here
         self._progressions: dict[tuple[RecordKey, date], ProgressionAnswer] = {}
 
     @classmethod
@@ -178,10 +182,17 @@ class Trackside:
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
 
     async def reload_records(self, new_athlete_ids: Iterable[int] = ()) -> None:
-        """After our own write: record entries are few, so reload them all; athletes are
-        many, so add only those the write created."""
+        """After our own write: re-read only the records the store's change log says were
+        touched since the last read (all of them the first time, after a gap, or when a
+        write touched very many); athletes are many, so add only those the write created."""
         self._data_version = await self.db.data_version()
-        self.book.replace_all(await self.record_entries.all())
+        seq, changed = await self.record_entries.changes_since(self._changes_seen)
+        if changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
+            self.book.replace_all(await self.record_entries.all())
+        elif changed:
+            found = await self.record_entries.for_keys(self.db.reader, changed)
+            self.book.replace_keys(changed, found)
+        self._changes_seen = seq
         self._progressions.clear()
         for athlete_id in new_athlete_ids:
             athlete = await self.athletes.get(athlete_id)
@@ -412,7 +423,7 @@ class Trackside:
     async def athlete_profile(self, name: str) -> AthleteAnswer:
         """/athlete: nation, age, personal bests, records held, latest results."""
         athlete = self.athlete(name)
-        results = await self.results.for_athlete(athlete.id)
+        results, count = await self.results.profile_results(athlete.id)
         nation = self.nations.get(athlete.nation) if athlete.nation else None
         return AthleteAnswer(
             athlete=athlete,
@@ -424,7 +435,7 @@ class Trackside:
             ),
             records=self._held(athlete.id),
             latest=tuple(results[:10]),
-            result_count=len(results),
+            result_count=count,
             today=self.today(),
         )
 
@@ -441,12 +452,12 @@ class Trackside:
             sum(m.outcome is Outcome.SECOND for m in meetings),
         )
         ties = sum(m.outcome is Outcome.TIE for m in meetings)
-        results = await self.results.for_athletes([first.id, second.id])
+        results = await self.results.profiles([first.id, second.id])
         first_bests = personal_bests(
-            self.catalogue, results[first.id], self._record_marks(first.id)
+            self.catalogue, results[first.id][0], self._record_marks(first.id)
         )
         second_bests = personal_bests(
-            self.catalogue, results[second.id], self._record_marks(second.id)
+            self.catalogue, results[second.id][0], self._record_marks(second.id)
         )
         second_by = {(r.event.key, r.venue): r for r in second_bests}
         shared = [

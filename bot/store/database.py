@@ -14,10 +14,11 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -27,6 +28,24 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 10_000
 WRITER_CACHE_KIB = 64 * 1024  # bulk imports update four indexes in random order
 READER_CACHE_KIB = 16 * 1024
+
+
+T = TypeVar("T")
+
+
+async def run_on(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn(sqlite3_connection, *args)` on `conn`'s own thread: one hop to the thread for
+    a whole answer instead of one per statement. `fn` is plain synchronous code over the
+    stdlib connection (execute, fetchall) and must not keep cursors past its return.
+
+    aiosqlite runs every call of a connection, in order, on one thread fed by a queue; its
+    `_execute` is how its own methods put a function on that queue. It is private API, so
+    a stand-in for the connection (the benchmark's recorder) may offer `run_sync` instead.
+    """
+    runner = getattr(conn, "run_sync", None)
+    if runner is not None:
+        return await runner(fn, *args)
+    return await conn._execute(fn, conn._conn, *args)
 
 
 class StoreError(RuntimeError):
@@ -223,6 +242,10 @@ class Database:
     @property
     def reader(self) -> aiosqlite.Connection:
         return self._reader
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(sqlite3_connection, *args)` on the reader's thread, in one hop (see run_on)."""
+        return await run_on(self._reader, fn, *args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -1,12 +1,14 @@
 """Repositories: the only place with SQL. They take and return domain objects.
 
-Reads go through `Database.reader` with `execute_fetchall` (one thread hop per statement);
-each answer the services build costs one statement where SQL can give it in one.
+Reads go through `Database.reader`. The busiest answers (profiles, head-to-heads' bests,
+top lists) run as one plain function on the reader's own thread (`run_on`): one hop to the
+thread per answer, and only the rows the answer shows become domain objects.
 Writes take the connection of an open `Database.transaction()`.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -28,6 +30,7 @@ from bot.domain.models import (
     Split,
 )
 from bot.domain.text import fold
+from bot.store.database import run_on
 
 _ATHLETE_COLUMNS = (
     "a.id AS a_id, a.name AS a_name, a.nation AS a_nation, a.sex AS a_sex, "
@@ -98,6 +101,21 @@ def athlete_from_row(row: aiosqlite.Row) -> Athlete:
         birth_place=row["a_birth_place"],
         profile=row["a_profile"],
         birth_year=row["a_birth_year"],
+    )
+
+
+def _athlete_at(row: Sequence, i: int) -> Athlete:
+    """The athlete whose _ATHLETE_COLUMNS start at position `i` of the row."""
+    return Athlete(
+        id=row[i],
+        name=row[i + 1],
+        nation=row[i + 2],
+        sex=_SEXES[row[i + 3]],
+        birth_date=date.fromisoformat(row[i + 4]) if row[i + 4] else None,
+        is_team=bool(row[i + 5]),
+        birth_place=row[i + 6],
+        profile=row[i + 7],
+        birth_year=row[i + 8],
     )
 
 
@@ -214,40 +232,41 @@ class ResultRepository:
         self._reader = reader
         self._catalogue = catalogue
 
-    def _result(self, row: aiosqlite.Row, athlete: Athlete) -> Result:
-        event = self._catalogue.get(row["event_key"])
-        mark = (
-            Mark(row["mark"], event.unit, bool(row["hand_timed"]))
-            if row["mark"] is not None
-            else None
-        )
-        return Result(
-            id=row["id"],
-            athlete=athlete,
-            event=event,
-            sex=_SEXES[row["sex"]],
-            venue=_VENUES[row["venue"]],
-            mark=mark,
-            wind=row["wind"],
-            date=date.fromisoformat(row["date"]),
-            competition=row["competition"],
-            city=row["city"],
-            country=row["country"],
-            round=row["round"],
-            place=row["place"],
-            status=_STATUSES[row["status"]],
-            source=row["source"],
-            added_by=row["added_by"],
-        )
-
-    def _rows_to_results(self, rows: Iterable[aiosqlite.Row]) -> list[Result]:
+    def _rows_to_results(self, rows: Iterable[Sequence]) -> list[Result]:
+        """Results from rows that start with _RESULT_COLUMNS then _ATHLETE_COLUMNS, read by
+        position (several times cheaper than by name over a list of hundreds)."""
         athletes: dict[int, Athlete] = {}  # one object per athlete, not per row
+        days: dict[str, date] = {}
+        catalogue = self._catalogue
         results = []
         for row in rows:
-            athlete = athletes.get(row["a_id"])
+            athlete = athletes.get(row[16])
             if athlete is None:
-                athlete = athletes[row["a_id"]] = athlete_from_row(row)
-            results.append(self._result(row, athlete))
+                athlete = athletes[row[16]] = _athlete_at(row, 16)
+            event = catalogue.get(row[1])
+            day = days.get(row[7])
+            if day is None:
+                day = days[row[7]] = date.fromisoformat(row[7])
+            results.append(
+                Result(
+                    id=row[0],
+                    athlete=athlete,
+                    event=event,
+                    sex=_SEXES[row[2]],
+                    venue=_VENUES[row[3]],
+                    mark=Mark(row[4], event.unit, bool(row[5])) if row[4] is not None else None,
+                    wind=row[6],
+                    date=day,
+                    competition=row[8],
+                    city=row[9],
+                    country=row[10],
+                    round=row[11],
+                    place=row[12],
+                    status=_STATUSES[row[13]],
+                    source=row[14],
+                    added_by=row[15],
+                )
+            )
         return results
 
     @staticmethod
@@ -414,6 +433,84 @@ class ResultRepository:
             by_athlete[result.athlete.id].append(result)
         return by_athlete
 
+    async def profile_results(self, athlete_id: int) -> tuple[list[Result], int]:
+        """What a profile needs of an athlete's results, newest first, and how many there
+        are: see `profiles`."""
+        return (await self.profiles([athlete_id]))[athlete_id]
+
+    async def profiles(self, athlete_ids: Sequence[int]) -> dict[int, tuple[list[Result], int]]:
+        """Per athlete: the results a profile shows or picks personal bests from, newest
+        first as `for_athletes` orders them, and the count of all their results.
+
+        The list is the subsequence of `for_athletes` holding the ten latest results, every
+        result with splits, and in each (event, venue) every legal valid mark equal to the
+        best one. Best-of over it is therefore the best-of over everything (`personal_bests`
+        keeps the earlier of equal marks, so all ties stay in, in their order), and only
+        those few rows become objects: one hop, a light scan of the athlete's index."""
+        return await run_on(self._reader, self._profiles_in_thread, tuple(athlete_ids))
+
+    def _profiles_in_thread(
+        self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
+    ) -> dict[int, tuple[list[Result], int]]:
+        found: dict[int, tuple[list[Result], int]] = {}
+        for athlete_id in athlete_ids:
+            rows = conn.execute(_PROFILE_SCAN, (athlete_id,)).fetchall()
+            best: dict[tuple[str, str], int] = {}
+            lower: dict[str, bool] = {}
+            for row in rows:
+                if row[6] != "valid" or row[3] is None or row[4] or (row[5] or 0) > 20:
+                    continue
+                key = row[1]
+                low = lower.get(key)
+                if low is None:
+                    low = lower[key] = self._catalogue.get(key).lower_is_better
+                slot = (key, row[2])
+                held = best.get(slot)
+                if held is None or (row[3] < held if low else row[3] > held):
+                    best[slot] = row[3]
+            wanted = [
+                row[0]
+                for i, row in enumerate(rows)
+                if i < _LATEST
+                or row[7]
+                or (
+                    row[6] == "valid"
+                    and not row[4]
+                    and (row[5] or 0) <= 20
+                    and row[3] is not None
+                    and best.get((row[1], row[2])) == row[3]
+                )
+            ]
+            found[athlete_id] = (self._results_by_id(conn, wanted), len(rows))
+        return found
+
+    def _results_by_id(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[Result]:
+        """These results with their splits, newest first (date, then id)."""
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = conn.execute(
+            f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} FROM results r "
+            f"JOIN athletes a ON a.id = r.athlete_id WHERE r.id IN ({marks}) "
+            "ORDER BY r.date DESC, r.id DESC",
+            tuple(ids),
+        ).fetchall()
+        split_rows = conn.execute(
+            f"SELECT result_id, id, event_key, mark, hand_timed FROM splits "
+            f"WHERE result_id IN ({marks}) ORDER BY id",
+            tuple(ids),
+        ).fetchall()
+        splits: dict[int, list[Split]] = {}
+        for row in split_rows:
+            event = self._catalogue.get(row[2])
+            splits.setdefault(row[0], []).append(
+                Split(event, Mark(row[3], event.unit, bool(row[4])), row[1])
+            )
+        return [
+            _with_splits(r, splits[r.id]) if r.id in splits else r
+            for r in self._rows_to_results(rows)
+        ]
+
     async def top_list(
         self,
         event_key: str,
@@ -445,25 +542,45 @@ class ResultRepository:
             params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
         conditions = " AND ".join(where)
         ordering = f"ORDER BY r.mark {order}, r.date, r.id"
+        return await run_on(
+            self._reader,
+            self._top_list_in_thread,
+            conditions,
+            ordering,
+            params,
+            performers,
+            limit,
+            offset,
+        )
+
+    def _top_list_in_thread(
+        self,
+        conn: sqlite3.Connection,
+        conditions: str,
+        ordering: str,
+        params: list[object],
+        performers: bool,
+        limit: int,
+        offset: int,
+    ) -> list[Result]:
         if performers:
-            ids = await self._performer_bests(conditions, ordering, params, limit + offset)
-            ids = ids[offset:]
+            ids = _performer_bests(conn, conditions, ordering, params, limit + offset)[offset:]
             if not ids:
                 return []
             marks = ", ".join("?" * len(ids))
-            sql = f"""
-                SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}
-                FROM results r JOIN athletes a ON a.id = r.athlete_id
-                WHERE r.id IN ({marks}) {ordering}
-            """
-            rows = await self._reader.execute_fetchall(sql, ids)
+            rows = conn.execute(
+                f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} "
+                "FROM results r JOIN athletes a ON a.id = r.athlete_id "
+                f"WHERE r.id IN ({marks}) {ordering}",
+                ids,
+            ).fetchall()
         else:
-            sql = f"""
-                SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}
-                FROM results r JOIN athletes a ON a.id = r.athlete_id
-                WHERE {conditions} {ordering} LIMIT ? OFFSET ?
-            """
-            rows = await self._reader.execute_fetchall(sql, (*params, limit, offset))
+            rows = conn.execute(
+                f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} "
+                "FROM results r JOIN athletes a ON a.id = r.athlete_id "
+                f"WHERE {conditions} {ordering} LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ).fetchall()
         return self._rows_to_results(rows)
 
     async def split_top_list(
@@ -489,13 +606,32 @@ class ResultRepository:
         if year is not None:
             where.append("r.date >= ? AND r.date < ?")
             params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
-        rows = await self._reader.execute_fetchall(
-            f"SELECT s.id AS s_id, s.mark AS s_mark, s.hand_timed AS s_hand_timed, "
-            f"{_RESULT_COLUMNS}, {_ATHLETE_COLUMNS} FROM splits s "
-            "JOIN results r ON r.id = s.result_id JOIN athletes a ON a.id = r.athlete_id "
+        return await run_on(
+            self._reader,
+            self._split_top_list_in_thread,
+            event_key,
             f"WHERE {' AND '.join(where)} ORDER BY s.mark {order}, r.date, s.id",
             params,
+            performers,
+            limit,
         )
+
+    def _split_top_list_in_thread(
+        self,
+        conn: sqlite3.Connection,
+        event_key: str,
+        condition: str,
+        params: list[object],
+        performers: bool,
+        limit: int,
+    ) -> list[tuple[Result, Event]]:
+        rows = conn.execute(
+            f"SELECT {_RESULT_COLUMNS}, {_ATHLETE_COLUMNS}, "
+            "s.id AS s_id, s.mark AS s_mark, s.hand_timed AS s_hand_timed FROM splits s "
+            "JOIN results r ON r.id = s.result_id JOIN athletes a ON a.id = r.athlete_id "
+            f"{condition}",
+            params,
+        ).fetchall()
         event = self._catalogue.get(event_key)
         found: list[tuple[Result, Event]] = []
         seen: set[int] = set()
@@ -509,34 +645,6 @@ class ResultRepository:
             if len(found) == limit:
                 break
         return found
-
-    async def _performer_bests(
-        self, conditions: str, ordering: str, params: list[object], wanted: int
-    ) -> list[int]:
-        """Ids of each athlete's best performance, best first, `wanted` of them at most.
-
-        Walks the performances list in the order the index gives it and keeps each
-        athlete's first line, instead of grouping every result of the event (tens of
-        thousands): the first few hundred lines usually hold the top performers. The walk
-        widens tenfold until it has enough, or has read the whole list.
-        """
-        window = max(wanted * 20, 500)
-        while True:
-            rows = await self._reader.execute_fetchall(
-                f"SELECT r.id, r.athlete_id FROM results r WHERE {conditions} {ordering} LIMIT ?",
-                (*params, window),
-            )
-            seen: set[int] = set()
-            ids: list[int] = []
-            for result_id, athlete_id in rows:
-                if athlete_id not in seen:
-                    seen.add(athlete_id)
-                    ids.append(result_id)
-                    if len(ids) == wanted:
-                        return ids
-            if len(rows) < window:
-                return ids
-            window *= 10
 
     async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
         """Every race both athletes ran: same competition, date, event, round and sex."""
@@ -561,6 +669,45 @@ class ResultRepository:
         return [(results[i], results[i + 1]) for i in range(0, len(results) - 1, 2)]
 
 
+def _performer_bests(
+    conn: sqlite3.Connection, conditions: str, ordering: str, params: list[object], wanted: int
+) -> list[int]:
+    """Ids of each athlete's best performance, best first, `wanted` of them at most.
+
+    Walks the performances list in the order the covering index `results_legal_by_mark`
+    gives it and keeps each athlete's first line, instead of grouping every result of the
+    event (tens of thousands): the first few hundred lines usually hold the top performers.
+    The walk widens tenfold until it has enough, or has read the whole list.
+    """
+    window = max(wanted * 8, 200)
+    while True:
+        rows = conn.execute(
+            f"SELECT r.id, r.athlete_id FROM results r WHERE {conditions} {ordering} LIMIT ?",
+            (*params, window),
+        ).fetchall()
+        seen: set[int] = set()
+        ids: list[int] = []
+        for result_id, athlete_id in rows:
+            if athlete_id not in seen:
+                seen.add(athlete_id)
+                ids.append(result_id)
+                if len(ids) == wanted:
+                    return ids
+        if len(rows) < window:
+            return ids
+        window *= 10
+
+
+_LATEST = 10  # a profile shows this many latest results
+# An athlete's results, newest first, with just what picking bests needs; the last column
+# says whether splits were run inside (the splits table's unique index answers it).
+_PROFILE_SCAN = (
+    "SELECT r.id, r.event_key, r.venue, r.mark, r.hand_timed, r.wind, r.status, "
+    "EXISTS (SELECT 1 FROM splits s WHERE s.result_id = r.id) "
+    "FROM results r WHERE r.athlete_id = ? ORDER BY r.date DESC, r.id DESC"
+)
+
+
 def _with_splits(result: Result, splits: Sequence[Split]) -> Result:
     return replace(result, splits=tuple(splits))
 
@@ -571,6 +718,8 @@ class RecordRepository:
     def __init__(self, reader: aiosqlite.Connection, catalogue: EventCatalogue):
         self._reader = reader
         self._catalogue = catalogue
+        # Entry id -> (its stored row as last read by `all`, the entry built from it).
+        self._built: dict[int, tuple[tuple, RecordEntry]] = {}
 
     _SELECT = f"""
         SELECT e.id AS e_id, e.scope_kind, e.scope_code, e.event_key, e.list, e.sex AS e_sex,
@@ -635,11 +784,62 @@ class RecordRepository:
             superseded=bool(row["superseded"]),
         )
 
+    async def changes_since(self, seq: int | None) -> tuple[int, set[RecordKey] | None]:
+        """(the newest change sequence, the records changed after `seq`), in one hop; None
+        for the records when `seq` is None or the log no longer reaches back to it (read
+        them all). Read the sequence before the entries: a write landing in between is then
+        read twice, never missed."""
+        return await run_on(self._reader, lambda conn: self._changes_in_thread(conn, seq))
+
+    def _changes_in_thread(
+        self, conn: sqlite3.Connection, seq: int | None
+    ) -> tuple[int, set[RecordKey] | None]:
+        low, high = conn.execute("SELECT min(seq), max(seq) FROM record_changes").fetchone()
+        newest = max(high or 0, seq or 0)
+        if seq is None or (low is not None and low > seq + 1):
+            return newest, None
+        rows = conn.execute(
+            "SELECT DISTINCT scope_kind, scope_code, event_key, list, sex FROM record_changes "
+            "WHERE seq > ?",
+            (seq,),
+        ).fetchall()
+        return newest, {
+            RecordKey(RecordScope(_SCOPE_KINDS[kind], code), event_key, _VENUES[venue], _SEXES[sex])
+            for kind, code, event_key, venue, sex in rows
+        }
+
+    @staticmethod
+    async def prune_changes(conn: aiosqlite.Connection) -> None:
+        """Drop the change log but its newest row (inside a write transaction): a process
+        that had read less than that sees the gap and reads every entry again."""
+        await conn.execute(
+            "DELETE FROM record_changes WHERE seq < (SELECT max(seq) FROM record_changes)"
+        )
+
     async def all(self) -> list[RecordEntry]:
-        rows = await self._reader.execute_fetchall(self._SELECT + " ORDER BY e.date, e.id")
+        """Every entry, oldest first, in one hop. The services reload them all after each
+        write; an entry whose stored row (athlete and result columns included) is exactly
+        what it was last time is the same object again, so only changed rows are rebuilt."""
+        return await run_on(self._reader, self._all_in_thread)
+
+    def _all_in_thread(self, conn: sqlite3.Connection) -> list[RecordEntry]:
+        rows = conn.execute(self._SELECT + " ORDER BY e.date, e.id").fetchall()
         athletes: dict[int, Athlete] = {}
         keys: dict[tuple, RecordKey] = {}
-        return [self._entry(row, athletes, keys) for row in rows]
+        before = self._built
+        built: dict[int, tuple[tuple, RecordEntry]] = {}
+        entries = []
+        for row in rows:
+            stored = tuple(row)
+            held = before.get(stored[0])
+            if held is not None and held[0] == stored:
+                entry = held[1]
+            else:
+                entry = self._entry(row, athletes, keys)
+            built[stored[0]] = (stored, entry)
+            entries.append(entry)
+        self._built = built
+        return entries
 
     async def for_keys(
         self, conn: aiosqlite.Connection, keys: Iterable[RecordKey]

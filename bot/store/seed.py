@@ -684,6 +684,9 @@ async def seed(
         await seeder.load_record_lists()
         await seeder.load_athletes()
         await seeder.mark_equals()
+        if seeder.report.record_entries_added:
+            # Thousands of rows logged as changed: readers re-read everything anyway.
+            await RecordRepository.prune_changes(conn)
     report = seeder.report
     if report.rows_loaded:
         log.info(
