@@ -16,19 +16,12 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.domain.answers import TopListBy
-from bot.domain.events import Sex, Venue
+from bot.domain.events import VENUE_WORDS, Sex, Venue
 from bot.domain.text import fold
 from bot.services.errors import InvalidInputError, NotFoundError, TracksideError, clip
 from bot.services.queries import Trackside
 
-_VENUE_WORDS = {
-    "indoor": Venue.INDOOR,
-    "indoors": Venue.INDOOR,
-    "short track": Venue.INDOOR,
-    "sh": Venue.INDOOR,
-    "outdoor": Venue.OUTDOOR,
-    "outdoors": Venue.OUTDOOR,
-}
+_VENUE_WORDS = VENUE_WORDS  # the domain's one vocabulary (`Venue.parse`)
 _BY_WORDS = {"performances": TopListBy.PERFORMANCES, "performers": TopListBy.PERFORMERS}
 _YEAR = re.compile(r"^\d{4}$")
 _OPTION = re.compile(r"^(?P<name>[a-z_]+):(?P<value>.*)$", re.S)

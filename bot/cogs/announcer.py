@@ -22,8 +22,7 @@ from discord.ext import commands
 from discord.http import handle_message_parameters
 
 from bot.render.discord_embeds import announcement_embed
-from bot.services.delivery import DeliveryLog, nonce_for
-from bot.store.outbox import Delivery
+from bot.services.delivery import Delivery, DeliveryLog, nonce_for
 
 log = logging.getLogger(__name__)
 

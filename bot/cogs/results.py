@@ -21,7 +21,6 @@ from bot.cogs.options import (
     choice_name,
 )
 from bot.cogs.permissions import actor_of, defer_write, refusal_for, writers_only
-from bot.domain.marks import format_wind
 from bot.domain.models import RecordStatus
 from bot.render.common import format_day
 from bot.render.discord_embeds import preview_embed, safe
@@ -31,6 +30,7 @@ from bot.services.writes import (
     Added,
     ImplausibleMarkError,
     Preview,
+    ResultChanges,
     ResultDraft,
     Writes,
 )
@@ -378,28 +378,12 @@ class ResultCommands(app_commands.Group, name="result", description="Moderators:
         source: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
         await defer_write(interaction)
-        app = app_of(interaction)
-        old = await app.results.get(id)
-        if old is None:
-            raise TracksideError(f"No result #{id} is on file.")
-        draft = ResultDraft(
-            athlete=f"#{old.athlete.id}",
-            event=old.event.key,
-            mark=mark or (str(old.mark) if old.mark else old.status.value),
-            venue=venue or old.venue.value,
-            date=date or old.date.isoformat(),
-            competition=competition or old.competition,
-            place=place if place is not None else old.place,
-            round=round if round is not None else old.round,
-            wind=wind if wind is not None else _wind_text(old.wind),
-            splits=splits
-            if splits is not None
-            else ", ".join(f"{s.event.key}={s.mark}" for s in old.splits),
-            source=source if source is not None else old.source,
-            city=old.city,
-            country=old.country,
-        )
-        writes = Writes(app)
+        writes = Writes(app_of(interaction))
+        changes = ResultChanges(
+            mark=mark, wind=wind, date=date, venue=venue, competition=competition,
+            place=place, round=round, splits=splits, source=source,
+        )  # fmt: skip
+        draft = await writes.edit_draft(id, changes)
         try:
             added = await writes.edit_result(id, draft, actor_of(interaction))
         except ImplausibleMarkError as exc:
@@ -418,10 +402,6 @@ class ResultCommands(app_commands.Group, name="result", description="Moderators:
             previews_of(interaction)[view.message.id] = view
             return
         await interaction.followup.send(_edited_text(added), ephemeral=True)
-
-
-def _wind_text(tenths: int | None) -> str | None:
-    return None if tenths is None else format_wind(tenths)
 
 
 def previews_of(interaction: discord.Interaction) -> dict[int, ConfirmResult]:

@@ -8,13 +8,21 @@ restart says exactly what the first attempt would have said.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from bot.domain.events import Venue
+from bot.domain.events import Event, Venue
 from bot.domain.marks import format_margin, format_wind
-from bot.domain.models import RecordEntry, RecordScope, Result, ScopeKind
+from bot.domain.models import (
+    RecordEntry,
+    RecordKey,
+    RecordScope,
+    RecordStatus,
+    Result,
+    ScopeKind,
+)
 from bot.domain.records import (
     BreakKind,
     RecordBreak,
@@ -28,6 +36,17 @@ class AnnouncementKind(StrEnum):
     RECORD = "record"
     CORRECTION = "correction"
     RATIFICATION = "ratification"
+
+
+class RecordNews(StrEnum):
+    """What an announcement says of one record: a result broke or equalled it (a record
+    announcement), it no longer stands (a correction), or it was ratified or rejected."""
+
+    BREAKS = "breaks"
+    EQUALS = "equals"
+    CORRECTED = "corrected"
+    RATIFIED = "ratified"
+    REJECTED = "rejected"
 
 
 # Headline order: senior world, area, then U20 (world U20 before area U20), national,
@@ -51,7 +70,7 @@ class AnnouncedRecord:
     event_key: str
     event_name: str
     list: str
-    kind: str  # "breaks" | "equals"
+    kind: RecordNews
     mark: str
     is_split: bool
     previous_holders: list[str]  # "Yared Nuguse (USA)"
@@ -86,7 +105,10 @@ class Announcement:
     @classmethod
     def from_json(cls, text: str) -> Announcement:
         data = json.loads(text)
-        data["records"] = [AnnouncedRecord(**r) for r in data.get("records", [])]
+        data["records"] = [
+            AnnouncedRecord(**(r | {"kind": RecordNews(r["kind"])}))
+            for r in data.get("records", [])
+        ]
         return cls(**data)
 
     @property
@@ -140,7 +162,7 @@ def announcement_for(
                 event_key=event.key,
                 event_name=event.name,
                 list=brk.key.list.value,
-                kind=brk.kind.value,
+                kind=RecordNews(brk.kind.value),
                 mark=str(brk.performance.mark),
                 is_split=brk.performance.is_split,
                 previous_holders=[e.athlete.label for e in previous],
@@ -155,11 +177,11 @@ def announcement_for(
     # "RECORDS" only when several records of the headline's very name fell (Liévin: two
     # world indoor records), not a world record and a world indoor record.
     plural = (
-        sum(1 for r in records if r.record_name == top.record_name and r.kind == top.kind) > 1
-        and top.kind == BreakKind.BREAKS.value
+        sum(1 for r in records if r.record_name == top.record_name and r.kind is top.kind) > 1
+        and top.kind is RecordNews.BREAKS
     )
     name = top.record_name.upper() + ("S" if plural else "")
-    headline = f"NEW {name}" if top.kind == BreakKind.BREAKS.value else f"EQUALS {name}"
+    headline = f"NEW {name}" if top.kind is RecordNews.BREAKS else f"EQUALS {name}"
     return Announcement(
         kind=AnnouncementKind.RECORD.value,
         headline=headline,
@@ -175,6 +197,116 @@ def announcement_for(
         records=records,
         first_since=first_since(result, check.breaks, history, distance_of),
     )
+
+
+@dataclass(frozen=True)
+class Undone:
+    """One record a removed or corrected result no longer holds, and what stands now."""
+
+    key: RecordKey
+    event: Event
+    name: str  # "world indoor record"
+    removed: RecordEntry
+    standing: Sequence[RecordEntry]
+
+
+def correction_for(result: Result, undone: Sequence[Undone], what: str) -> Announcement:
+    """Tell subscribers that records set by a result no longer stand ('removed: reason',
+    'corrected')."""
+    records = []
+    now_lines = []
+    for gone in undone:
+        standing = gone.standing
+        records.append(
+            _announced(gone.key, gone.event, gone.name, RecordNews.CORRECTED, gone.removed)
+            | {
+                "previous_holders": [e.athlete.label for e in standing],
+                "previous_mark": str(standing[0].mark) if standing else "",
+                "previous_date": standing[0].date.isoformat() if standing else "",
+            }
+        )
+        if standing:
+            now_lines.append(
+                f"The {gone.event.name} {gone.name} is again {standing[0].mark} by "
+                f"{standing[0].athlete.name}."
+            )
+        else:
+            now_lines.append(f"No {gone.event.name} {gone.name} is on file now.")
+    return Announcement(
+        kind=AnnouncementKind.CORRECTION.value,
+        headline="CORRECTION",
+        athlete=result.athlete.name,
+        nation=result.athlete.nation,
+        event_name=result.event.name,
+        mark=str(result.mark) if result.mark else result.status.value.upper(),
+        wind="",
+        competition=result.competition,
+        where=result.where,
+        date=result.date.isoformat(),
+        result_id=result.id,
+        records=[AnnouncedRecord(**r) for r in records],
+        text=f"{result.athlete.name}'s {result.mark} ({result.event.name}, "
+        f"{result.date.isoformat()}) was {what}. " + " ".join(now_lines),
+    )
+
+
+def ratification_for(
+    entry: RecordEntry,
+    event: Event,
+    name: str,
+    status: RecordStatus,
+    standing: Sequence[RecordEntry],
+    note: str = "",
+) -> Announcement:
+    """A pending record ratified or rejected (then what stands again)."""
+    ratified = status is RecordStatus.RATIFIED
+    if ratified:
+        text = f"{entry.athlete.name}'s {entry.mark} is ratified as the {event.name} {name}."
+    else:
+        text = f"{entry.athlete.name}'s {entry.mark} ({event.name} {name}) was rejected."
+        if standing:
+            text += f" The record is again {standing[0].mark} by {standing[0].athlete.name}."
+    if note:
+        text += f" Note: {note}"
+    news = RecordNews.RATIFIED if ratified else RecordNews.REJECTED
+    return Announcement(
+        kind=AnnouncementKind.RATIFICATION.value,
+        headline=("RATIFIED " if ratified else "REJECTED ") + name.upper(),
+        athlete=entry.athlete.name,
+        nation=entry.athlete.nation,
+        event_name=event.name,
+        mark=str(entry.mark),
+        wind="",
+        competition=entry.competition,
+        where=entry.where,
+        date=entry.date.isoformat(),
+        result_id=entry.result_id,
+        records=[AnnouncedRecord(**_announced(entry.key, event, name, news, entry))],
+        text=text,
+    )
+
+
+def _announced(
+    key: RecordKey, event: Event, name: str, news: RecordNews, entry: RecordEntry
+) -> dict[str, Any]:
+    """The fields of an AnnouncedRecord that is not a break: no previous holder or margin."""
+    return {
+        "scope_kind": key.scope.kind.value,
+        "scope_code": key.scope.code,
+        "record_name": name,
+        "event_key": event.key,
+        "event_name": event.name,
+        "list": key.list.value,
+        "kind": news,
+        "mark": str(entry.mark),
+        "is_split": entry.split_id is not None,
+        "previous_holders": [],
+        "previous_mark": "",
+        "previous_date": "",
+        "margin": "",
+        "stood": "",
+        "pending": False,
+    }
 
 
 def first_since(

@@ -38,6 +38,25 @@ class Venue(StrEnum):
     OUTDOOR = "outdoor"
     INDOOR = "indoor"
 
+    @classmethod
+    def parse(cls, text: str | None) -> Venue:
+        """The one venue vocabulary (terminal, Discord options, CSV import): 'indoor',
+        'indoors', 'short track', 'sh', 'outdoor', 'outdoors' -> Venue; ValueError otherwise."""
+        venue = VENUE_WORDS.get(" ".join((text or "").casefold().split()))
+        if venue is None:
+            raise ValueError("Give the venue: indoor or outdoor.")
+        return venue
+
+
+VENUE_WORDS = {
+    "indoor": Venue.INDOOR,
+    "indoors": Venue.INDOOR,
+    "short track": Venue.INDOOR,
+    "sh": Venue.INDOOR,
+    "outdoor": Venue.OUTDOOR,
+    "outdoors": Venue.OUTDOOR,
+}
+
 
 class Sex(StrEnum):
     MEN = "M"

@@ -93,6 +93,16 @@ class RecordCheck:
         return bool(self.breaks)
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What a result would do, before anything is written."""
+
+    result: Result
+    new_athlete: bool
+    check: RecordCheck
+    warnings: tuple[str, ...]  # implausible marks: need a second, explicit confirmation
+
+
 def performances_of(result: Result) -> list[Performance]:
     """The result itself and each of its splits, as record candidates."""
     performances = []

@@ -22,6 +22,7 @@ __all__ = [
     "list_name",
     "mark_with_wind",
     "record_title",
+    "result_mark",
     "sex_title",
 ]
 
@@ -64,7 +65,12 @@ def entry_status(entry: RecordEntry, record_type: RecordType) -> str:
         if record_type is RecordType.WORLD_BEST:
             return "world best (not a record event)"
         return "unofficial (before records were kept)"
-    return "ratified"
+    return ""
+
+
+def result_mark(result: Result) -> str:
+    """The mark of a result, or what it was instead: '3:45.14', 'DNF', 'DQ'."""
+    return str(result.mark) if result.mark else result.status.value.upper()
 
 
 def holder_name(entry: RecordEntry | Result) -> str:

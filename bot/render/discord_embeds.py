@@ -29,8 +29,8 @@ from bot.domain.answers import (
 )
 from bot.domain.events import Sex, Venue
 from bot.domain.marks import format_margin, format_wind
-from bot.domain.models import RecordEntry, Result
-from bot.domain.records import list_word
+from bot.domain.models import RecordEntry, RecordStatus, Result
+from bot.domain.records import Preview, list_word
 from bot.render.common import (
     entry_status,
     format_stood,
@@ -42,9 +42,9 @@ from bot.render.common import (
     record_noun,
     record_title,
     records_list_title,
+    result_mark,
     sex_title,
 )
-from bot.services.writes import Preview
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -172,8 +172,7 @@ def _holders_value(line: RecordLine, flags: dict[str, str]) -> str:
         status = entry_status(holder, line.record_type)
         parts.append(
             f"{equal}**{mark}** · {who(holder, flag_of(holder.athlete.nation, flags))}\n"
-            f"{where(holder)} · {day_text(holder.date)}"
-            + (f" · *{status}*" if status != "ratified" else "")
+            f"{where(holder)} · {day_text(holder.date)}" + (f" · *{status}*" if status else "")
         )
     parts.append(f"Has stood {format_stood(line.stood)}")
     return "\n".join(parts)
@@ -191,7 +190,7 @@ def record_embed(answer: RecordAnswer, flags: dict[str, str]) -> discord.Embed:
     builder = EmbedBuilder(f"{answer.event.name} — {noun}")
     pending = False
     for line in answer.lines:
-        pending = pending or any(h.status.value == "pending" for h in line.holders)
+        pending = pending or any(h.status is RecordStatus.PENDING for h in line.holders)
         builder.field(record_title(line, answer.scope), _holders_value(line, flags))
     if pending:
         builder.embed.colour = PENDING_COLOUR
@@ -208,7 +207,7 @@ def progression_embed(answer: ProgressionAnswer, flags: dict[str, str]) -> disco
         gain = margin_text(event, row.margin)
         stood = "still stands" if row.stood is None else f"stood {format_stood(row.stood)}"
         status = entry_status(entry, answer.record_type)
-        extra = f" · *{status}*" if status != "ratified" else ""
+        extra = f" · *{status}*" if status else ""
         lines.append(
             f"**{mark_with_wind(str(entry.mark), entry.wind)}**"
             f"{' (' + gain + ')' if gain else ''} · "
@@ -248,8 +247,7 @@ def records_pages(
                 f"{sex_title(line.key.sex)} {line.event.name}",
                 f"**{mark_with_wind(str(holder.mark), holder.wind)}** · "
                 f"{who(holder, flag_of(holder.athlete.nation, flags))}{equal}\n"
-                f"{where(holder)} · {day_text(holder.date)}"
-                + (f" · *{status}*" if status != "ratified" else ""),
+                f"{where(holder)} · {day_text(holder.date)}" + (f" · *{status}*" if status else ""),
                 inline=True,
             )
         footer = " · ".join(
@@ -266,13 +264,13 @@ def _held_text(records: Sequence[HeldRecord]) -> str:
         status = entry_status(held.entry, held.record_type)
         lines.append(
             f"{held.event.name} {noun}: **{held.entry.mark}** ({day_text(held.entry.date)})"
-            + (f" *{status}*" if status != "ratified" else "")
+            + (f" *{status}*" if status else "")
         )
     return "\n".join(lines) or "none"
 
 
 def _result_line(result: Result) -> str:
-    mark = str(result.mark) if result.mark else result.status.value.upper()
+    mark = result_mark(result)
     place = f"{result.place}. " if result.place else ""
     venue = " (indoor)" if result.venue is Venue.INDOOR else ""
     return (
@@ -367,7 +365,7 @@ def rivalry_embed(answer: RivalryAnswer) -> discord.Embed:
 
 
 def _placed(result: Result) -> str:
-    mark = str(result.mark) if result.mark else result.status.value.upper()
+    mark = result_mark(result)
     return f"{mark} ({result.place})" if result.place else mark
 
 
@@ -406,7 +404,7 @@ CORRECTION_COLOUR = discord.Colour(0x868E96)
 def announcement_embed(announcement: Announcement, flags: dict[str, str]) -> discord.Embed:
     """The embed a subscribed channel receives."""
     kind = announcement.kind
-    colour = ANNOUNCE_COLOUR if kind == AnnouncementKind.RECORD.value else CORRECTION_COLOUR
+    colour = ANNOUNCE_COLOUR if kind == AnnouncementKind.RECORD else CORRECTION_COLOUR
     flag = flags.get(announcement.nation or "", "")
     nation = f" {flag} {announcement.nation}".rstrip() if announcement.nation else ""
     day = date.fromisoformat(announcement.date)
@@ -425,11 +423,11 @@ def announcement_embed(announcement: Announcement, flags: dict[str, str]) -> dis
     if announcement.first_since:
         description += f"\n{safe(announcement.first_since, 300)}."
     builder = EmbedBuilder(announcement.headline, description=description, colour=colour)
-    if kind == AnnouncementKind.RECORD.value:
+    if kind == AnnouncementKind.RECORD:
         for record in announcement.records:
             split = f" ({record.event_name} split)" if record.is_split else ""
             previous = ", ".join(safe(h) for h in record.previous_holders)
-            verb = "breaks" if record.kind == "breaks" else "equals"
+            verb = record.kind.value  # breaks | equals, in a record announcement
             by = f" by {record.margin}" if record.margin else ""
             builder.field(
                 f"{record.record_name.capitalize()} — {record.event_name}",
@@ -446,7 +444,7 @@ def preview_embed(preview: Preview, flags: dict[str, str]) -> discord.Embed:
     result = preview.result
     athlete = result.athlete
     flag = flags.get(athlete.nation or "", "")
-    mark = str(result.mark) if result.mark else result.status.value.upper()
+    mark = result_mark(result)
     wind = f" ({format_wind(result.wind)})" if result.wind is not None else ""
     lines = [
         f"**{safe(athlete.name)}** {flag} {athlete.nation or ''}".rstrip()
@@ -475,7 +473,7 @@ def preview_embed(preview: Preview, flags: dict[str, str]) -> discord.Embed:
     for brk in preview.check.breaks:
         previous = brk.previous_entry
         split = f" ({brk.performance.event.name} split)" if brk.performance.is_split else ""
-        verb = "breaks" if brk.kind.value == "breaks" else "equals"
+        verb = brk.kind.value  # BreakKind: breaks | equals
         margin = f" by {format_margin(brk.performance.event, brk.margin)}" if brk.margin else ""
         records.append(
             f"**{brk.performance.mark}**{split} {verb} the {brk.performance.event.name} "

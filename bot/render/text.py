@@ -17,7 +17,7 @@ from bot.domain.answers import (
     TopListAnswer,
     TopListBy,
 )
-from bot.domain.events import Sex
+from bot.domain.events import Sex, Venue
 from bot.render.common import (
     entry_status,
     format_day,
@@ -31,6 +31,7 @@ from bot.render.common import (
     record_noun,
     record_title,
     records_list_title,
+    result_mark,
     sex_title,
 )
 
@@ -97,7 +98,7 @@ def _(answer: RecordsListAnswer) -> str:
             f"{sex_title(line.key.sex):8} {line.event.name:28} "
             f"{mark_with_wind(str(holder.mark), holder.wind):>12}  "
             f"{holder_name(holder)}{equal}, {holder.where}, {format_day(holder.date)}"
-            f"{' · ' + status if status != 'ratified' else ''}"
+            f"{' · ' + status if status else ''}"
         )
     out.append("")
     out.extend(answer.notes)
@@ -113,7 +114,7 @@ def _held_lines(records: tuple[HeldRecord, ...]) -> list[str]:
         status = entry_status(held.entry, held.record_type)
         lines.append(
             f"  {held.event.name} {noun}: {held.entry.mark}, {held.entry.where}, "
-            f"{format_day(held.entry.date)}{' · ' + status if status != 'ratified' else ''}"
+            f"{format_day(held.entry.date)}{' · ' + status if status else ''}"
         )
     return lines
 
@@ -132,7 +133,7 @@ def _(answer: AthleteAnswer) -> str:
     out.append("Personal bests")
     if answer.personal_bests:
         for best in answer.personal_bests:
-            venue = " (indoor)" if best.venue.value == "indoor" else ""
+            venue = " (indoor)" if best.venue is Venue.INDOOR else ""
             origin = f" · {best.came_from}" if best.came_from else ""
             out.append(
                 f"  {best.event.name + venue:24} "
@@ -149,9 +150,9 @@ def _(answer: AthleteAnswer) -> str:
         f"Latest results ({min(len(answer.latest), answer.result_count)} of {answer.result_count})"
     )
     for result in answer.latest:
-        mark = str(result.mark) if result.mark else result.status.value.upper()
+        mark = result_mark(result)
         place = f"{result.place}." if result.place else ""
-        venue = " (indoor)" if result.venue.value == "indoor" else ""
+        venue = " (indoor)" if result.venue is Venue.INDOOR else ""
         out.append(
             f"  {format_day(result.date):>11}  {result.event.name + venue:24} {place:>4} "
             f"{mark_with_wind(mark, result.wind):>10}  {result.competition}"
@@ -187,7 +188,7 @@ def _(answer: RivalryAnswer) -> str:
     if answer.bests:
         out.append(f"Personal bests        {a.name:>22}  {b.name:>22}")
         for shared in answer.bests:
-            venue = " (indoor)" if shared.venue.value == "indoor" else ""
+            venue = " (indoor)" if shared.venue is Venue.INDOOR else ""
             out.append(
                 f"  {shared.event.name + venue:20} "
                 f"{shared.first.mark!s:>22}  {shared.second.mark!s:>22}"
@@ -201,7 +202,7 @@ def _(answer: RivalryAnswer) -> str:
 
 
 def _placed(result) -> str:
-    mark = str(result.mark) if result.mark else result.status.value.upper()
+    mark = result_mark(result)
     return f"{mark} ({_ordinal(result.place)})" if result.place else mark
 
 

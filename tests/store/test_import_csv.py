@@ -18,7 +18,7 @@ from bot.services.errors import InvalidInputError
 from bot.services.exports import export_csv
 from bot.services.queries import Trackside
 from bot.services.spreadsheet import from_spreadsheet, spreadsheet_safe
-from bot.services.writes import IMPORT_COLUMNS, Actor, ImportError_, ResultDraft, Writes
+from bot.services.writes import IMPORT_COLUMNS, Actor, ImportError_, ResultDraft, Writes, adding
 from tests.conftest import TODAY
 
 MOD = Actor(user_id=1001, guild_id=2001)
@@ -143,13 +143,13 @@ async def test_row_checks_run_off_the_event_loop(app, monkeypatch):
     writes = Writes(app)
     ticks = 0
     seen: list[tuple[bool, int]] = []
-    build = writes.build
+    build = adding.build
 
-    def watched(draft):
+    def watched(app, draft):
         seen.append((threading.current_thread() is threading.main_thread(), ticks))
-        return build(draft)
+        return build(app, draft)
 
-    monkeypatch.setattr(writes, "build", watched)
+    monkeypatch.setattr(adding, "build", watched)
     done = asyncio.Event()
 
     async def ticker() -> None:
@@ -182,16 +182,16 @@ async def test_a_row_met_by_a_concurrent_new_athlete_is_checked_again(app, monke
     moderator's /result add): Python then raises 'dictionary changed size during
     iteration' in the thread. Simulated here: the row is checked again, not lost."""
     writes = Writes(app)
-    build = writes.build
+    build = adding.build
     calls = 0
 
-    def racing(draft):
+    def racing(app, draft):
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError("dictionary changed size during iteration")
-        return build(draft)
+        return build(app, draft)
 
-    monkeypatch.setattr(writes, "build", racing)
+    monkeypatch.setattr(adding, "build", racing)
     report = await writes.import_csv(csv_bytes(KERR, NORDAS), MOD)
     assert report.imported == 2 and calls == 3

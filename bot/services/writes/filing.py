@@ -1,0 +1,213 @@
+"""Inside a write transaction: store a checked result, file the records it sets, fix the
+progressions it changes, queue its announcement and write the audit row. The callers
+(adding, corrections, ratification) own the transaction; `after_write` brings the
+in-memory indexes in step once it is committed."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from bot.domain.announcements import Announcement, announcement_for
+from bot.domain.events import Sex
+from bot.domain.models import RecordKey, RecordScope, RecordStatus, Result, ScopeKind
+from bot.domain.records import (
+    BreakKind,
+    RecordCheck,
+    recompute_progression,
+    record_breaks_for,
+    record_keys_for,
+)
+from bot.services.writes.drafts import Actor, DuplicateResultError
+from bot.store.outbox import AuditRepository, OutboxRepository, SubscriptionRepository
+from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
+
+if TYPE_CHECKING:
+    from bot.services.queries import Trackside
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Added:
+    result_id: int
+    check: RecordCheck
+    announcement: Announcement | None
+    announcement_id: int | None
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What storing one result did: returned from the transaction, so nothing of a write
+    that rolls back outlives it (the new athlete's id reaches the indexes only on commit)."""
+
+    added: Added
+    new_athlete_id: int | None
+
+
+async def add_in(conn: aiosqlite.Connection, app: Trackside, result: Result, actor: Actor) -> Filed:
+    """Store a checked result (and its athlete, when new) in the caller's transaction."""
+    new_athlete_id = None
+    if result.athlete.id == 0:
+        new_athlete_id = await _athlete_id(conn, result, actor)
+        result = replace(result, athlete=replace(result.athlete, id=new_athlete_id))
+    duplicate = await ResultRepository.exists(conn, result)
+    if duplicate is not None:
+        raise DuplicateResultError(f"That result is already on file (#{duplicate}).")
+    result = replace(result, added_by=actor.user_id)
+    try:
+        result_id = await ResultRepository.insert(conn, result)
+    except sqlite3.IntegrityError:
+        raise DuplicateResultError("That result is already on file.") from None
+    result = await with_split_ids(conn, replace(result, id=result_id))
+    check, announcement, announcement_id = await records_for(conn, app, result)
+    details = result_details(result, check)
+    await audit(conn, actor, "result.add", f"result #{result_id}", details)
+    return Filed(Added(result_id, check, announcement, announcement_id), new_athlete_id)
+
+
+async def _athlete_id(conn: aiosqlite.Connection, result: Result, actor: Actor) -> int:
+    athlete = result.athlete
+    existing_id = await AthleteRepository.find_exact(
+        conn, athlete.name, athlete.nation, athlete.sex
+    )
+    if existing_id is not None:
+        return existing_id
+    return await AthleteRepository.create(
+        conn,
+        athlete.name,
+        athlete.nation,
+        athlete.sex,
+        is_team=athlete.is_team,
+        source=f"added by {actor.user_id}" if actor.user_id else "added",
+    )
+
+
+async def with_split_ids(conn: aiosqlite.Connection, result: Result) -> Result:
+    """The stored result with the ids its splits got."""
+    assert result.id is not None
+    split_ids = await ResultRepository.split_ids(conn, result.id)
+    splits = tuple(replace(s, id=split_ids[s.event.key]) for s in result.splits)
+    return replace(result, splits=splits)
+
+
+async def records_for(
+    conn: aiosqlite.Connection,
+    app: Trackside,
+    result: Result,
+    announced: Collection[tuple[RecordKey, int, bool]] = (),
+    statuses: Mapping[tuple[RecordKey, int], RecordStatus] | None = None,
+) -> tuple[RecordCheck, Announcement | None, int | None]:
+    """Check a stored result against the records as this transaction sees them, file
+    the records it sets, fix the progressions it changes, and queue its announcement.
+
+    `announced` holds (key, mark, equal) of records this result was already announced
+    for (an edit re-files them): those are no news and are left out of the announcement;
+    `statuses` keeps the ratification status those re-filed records had.
+    """
+    area = app.nations.area_of(result.athlete.nation)
+    keys = record_keys_for(result, area)
+    on_file = await app.record_entries.for_keys(conn, keys)
+    check = record_breaks_for(result, on_file, area=area)
+    assert result.id is not None, "records are filed for a stored result"
+    for brk in check.breaks:
+        index = brk.performance.split_index
+        split_id = result.splits[index].id if index is not None else None
+        mark = brk.performance.mark.value
+        # Meeting records are the organiser's to keep; the rest await ratification.
+        fresh = RecordStatus.RATIFIED if brk.key.scope.kind is ScopeKind.MEETING else None
+        status = (statuses or {}).get((brk.key, mark), fresh or RecordStatus.PENDING)
+        await RecordRepository.insert(
+            conn, brk.key, result_id=result.id, split_id=split_id, mark=mark, day=result.date,
+            status=status, equal=brk.kind is BreakKind.EQUALS, source=result.source,
+        )  # fmt: skip
+    await fix_progressions(conn, app, {b.key for b in check.breaks})
+    news = tuple(
+        b
+        for b in check.breaks
+        if (b.key, b.performance.mark.value, b.kind is BreakKind.EQUALS) not in announced
+    )
+    announcement = announcement_for(
+        result,
+        replace(check, breaks=news),
+        lambda scope: scope_label(app, scope),
+        result_id=result.id,
+        history=app.book.scope_entries(RecordScope.world()),
+        distance_of=lambda key: app.catalogue.get(key).distance_m,
+    )
+    announcement_id = None
+    if announcement is not None:
+        announcement_id = await queue(conn, announcement, result.sex)
+    return check, announcement, announcement_id
+
+
+async def fix_progressions(
+    conn: aiosqlite.Connection, app: Trackside, keys: Iterable[RecordKey]
+) -> None:
+    keys = set(keys)
+    if not keys:
+        return
+    for key, entries in (await app.record_entries.for_keys(conn, keys)).items():
+        fix = recompute_progression(app.catalogue.get(key.event_key), entries)
+        if fix.drop or fix.restore:
+            log.info("%s: %d entries superseded, %d restored", key, len(fix.drop), len(fix.restore))
+        # Superseded, never deleted: a later correction can bring them back.
+        for entry in fix.drop:
+            await RecordRepository.set_superseded(conn, entry.id, True)
+        for entry in fix.restore:
+            await RecordRepository.set_superseded(conn, entry.id, False)
+        for entry_id, equal in fix.equal_flags.items():
+            await RecordRepository.set_equal(conn, entry_id, equal)
+
+
+def scope_label(app: Trackside, scope: RecordScope) -> str:
+    return app.scopes.info(scope).label
+
+
+async def queue(conn: aiosqlite.Connection, announcement: Announcement, sex: Sex | None) -> int:
+    """Write the announcement to the outbox with one delivery per matching channel."""
+    channels = [
+        (sub.guild_id, sub.channel_id)
+        for sub in await SubscriptionRepository.all(conn)
+        if sub.matches(announcement, sex)
+    ]
+    return await OutboxRepository.add(conn, announcement, sex, channels)
+
+
+async def after_write(app: Trackside, new_athlete_ids: Iterable[int] = ()) -> None:
+    """Bring the in-memory indexes in step with what was committed."""
+    await app.reload_records(list(new_athlete_ids))
+    app.notify_outbox()
+
+
+async def audit(
+    conn: aiosqlite.Connection, actor: Actor, action: str, target: str, details: dict[str, Any]
+) -> None:
+    await AuditRepository.add(conn, actor.user_id, actor.guild_id, action, target, details)
+
+
+def result_details(result: Result, check: RecordCheck | None) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "athlete": result.athlete.name,
+        "nation": result.athlete.nation,
+        "event": result.event.key,
+        "mark": str(result.mark) if result.mark else result.status.value,
+        "venue": result.venue.value,
+        "date": result.date.isoformat(),
+        "competition": result.competition,
+        "wind": result.wind,
+        "splits": {s.event.key: str(s.mark) for s in result.splits},
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if check is not None:
+        details["records"] = [
+            f"{b.kind.value} {b.key.scope.code} {b.key.event_key} {b.key.list.value}"
+            for b in check.breaks
+        ]
+    return details
