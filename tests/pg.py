@@ -88,20 +88,28 @@ class PgStores:
         self.names.clear()
 
 
-def patch_stores(monkeypatch: pytest.MonkeyPatch, stores: PgStores) -> None:
-    """Route Database.open and Trackside.open of SQLite paths to PostgreSQL databases."""
+def patch_stores(monkeypatch: pytest.MonkeyPatch, stores: PgStores, root: Path) -> None:
+    """Route Database.open and Trackside.open of SQLite paths under `root` (the test's
+    tmp_path) to PostgreSQL databases; other paths (the session's seeded SQLite
+    templates, tests/conftest.py) stay SQLite."""
     from bot.services.queries import Trackside
     from bot.store.database import Database
     from bot.store.postgres import PgDatabase, is_postgres_url
 
     open_trackside = Trackside.open.__func__
+    open_database = Database.open.__func__
+
+    def ours(path) -> bool:
+        return not is_postgres_url(path) and Path(path).resolve().is_relative_to(root.resolve())
 
     async def database_open(cls, path, *, migrate: bool = True):
+        if not is_postgres_url(path) and not ours(path):
+            return await open_database(cls, path, migrate=migrate)
         url = path if is_postgres_url(path) else await stores.url_for(path)
         return await PgDatabase.open(url, migrate=migrate)
 
     async def trackside_open(cls, settings: Settings, *, seed_data=True, as_of=None, **kw):
-        if not settings.database_url:
+        if not settings.database_url and ours(settings.database_path):
             path = settings.database_path
             default_data = Path(settings.data_dir) == Path(DEFAULT_DATA_DIR)
             template = _TEMPLATES.get((as_of,)) if seed_data and default_data else None

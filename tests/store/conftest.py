@@ -26,14 +26,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(autouse=True)
-async def store_backend(request, monkeypatch) -> AsyncIterator[str]:
+async def store_backend(request, monkeypatch, tmp_path) -> AsyncIterator[str]:
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":
         yield backend
         return
     pg.server_url()
     stores = pg.PgStores()
-    pg.patch_stores(monkeypatch, stores)
+    pg.patch_stores(monkeypatch, stores, tmp_path)
     try:
         yield backend
     finally:
