@@ -12,8 +12,9 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Secret, Settings, load_settings
 from bot.store.database import StoreError, store_error
 
 log = logging.getLogger("bot")
@@ -66,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         "there on later starts; without it, load everything",
     )
     db_sub.add_parser("status", help="schema version and row counts")
+    copy = db_sub.add_parser(
+        "copy", help="copy every row of this store into a new, empty one (counts checked)"
+    )
+    copy.add_argument(
+        "--to",
+        required=True,
+        help="postgresql://user:password@host/database, or a SQLite file path (back)",
+    )
     return parser
 
 
@@ -97,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_bot(settings, sync=getattr(args, "sync", False))
     except (StoreError, sqlite3.DatabaseError) as exc:
         # A damaged, truncated, read-only or too new database: one line, not a traceback.
-        print(f"trackside: {database_problem(settings.database_path, exc)}", file=sys.stderr)
+        print(f"trackside: {database_problem(settings.store_name, exc)}", file=sys.stderr)
         return 1
 
 
@@ -184,8 +193,10 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 
     app = await Trackside.open(settings, seed_data=False)
     try:  # closed on every path: an open connection's thread keeps the process alive
+        if args.db_command == "copy":
+            return await _copy(app, settings, args.to)
         if args.db_command == "migrate":
-            print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+            print(f"{settings.store_name}: schema version {await app.db.schema_version()}")
         elif args.db_command == "seed":
             from bot.store.seed import seed
 
@@ -199,7 +210,7 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
             )
         else:
             counts = await app.db.counts()
-            print(f"{settings.database_path}: schema version {await app.db.schema_version()}")
+            print(f"{settings.store_name}: schema version {await app.db.schema_version()}")
             print(f"this process runs {settings.shards_text()} (SHARD_COUNT, SHARD_IDS)")
             for table, count in counts.items():
                 print(f"  {table:16} {count:>10}")
@@ -207,6 +218,23 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
             print(f"shipped record lists: {age or 'no data/records/sources.csv'}")
     finally:
         await app.close()
+    return 0
+
+
+async def _copy(app, settings: Settings, to: str) -> int:
+    from bot.store.copy import copy_store
+    from bot.store.database import Database
+
+    target_path = to if to.startswith(("postgresql://", "postgres://")) else Path(to)
+    target = await Database.open(target_path)
+    try:
+        counts = await copy_store(app.db, target)
+    finally:
+        await target.close()
+    shown = Settings(database_url=Secret(to)).store_name if isinstance(target_path, str) else to
+    print(f"copied {settings.store_name} to {shown}; rows checked on both sides:")
+    for table, count in counts.items():
+        print(f"  {table:16} {count:>10}")
     return 0
 
 

@@ -119,7 +119,8 @@ class TracksideBot(commands.AutoShardedBot):
     async def _watch_store(self) -> None:
         """Keep the in-memory indexes in step with writes from other processes."""
         while True:
-            await asyncio.sleep(STORE_WATCH_SECONDS)
+            # PostgreSQL's change count is in memory (LISTEN/NOTIFY): cheap to look at often.
+            await asyncio.sleep(getattr(self.app.db, "watch_seconds", STORE_WATCH_SECONDS))
             try:
                 if await self.app.refresh_if_changed():
                     log.info("store changed elsewhere: indexes reloaded")

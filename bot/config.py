@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -103,6 +104,20 @@ class Settings:
     shard_count: int | None = None
     #: The shards this process runs (sorted); None runs all of them.
     shard_ids: tuple[int, ...] | None = None
+    #: postgresql://… selects the PostgreSQL store; empty keeps SQLite at database_path.
+    database_url: Secret = field(default_factory=lambda: Secret(""))
+
+    @property
+    def store(self) -> Path | str:
+        """What `Database.open` opens: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url.reveal() if self.database_url else self.database_path
+
+    @property
+    def store_name(self) -> str:
+        """The store for messages: the SQLite path, or the URL without its password."""
+        if not self.database_url:
+            return str(self.database_path)
+        return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", self.database_url.reveal())
 
     @property
     def log_level_number(self) -> int:
@@ -185,6 +200,12 @@ def load_settings(
     database_path = values.get("DATABASE_PATH", "").strip()
     data_dir = values.get("DATA_DIR", "").strip()
     shard_count, shard_ids = _shards(values.get("SHARD_COUNT", ""), values.get("SHARD_IDS", ""))
+    database_url = values.get("DATABASE_URL", "").strip()
+    if database_url and not database_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "DATABASE_URL must be a postgresql://user:password@host:port/database URL "
+            "(leave it unset to use the SQLite file at DATABASE_PATH)"
+        )
     return Settings(
         discord_token=Secret(values.get("DISCORD_TOKEN", "").strip()),
         database_path=Path(database_path) if database_path else default_database_path(values),
@@ -196,4 +217,5 @@ def load_settings(
         dev_guild_id=int(dev_guild) if dev_guild else None,
         shard_count=shard_count,
         shard_ids=shard_ids,
+        database_url=Secret(database_url),
     )

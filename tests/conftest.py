@@ -129,3 +129,25 @@ async def app(settings: Settings) -> AsyncIterator[Trackside]:
         yield trackside
     finally:
         await trackside.close()
+
+
+# -- CI must test PostgreSQL ----------------------------------------------------------------
+_postgresql_ran: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.passed and "postgresql" in report.keywords:
+        _postgresql_ran.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI, a run that collected PostgreSQL tests and passed none of them fails: skipped
+    PostgreSQL tests would otherwise let a store nobody tested ship."""
+    collected = [item for item in session.items if item.get_closest_marker("postgresql")]
+    if in_ci() and collected and not _postgresql_ran and exitstatus == 0:
+        session.config.get_terminal_writer().line(
+            f"CI: {len(collected)} PostgreSQL tests collected and none ran "
+            "(set TRACKSIDE_TEST_PG; .ci/run starts a cluster)",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -75,7 +75,7 @@ class Announcer(commands.Cog):
         free = MAX_CHANNELS_AT_ONCE - len(self._in_flight)
         if free <= 0:
             return 0
-        due = await self.log.due(limit=free, busy=self._in_flight.keys())
+        due = await self.log.claim(limit=free, busy=self._in_flight.keys())
         for delivery in due:
             self._in_flight[delivery.channel_id] = asyncio.create_task(
                 self._deliver_in_turn(delivery),

@@ -19,6 +19,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=2)
 LONGEST_RETRY = timedelta(minutes=10)
+# How long a claimed delivery stays this process's (OutboxRepository.claim): a crashed
+# process's posts are finished by another (or by itself, restarted) this soon after. A post
+# outlasting it (discord.py retrying a 5xx for ~25 s) may be claimed again, by another
+# process only (in this one the channel is busy), and then posts with the same nonce, which
+# Discord answers with the message already created: still one message.
+LEASE = timedelta(seconds=10)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -66,6 +72,18 @@ class DeliveryLog:
         """The next delivery of each channel (oldest announcement first, so a channel gets
         its announcements in order) that is due now, leaving out `busy` channels."""
         return await OutboxRepository.due_per_channel(self.app.db.reader, self.now(), limit, busy)
+
+    async def claim(self, limit: int = 20, busy: Collection[int] = ()) -> list[Delivery]:
+        """Like `due`, but claimed with a lease, so that of several processes (shards)
+        exactly one posts each delivery; see OutboxRepository.claim."""
+        async with self.app.db.transaction() as conn:
+            claimed = await OutboxRepository.claim(conn, self.now(), LEASE, limit, busy)
+        if claimed:
+            log.info(
+                "claimed deliveries (announcement:channel) %s",
+                ", ".join(f"{d.announcement_id}:{d.channel_id}" for d in claimed),
+            )
+        return claimed
 
     async def seconds_until_next(self, busy: Collection[int] = ()) -> float | None:
         moment = await OutboxRepository.next_due(self.app.db.reader, busy)

@@ -155,7 +155,7 @@ class Trackside:
     ) -> Trackside:
         """Open (creating and migrating if need be) the database, load shipped data once."""
         reference = Reference.load(settings.data_dir)
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.store)
         try:
             app = cls(db, reference, today=today)
             if seed_data:

@@ -144,10 +144,11 @@ def _check_file(path: Path) -> None:
         raise ReadOnlyStoreError(_read_only_message(path))
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, file name, SQL) of every migration shipped, in order."""
+def migrations(package: str = "bot.store.migrations") -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) of every migration shipped, in order (PostgreSQL's:
+    bot.store.migrations.postgresql, numbered alike)."""
     found = []
-    for item in resources.files("bot.store.migrations").iterdir():
+    for item in resources.files(package).iterdir():
         match = _MIGRATION_NAME.match(item.name)
         if match:
             found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
@@ -184,6 +185,11 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+        """A SQLite file, or (a postgresql:// URL) the PostgreSQL store: bot/store/postgres.py."""
+        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):  # noqa: ASYNC240
+            from bot.store.postgres import PgDatabase
+
+            return await PgDatabase.open(path, migrate=migrate)  # type: ignore[return-value]
         path = Path(path)
         _check_file(path)
         if str(path) != ":memory:":

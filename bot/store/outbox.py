@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.domain.announcements import Announcement
 from bot.domain.events import Sex
+from bot.store.dialect import lock_rows
 
 _NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
@@ -194,13 +195,45 @@ class OutboxRepository:
         )  # fmt: skip
 
     @staticmethod
+    async def claim(
+        conn: aiosqlite.Connection,
+        now: datetime,
+        lease: timedelta,
+        limit: int = 20,
+        busy: Collection[int] = (),
+    ) -> list[Delivery]:
+        """Claim for this process what `due_per_channel` gives, inside the caller's write
+        transaction: each claimed delivery's next attempt moves to `now + lease`, so no
+        other process takes it while this one posts. Posting records the outcome (delivered,
+        or a retry time that replaces the lease); a process that dies mid-post leaves the
+        lease to expire, and then any process claims the delivery again and posts it with
+        the same nonce (bot/services/delivery.py), so the channel still gets one message.
+        PostgreSQL also locks the claimed rows (FOR UPDATE SKIP LOCKED)."""
+        skip, skip_args = _not_in_channels(busy)
+        claimed = await OutboxRepository._deliveries(
+            conn, _CHANNEL_HEADS, f"d.next_attempt_at <= ?{skip}",
+            [utc_stamp(now), *skip_args], limit, lock_rows(conn, "d"),
+        )  # fmt: skip
+        await conn.executemany(
+            "UPDATE deliveries SET next_attempt_at = ? "
+            "WHERE announcement_id = ? AND channel_id = ? AND status = 'pending'",
+            [(utc_stamp(now + lease), d.announcement_id, d.channel_id) for d in claimed],
+        )
+        return claimed
+
+    @staticmethod
     async def _deliveries(
-        conn: aiosqlite.Connection, source: str, where: str, args: list, limit: int
+        conn: aiosqlite.Connection,
+        source: str,
+        where: str,
+        args: list,
+        limit: int,
+        locking: str = "",
     ) -> list[Delivery]:
         rows = await conn.execute_fetchall(
             "SELECT d.announcement_id, d.channel_id, d.guild_id, d.attempts, a.payload "
             f"FROM {source} JOIN announcements a ON a.id = d.announcement_id WHERE {where} "
-            "ORDER BY d.announcement_id, d.channel_id LIMIT ?",
+            f"ORDER BY d.announcement_id, d.channel_id LIMIT ?{locking}",
             (*args, limit),
         )
         return [

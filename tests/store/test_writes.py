@@ -9,11 +9,11 @@ added here, by the write path, exactly as a moderator would.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.config import Settings
@@ -775,11 +775,13 @@ async def test_every_write_is_audited_and_the_log_is_append_only(feb7):
     assert added.details["records"] == ["breaks world mile indoor"]
     assert rows[0].details == {"role_id": 4001}
 
-    async with aiosqlite.connect(feb7.db.path) as conn:
-        with pytest.raises(aiosqlite.IntegrityError, match="audit rows are permanent"):
-            await conn.execute("UPDATE audit_log SET action = 'nothing' WHERE id = ?", (1,))
-        with pytest.raises(aiosqlite.IntegrityError, match="audit rows are permanent"):
-            await conn.execute("DELETE FROM audit_log")
+    for statement in (
+        "UPDATE audit_log SET action = 'nothing' WHERE id = 1",
+        "DELETE FROM audit_log",
+    ):
+        with pytest.raises(sqlite3.IntegrityError, match="audit rows are permanent"):
+            async with feb7.db.transaction() as conn:
+                await conn.execute(statement)
     assert len(await writes.audit(100)) == len(rows)
 
 

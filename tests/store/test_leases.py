@@ -1,0 +1,120 @@
+"""Exactly-once delivery across processes: two Trackside instances ("processes", each
+with its own store connections) on one store, on SQLite and on PostgreSQL. A delivery
+is claimed by one of them with a lease; a process that dies mid-post leaves the lease to
+expire and the other finishes the post with the same nonce, so each channel gets one
+message."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.services.delivery import LEASE, DeliveryLog, nonce_for
+from bot.services.queries import Trackside
+from bot.services.writes import Actor, Writes
+from bot.store.outbox import Delivery
+from tests.store.test_writes import MOD, lievin, millrose, open_store
+
+CHANNELS = {100 + i: 1000 + i for i in range(6)}  # guild id -> alerts channel id
+
+
+class Channels:
+    """Discord's side of a post: a repeated nonce gets the message already created."""
+
+    def __init__(self) -> None:
+        self.messages: dict[int, list[str]] = {}
+        self._by_nonce: dict[str, int] = {}
+
+    def post(self, delivery: Delivery) -> int:
+        nonce = nonce_for(delivery)
+        if nonce not in self._by_nonce:
+            self.messages.setdefault(delivery.channel_id, []).append(nonce)
+            self._by_nonce[nonce] = len(self._by_nonce) + 1
+        return self._by_nonce[nonce]
+
+
+@pytest.fixture
+async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Trackside, Trackside]]:
+    first = await open_store(tmp_path / "shared.db")
+    second = None
+    try:
+        writes = Writes(first)
+        for guild_id, channel_id in CHANNELS.items():
+            await writes.set_alerts(Actor(user_id=1, guild_id=guild_id), channel_id)
+        await writes.add_result(millrose(), MOD)
+        await writes.add_result(lievin(), MOD)
+        second = await open_store(tmp_path / "shared.db")
+        yield first, second
+    finally:
+        if second is not None:
+            await second.close()
+        await first.close()
+
+
+def at(app: Trackside, moment: datetime) -> DeliveryLog:
+    return DeliveryLog(app, now=lambda: moment)
+
+
+async def test_a_claimed_delivery_is_not_claimed_again_by_another_process(two_processes):
+    first, second = two_processes
+    now = datetime.now(UTC)
+    claimed = await at(first, now).claim(limit=50)
+    # One per channel (its oldest announcement first), all of them, to the first process.
+    assert sorted(d.channel_id for d in claimed) == sorted(CHANNELS.values())
+    assert await at(second, now).claim(limit=50) == []
+    assert await at(second, now + LEASE - timedelta(seconds=1)).claim(limit=50) == []
+
+
+async def test_a_process_killed_mid_post_is_finished_by_another_exactly_once(two_processes):
+    first, second = two_processes
+    channels = Channels()
+    now = datetime.now(UTC)
+    claimed = await at(first, now).claim(limit=50)
+    # The first process posts to half the channels, then dies before recording anything.
+    for delivery in claimed[:3]:
+        channels.post(delivery)
+    # The lease expires; the second process takes every delivery over and finishes both
+    # announcements in every channel.
+    later = now + LEASE + timedelta(seconds=1)
+    for _ in range(10):
+        due = await at(second, later).claim(limit=50)
+        if not due:
+            break
+        for delivery in due:
+            assert await at(second, later).posted(
+                delivery, channels.post(delivery), delivery.channel_id
+            )
+    assert await at(second, later).counts() == {"delivered": 2 * len(CHANNELS)}
+    assert {channel: len(nonces) for channel, nonces in channels.messages.items()} == {
+        channel: 2 for channel in CHANNELS.values()
+    }
+
+
+async def test_two_processes_claiming_together_never_share_a_delivery(two_processes):
+    first, second = two_processes
+    now = datetime.now(UTC)
+    results = await asyncio.gather(
+        *(at(app, now).claim(limit=2) for app in (first, second) for _ in range(5))
+    )
+    keys = [(d.announcement_id, d.channel_id) for batch in results for d in batch]
+    assert len(keys) == len(set(keys)) == len(CHANNELS)
+
+
+async def test_a_write_in_one_process_refreshes_the_other_within_a_second(two_processes):
+    """SQLite: PRAGMA data_version; PostgreSQL: LISTEN/NOTIFY. The bot polls
+    refresh_if_changed; here it is polled until it sees the other process's write."""
+    first, second = two_processes
+    assert not await second.refresh_if_changed()
+    await Writes(first).set_moderator_role(Actor(user_id=1, guild_id=100), 4242)
+    deadline = asyncio.get_running_loop().time() + 1.0
+    while not await second.refresh_if_changed():
+        assert asyncio.get_running_loop().time() < deadline, "no refresh within a second"
+        await asyncio.sleep(0.02)
+    assert second.moderator_roles[100] == 4242
+    # Its own writes do not make a process reload.
+    await Writes(second).set_moderator_role(Actor(user_id=1, guild_id=101), 4343)
+    assert not await second.refresh_if_changed()
