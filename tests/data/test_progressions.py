@@ -19,28 +19,12 @@ import pytest
 from bot.domain.catalogue import EventCatalogue, UnknownEventError
 from bot.domain.events import Event, RecordType, Sex, Venue
 from bot.domain.marks import MarkError, WindError, compare, parse_mark, parse_wind, wind_legal
+from tools.refresh_records import RECORD_COLUMNS
 
 DATA = Path(__file__).parents[2] / "data"
 PROGRESSIONS = DATA / "records" / "progressions.csv"
 WORLD_RECORDS = DATA / "reference" / "world_records.csv"
-COLUMNS = [
-    "scope_kind",
-    "scope_code",
-    "event",
-    "venue",
-    "sex",
-    "mark",
-    "wind",
-    "athlete",
-    "nation",
-    "birth_year",
-    "birth_date",
-    "date",
-    "city",
-    "country",
-    "status",
-    "source",
-]
+COLUMNS = RECORD_COLUMNS  # the record lists' schema, as tools/refresh_records.py writes it
 STATUSES = {"ratified", "ratification_unconfirmed", "pending"}
 RECORD_STATUSES = STATUSES  # world_records.csv rows that are records (not world bests)
 WIND = re.compile(r"^([+-](?:[1-9]\d*|0)\.\d|0\.0)?$")  # signed, one decimal, or empty

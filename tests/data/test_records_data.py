@@ -20,42 +20,10 @@ from bot.domain.events import Event, MarkKind, Unit, Venue
 from bot.domain.marks import compare, format_mark, format_wind, parse_mark, parse_wind
 from bot.domain.nations import AREA_NAMES, NationTable
 from bot.domain.text import fold
+from tools.refresh_records import CONFLICT_COLUMNS, RECORD_COLUMNS
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 RECORDS = DATA / "records"
-RECORD_COLUMNS = [
-    "scope_kind",
-    "scope_code",
-    "event",
-    "venue",
-    "sex",
-    "mark",
-    "wind",
-    "athlete",
-    "nation",
-    "birth_year",
-    "birth_date",
-    "date",
-    "city",
-    "country",
-    "status",
-    "source",
-]
-CONFLICT_COLUMNS = [
-    "scope_kind",
-    "scope_code",
-    "event",
-    "venue",
-    "sex",
-    "mark",
-    "athlete",
-    "nation",
-    "date",
-    "check",
-    "why",
-    "resolution",
-    "source",
-]
 STATUSES = {"ratified", "ratification_unconfirmed", "pending"}
 
 
