@@ -498,24 +498,16 @@ class Trackside:
             raise InvalidInputError(
                 f"Year {year} is out of range — give a year from 1800 to {self.today().year}."
             )
-        results = await self.results.top_list(
-            event.key,
-            sex,
+        # Whole races and the splits inside longer ones, from one description of the list.
+        wanted = dict(
             lower_is_better=event.lower_is_better,
             venue=venue,
             year=year,
             performers=by is TopListBy.PERFORMERS,
             limit=limit,
         )
-        splits = await self.results.split_top_list(
-            event.key,
-            sex,
-            lower_is_better=event.lower_is_better,
-            venue=venue,
-            year=year,
-            performers=by is TopListBy.PERFORMERS,
-            limit=limit,
-        )
+        results = await self.results.top_list(event.key, sex, **wanted)
+        splits = await self.results.split_top_list(event.key, sex, **wanted)
         merged = _merge_marks(event, results, splits, performers=by is TopListBy.PERFORMERS)
         merged = merged[:limit]
         marks = [r for r, _ in merged]

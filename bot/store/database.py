@@ -286,16 +286,20 @@ class Database:
         return int(row[0])
 
 
-async def _check_version(conn: aiosqlite.Connection) -> int:
-    row = await (await conn.execute("PRAGMA user_version")).fetchone()
-    current = int(row[0])
-    shipped = len(migrations())
+def check_schema_version(current: int, shipped: int, setting: str) -> int:
+    """`current`, or MigrationError when the database is newer than the `shipped`
+    migrations of this Trackside."""
     if current > shipped:
         raise MigrationError(
             f"the database is at schema version {current}, newer than this Trackside "
-            f"({shipped}): upgrade Trackside or use another DATABASE_PATH"
+            f"({shipped}): upgrade Trackside or use another {setting}"
         )
     return current
+
+
+async def _check_version(conn: aiosqlite.Connection) -> int:
+    row = await (await conn.execute("PRAGMA user_version")).fetchone()
+    return check_schema_version(int(row[0]), len(migrations()), "DATABASE_PATH")
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:

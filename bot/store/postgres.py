@@ -303,16 +303,10 @@ async def _current_version(conn: asyncpg.Connection) -> int:
 
 
 async def _check_version(conn: asyncpg.Connection) -> int:
-    from bot.store.database import MigrationError
+    from bot.store.database import check_schema_version
 
     current = await _current_version(conn)
-    shipped = len(migrations())
-    if current > shipped:
-        raise MigrationError(
-            f"the database is at schema version {current}, newer than this Trackside "
-            f"({shipped}): upgrade Trackside or use another DATABASE_URL"
-        )
-    return current
+    return check_schema_version(current, len(migrations()), "DATABASE_URL")
 
 
 async def _migrate(conn: asyncpg.Connection) -> None:

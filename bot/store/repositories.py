@@ -534,12 +534,7 @@ class ResultRepository:
             "(r.wind IS NULL OR r.wind <= 20)",
         ]
         params: list[object] = [event_key, sex.value]
-        if venue is not None:
-            where.append("r.venue = ?")
-            params.append(venue.value)
-        if year is not None:
-            where.append("r.date >= ? AND r.date < ?")
-            params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
+        _narrow_to(where, params, venue, year)
         conditions = " AND ".join(where)
         ordering = f"ORDER BY r.mark {order}, r.date, r.id"
         return await run_on(
@@ -600,12 +595,7 @@ class ResultRepository:
         order = "ASC" if lower_is_better else "DESC"
         where = ["s.event_key = ?", "r.sex = ?", "r.status = 'valid'", "s.hand_timed = 0"]
         params: list[object] = [event_key, sex.value]
-        if venue is not None:
-            where.append("r.venue = ?")
-            params.append(venue.value)
-        if year is not None:
-            where.append("r.date >= ? AND r.date < ?")
-            params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
+        _narrow_to(where, params, venue, year)
         return await run_on(
             self._reader,
             self._split_top_list_in_thread,
@@ -710,6 +700,18 @@ _PROFILE_SCAN = (
 
 def _with_splits(result: Result, splits: Sequence[Split]) -> Result:
     return replace(result, splits=tuple(splits))
+
+
+def _narrow_to(
+    where: list[str], params: list[object], venue: Venue | None, year: int | None
+) -> None:
+    """A list's conditions on the race: its venue, its calendar year."""
+    if venue is not None:
+        where.append("r.venue = ?")
+        params.append(venue.value)
+    if year is not None:
+        where.append("r.date >= ? AND r.date < ?")
+        params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
 
 
 class RecordRepository:
