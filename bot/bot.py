@@ -10,13 +10,13 @@ Discord recommends (`GET /gateway/bot`); set them to split the shards between pr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.config import Settings
 from bot.services.queries import Trackside
@@ -53,8 +53,10 @@ class TracksideBot(commands.AutoShardedBot):
         *,
         opener: AppOpener = open_app,
         sync_on_start: bool | None = None,
-        **options,
+        **options: Any,
     ):
+        if settings.shard_ids is not None:  # else every shard, as many as Discord advises
+            options["shard_ids"] = list(settings.shard_ids)
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles for permission checks; no message content
         super().__init__(
@@ -66,19 +68,21 @@ class TracksideBot(commands.AutoShardedBot):
             help_command=None,
             tree_cls=TracksideTree,
             shard_count=settings.shard_count,
-            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
             **options,
         )
         self.settings = settings
         self._opener = opener
         self._sync_on_start = settings.sync_commands if sync_on_start is None else sync_on_start
         self._app: Trackside | None = None
-        self._watcher: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         self._app = await self._opener(self.settings)
         self.app = self._app
-        self._watcher = asyncio.create_task(self._watch_store(), name="trackside-store-watch")
+        # PostgreSQL's change count is in memory (LISTEN/NOTIFY): cheap to look at often.
+        self.watch_store.change_interval(
+            seconds=getattr(self.app.db, "watch_seconds", STORE_WATCH_SECONDS)
+        )
+        self.watch_store.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self._sync_on_start:
@@ -116,20 +120,18 @@ class TracksideBot(commands.AutoShardedBot):
     async def on_shard_resumed(self, shard_id: int) -> None:
         log.info("shard %d resumed", shard_id)
 
-    async def _watch_store(self) -> None:
-        """Keep the in-memory indexes in step with writes from other processes."""
-        while True:
-            # PostgreSQL's change count is in memory (LISTEN/NOTIFY): cheap to look at often.
-            await asyncio.sleep(getattr(self.app.db, "watch_seconds", STORE_WATCH_SECONDS))
-            try:
-                if await self.app.refresh_if_changed():
-                    log.info("store changed elsewhere: indexes reloaded")
-            except Exception:
-                log.exception("could not check the store for outside changes")
+    @tasks.loop(seconds=STORE_WATCH_SECONDS, name="trackside-store-watch")
+    async def watch_store(self) -> None:
+        """Keep the in-memory indexes in step with writes from other processes (a CLI
+        import, another shard's process); the interval is set in `setup_hook`."""
+        try:
+            if await self.app.refresh_if_changed():
+                log.info("store changed elsewhere: indexes reloaded")
+        except Exception:  # a passing store error must not end the watch
+            log.exception("could not check the store for outside changes")
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
+        self.watch_store.cancel()
         try:
             await super().close()
         finally:
@@ -139,12 +141,15 @@ class TracksideBot(commands.AutoShardedBot):
                 log.info("store closed")
 
 
-class TracksideTree(app_commands.CommandTree):
+Interaction: TypeAlias = discord.Interaction[TracksideBot]
+"""What every command, check, view and option of this bot receives: its `client` is the
+TracksideBot, so `interaction.client.app` is typed."""
+
+
+class TracksideTree(app_commands.CommandTree[TracksideBot]):
     """The command tree with one place that answers every error."""
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
+    async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
         from bot.cogs.errors import answer_error
 
         await answer_error(interaction, error)

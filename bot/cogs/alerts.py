@@ -6,9 +6,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.bot import Interaction, TracksideBot
 from bot.cogs.options import SexChoice, app_of
 from bot.cogs.permissions import actor_of, defer_write, managers_only
-from bot.render.discord_embeds import safe
+from bot.render import replies
 from bot.services.errors import TracksideError
 from bot.services.writes import Writes
 
@@ -26,7 +27,10 @@ def missing_permissions(channel: discord.abc.GuildChannel) -> list[str]:
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class AlertCommands(app_commands.Group, name="alerts", description="Record announcements"):
+class Alerts(commands.GroupCog, group_name="alerts", group_description="Record announcements"):
+    def __init__(self, bot: TracksideBot):
+        self.bot = bot
+
     @app_commands.command(name="set", description="Announce new records in a channel")
     @app_commands.describe(
         channel="Where announcements go",
@@ -37,7 +41,7 @@ class AlertCommands(app_commands.Group, name="alerts", description="Record annou
     @managers_only()
     async def set_(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         channel: discord.TextChannel,
         scopes: app_commands.Range[str, 1, 200] | None = None,
         events: app_commands.Range[str, 1, 200] | None = None,
@@ -46,70 +50,32 @@ class AlertCommands(app_commands.Group, name="alerts", description="Record annou
         await defer_write(interaction)
         missing = missing_permissions(channel)
         if missing:
-            raise TracksideError(
-                f"I can't post in {channel.mention}: I need {', '.join(missing)} there. "
-                "Give me those permissions in that channel, then run /alerts set again."
-            )
+            raise TracksideError(replies.cannot_post(channel.mention, missing))
         subscription = await Writes(app_of(interaction)).set_alerts(
             actor_of(interaction), channel.id, scopes=scopes, events=events, sex=sex
         )
-        await interaction.followup.send(
-            f"Record announcements will go to {channel.mention}{_filters(subscription)}.",
-            ephemeral=True,
-        )
+        text = replies.alerts_set(channel.mention, subscription)
+        await interaction.followup.send(text, ephemeral=True)
 
     @app_commands.command(name="off", description="Stop record announcements in this server")
     @managers_only()
-    async def off(self, interaction: discord.Interaction) -> None:
+    async def off(self, interaction: Interaction) -> None:
         await defer_write(interaction)
         removed = await Writes(app_of(interaction)).alerts_off(actor_of(interaction))
-        text = "Record announcements are off." if removed else "Announcements were not on here."
-        await interaction.followup.send(text, ephemeral=True)
+        await interaction.followup.send(replies.alerts_off(removed), ephemeral=True)
 
     @app_commands.command(name="status", description="Where announcements go, and any problem")
-    async def status(self, interaction: discord.Interaction) -> None:
-        subscription = await Writes(app_of(interaction)).subscription(interaction.guild_id)
-        if subscription is None:
-            text = "Record announcements are off here. A server manager can run /alerts set."
-        else:
-            text = (
-                f"Record announcements go to <#{subscription.channel_id}>{_filters(subscription)}."
-            )
-            if subscription.problem:
-                text += (
-                    f"\n⚠️ Last delivery problem ({subscription.problem_at}): "
-                    f"{safe(subscription.problem, 500)}"
-                )
-        text += "\n" + _shard_line(interaction)
+    async def status(self, interaction: Interaction) -> None:
+        guild_id = interaction.guild_id or 0  # a guild-only command: always set
+        subscription = await Writes(app_of(interaction)).subscription(guild_id)
+        bot = interaction.client
+        text = replies.alerts_status(subscription, bot.shard_of(guild_id), bot.shards_text())
         await interaction.response.send_message(text, ephemeral=True)
 
 
-def _shard_line(interaction: discord.Interaction) -> str:
-    """Which shard carries this server, and which shards the answering process runs."""
-    bot = interaction.client
-    shard = bot.shard_of(interaction.guild_id or 0)  # type: ignore[attr-defined]
-    return f"This server is on shard {shard}; this process runs {bot.shards_text()}."  # type: ignore[attr-defined]
-
-
-def _filters(subscription) -> str:
-    parts = []
-    if subscription.scopes:
-        parts.append("scopes " + ", ".join(safe(s, 50) for s in subscription.scopes))
-    if subscription.events:
-        parts.append("events " + ", ".join(subscription.events))
-    if subscription.sex:
-        parts.append(f"{subscription.sex.label} only")
-    return f" ({'; '.join(parts)})" if parts else " (every record)"
-
-
-class Alerts(commands.Cog):
-    def __init__(self, bot: commands.Bot):
+class ServerSettings(commands.Cog):
+    def __init__(self, bot: TracksideBot):
         self.bot = bot
-        self.group = AlertCommands()
-        bot.tree.add_command(self.group)
-
-    async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.group.name)
 
     @app_commands.command(
         name="moderator-role",
@@ -120,19 +86,16 @@ class Alerts(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @managers_only()
     async def moderator_role(
-        self, interaction: discord.Interaction, role: discord.Role | None = None
+        self, interaction: Interaction, role: discord.Role | None = None
     ) -> None:
         await defer_write(interaction)
         await Writes(app_of(interaction)).set_moderator_role(
             actor_of(interaction), role.id if role else None
         )
-        text = (
-            f"Members with {role.mention} may now add results (in trusted servers)."
-            if role
-            else "The moderator role is cleared: only Manage Server members may add results."
-        )
+        text = replies.moderator_role(role.mention if role else None)
         await interaction.followup.send(text, ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: TracksideBot) -> None:
     await bot.add_cog(Alerts(bot))
+    await bot.add_cog(ServerSettings(bot))

@@ -21,7 +21,8 @@ import discord
 from discord.ext import commands
 from discord.http import handle_message_parameters
 
-from bot.render.discord_embeds import announcement_embed
+from bot.bot import TracksideBot
+from bot.render.embeds_writes import announcement_embed
 from bot.services.delivery import Delivery, DeliveryLog, nonce_for
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,9 @@ AFTER_UNEXPECTED_ERROR = 5.0  # seconds a channel rests after a bug, so it canno
 
 
 class Announcer(commands.Cog):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: TracksideBot):
         self.bot = bot
-        self.log = DeliveryLog(bot.app)  # type: ignore[attr-defined]
+        self.log = DeliveryLog(bot.app)
         self._task: asyncio.Task[None] | None = None
         # Channel id -> the task posting to it. One post per channel at a time keeps each
         # channel's announcements in order; different channels do not wait for each other
@@ -54,7 +55,7 @@ class Announcer(commands.Cog):
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
-        wakeup = self.bot.app.outbox_wakeup  # type: ignore[attr-defined]
+        wakeup = self.bot.app.outbox_wakeup
         while not self.bot.is_closed():
             wakeup.clear()
             try:
@@ -99,7 +100,7 @@ class Announcer(commands.Cog):
                 await asyncio.sleep(AFTER_UNEXPECTED_ERROR)
         finally:
             self._in_flight.pop(delivery.channel_id, None)
-            self.bot.app.outbox_wakeup.set()  # type: ignore[attr-defined]
+            self.bot.app.outbox_wakeup.set()
 
     async def deliver(self, delivery: Delivery) -> bool:
         try:
@@ -109,7 +110,7 @@ class Announcer(commands.Cog):
             if not isinstance(channel, discord.abc.Messageable):
                 await self.log.give_up(delivery, "the alerts channel is not a text channel")
                 return False
-            embed = announcement_embed(delivery.announcement, self.bot.app.flags)  # type: ignore[attr-defined]
+            embed = announcement_embed(delivery.announcement, self.bot.app.flags)
             # discord.py's own send, minus building a Message: we need the channel Discord
             # answers with (a Message takes the channel we asked for).
             with handle_message_parameters(
@@ -144,5 +145,5 @@ class Announcer(commands.Cog):
         return True
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: TracksideBot) -> None:
     await bot.add_cog(Announcer(bot))

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.bot import Interaction, TracksideBot
 from bot.cogs.options import AthleteOption, app_of
-from bot.render.discord_embeds import athlete_embed, rivalry_embed
+from bot.render.embeds_athletes import athlete_embed, rivalry_embed
 
 
 class Athletes(commands.Cog):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: TracksideBot):
         self.bot = bot
 
     @app_commands.command(name="athlete", description="An athlete's profile: PBs, records, results")
     @app_commands.describe(name="The athlete, e.g. Jakob Ingebrigtsen")
     async def athlete(
-        self, interaction: discord.Interaction, name: app_commands.Transform[str, AthleteOption]
+        self, interaction: Interaction, name: app_commands.Transform[str, AthleteOption]
     ) -> None:
         answer = await app_of(interaction).athlete_profile(name)
         await interaction.response.send_message(embed=athlete_embed(answer))
@@ -26,7 +26,7 @@ class Athletes(commands.Cog):
     @app_commands.describe(athlete="The first athlete", opponent="The second athlete")
     async def rivalry(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         athlete: app_commands.Transform[str, AthleteOption],
         opponent: app_commands.Transform[str, AthleteOption],
     ) -> None:
@@ -34,5 +34,5 @@ class Athletes(commands.Cog):
         await interaction.response.send_message(embed=rivalry_embed(answer))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: TracksideBot) -> None:
     await bot.add_cog(Athletes(bot))

@@ -11,6 +11,7 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.bot import Interaction
 from bot.render.discord_embeds import error_embed
 from bot.services.errors import TracksideError
 
@@ -41,7 +42,7 @@ def message_for(error: BaseException) -> str | None:
     return None
 
 
-async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+async def send_ephemeral(interaction: Interaction, message: str) -> None:
     """Reply through `response` or `followup`, whichever is still open."""
     embed = error_embed(message)
     try:
@@ -54,7 +55,7 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         log.warning("could not deliver an error reply for /%s", _name(interaction))
 
 
-async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
+async def answer_error(interaction: Interaction, error: BaseException) -> None:
     message = message_for(error)
     if message is None:
         log.error("unexpected error in /%s", _name(interaction), exc_info=error)
@@ -62,6 +63,6 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
     await send_ephemeral(interaction, message)
 
 
-def _name(interaction: discord.Interaction) -> str:
+def _name(interaction: Interaction) -> str:
     command = interaction.command
     return command.qualified_name if command else "?"

@@ -6,13 +6,15 @@ transformer hands the raw text on and the services validate it again.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import discord
 from discord import app_commands
 
+from bot.bot import Interaction, TracksideBot
 from bot.domain.answers import TopListBy
 from bot.domain.events import Sex, Venue
+from bot.services.athletes import athlete_ref
 from bot.services.queries import Trackside
 
 MAX_CHOICES = 25
@@ -22,10 +24,12 @@ MAX_OPTION_LENGTH = 200  # what Discord lets a user type into a string option, a
 VenueChoice = Literal["indoor", "outdoor"]
 SexChoice = Literal["men", "women", "mixed"]
 ByChoice = Literal["performances", "performers"]
+# What an autocomplete returns (discord.py's Transformer.autocomplete: any option type).
+Choices: TypeAlias = list[app_commands.Choice[int | float | str]]
 
 
-def app_of(interaction: discord.Interaction) -> Trackside:
-    return interaction.client.app  # type: ignore[attr-defined]
+def app_of(interaction: Interaction) -> Trackside:
+    return interaction.client.app
 
 
 def choice_name(text: str) -> str:
@@ -45,7 +49,7 @@ def by_of(value: str | None) -> TopListBy:
     return TopListBy(value) if value else TopListBy.PERFORMANCES
 
 
-class _TextOption(app_commands.Transformer):
+class _TextOption(app_commands.Transformer[TracksideBot]):
     """A string option whose value the services resolve; subclasses add autocomplete."""
 
     @property
@@ -56,38 +60,29 @@ class _TextOption(app_commands.Transformer):
     def max_value(self) -> int:
         return MAX_OPTION_LENGTH
 
-    async def transform(self, interaction: discord.Interaction, value: str) -> str:
+    async def transform(self, interaction: Interaction, value: str) -> str:
         return value
 
 
 class EventOption(_TextOption):
-    async def autocomplete(
-        self, interaction: discord.Interaction, value: str
-    ) -> list[app_commands.Choice[str]]:
-        events = app_of(interaction).suggest_events(value, MAX_CHOICES)
+    async def autocomplete(self, interaction: Interaction, value: int | float | str) -> Choices:
+        events = app_of(interaction).suggest_events(str(value), MAX_CHOICES)
         return [app_commands.Choice(name=choice_name(e.name), value=e.key) for e in events]
 
 
 class AthleteOption(_TextOption):
-    async def autocomplete(
-        self, interaction: discord.Interaction, value: str
-    ) -> list[app_commands.Choice[str]]:
-        athletes = app_of(interaction).suggest_athletes(value, MAX_CHOICES)
+    async def autocomplete(self, interaction: Interaction, value: int | float | str) -> Choices:
+        athletes = app_of(interaction).suggest_athletes(str(value), MAX_CHOICES)
         return [
-            app_commands.Choice(
-                name=choice_name(a.label),
-                value=f"#{a.id}",
-            )
+            app_commands.Choice(name=choice_name(a.label), value=athlete_ref(a.id))
             for a in athletes
         ]
 
 
 class ScopeOption(_TextOption):
-    async def autocomplete(
-        self, interaction: discord.Interaction, value: str
-    ) -> list[app_commands.Choice[str]]:
+    async def autocomplete(self, interaction: Interaction, value: int | float | str) -> Choices:
         app = app_of(interaction)
-        scopes = app.suggest_scopes(value, MAX_CHOICES)
+        scopes = app.suggest_scopes(str(value), MAX_CHOICES)
         return [
             app_commands.Choice(
                 name=choice_name(app.scopes.display_name(s)), value=s.scope.code[:100]

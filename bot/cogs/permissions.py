@@ -11,6 +11,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.bot import Interaction
 from bot.config import Settings
 from bot.services.writes import Actor
 
@@ -20,7 +21,7 @@ class NotAllowed(app_commands.CheckFailure):
 
 
 def write_refusal(
-    interaction: discord.Interaction, settings: Settings, moderator_roles: dict[int, int | None]
+    interaction: Interaction, settings: Settings, moderator_roles: dict[int, int | None]
 ) -> str | None:
     """None when the user may write here; otherwise the reason, for the user."""
     user = interaction.user
@@ -43,17 +44,17 @@ def write_refusal(
     return "You need the Manage Server permission or this server's moderator role to do that."
 
 
-def refusal_for(interaction: discord.Interaction) -> str | None:
+def refusal_for(interaction: Interaction) -> str | None:
     """`write_refusal` with this bot's settings: the check every write runs, on the command
     and again on the click that confirms it (the member's roles as they are then)."""
     bot = interaction.client
-    return write_refusal(interaction, bot.settings, bot.app.moderator_roles)  # type: ignore[attr-defined]
+    return write_refusal(interaction, bot.settings, bot.app.moderator_roles)
 
 
 def writers_only():
     """An app-command check: only those who may write pass."""
 
-    async def predicate(interaction: discord.Interaction) -> bool:
+    async def predicate(interaction: Interaction) -> bool:
         refusal = refusal_for(interaction)
         if refusal is not None:
             raise NotAllowed(refusal)
@@ -65,10 +66,10 @@ def writers_only():
 def managers_only():
     """Server managers (Manage Server), in any server: alerts and server settings."""
 
-    async def predicate(interaction: discord.Interaction) -> bool:
+    async def predicate(interaction: Interaction) -> bool:
         if interaction.guild_id is None:
             raise NotAllowed("This works in a server, not in direct messages.")
-        if interaction.user.id in interaction.client.settings.owner_ids:  # type: ignore[attr-defined]
+        if interaction.user.id in interaction.client.settings.owner_ids:
             return True
         permissions = interaction.permissions
         if not (permissions.manage_guild or permissions.administrator):
@@ -78,7 +79,7 @@ def managers_only():
     return app_commands.check(predicate)
 
 
-async def defer_write(interaction: discord.Interaction) -> None:
+async def defer_write(interaction: Interaction) -> None:
     """Acknowledge a write at once (ephemeral "thinking…"), before any store work.
 
     A write waits its turn for the store's write lock, which another process (a CLI
@@ -88,5 +89,5 @@ async def defer_write(interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
 
 
-def actor_of(interaction: discord.Interaction) -> Actor:
+def actor_of(interaction: Interaction) -> Actor:
     return Actor(user_id=interaction.user.id, guild_id=interaction.guild_id)

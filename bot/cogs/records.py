@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.bot import Interaction, TracksideBot
 from bot.cogs.options import (
     EventOption,
     ScopeOption,
@@ -27,11 +28,11 @@ CHART_NAME = "progression.png"
 
 
 class Records(commands.Cog):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: TracksideBot):
         self.bot = bot
 
     @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    async def on_interaction(self, interaction: Interaction) -> None:
         """Page buttons no live paginator owns (/records, /toplist) still get an answer."""
         await answer_stale_page_click(interaction)
 
@@ -44,7 +45,7 @@ class Records(commands.Cog):
     )
     async def record(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         event: app_commands.Transform[str, EventOption],
         venue: VenueChoice | None = None,
         sex: SexChoice | None = None,
@@ -63,7 +64,7 @@ class Records(commands.Cog):
     )
     async def progression(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         event: app_commands.Transform[str, EventOption],
         venue: VenueChoice | None = None,
         sex: SexChoice | None = None,
@@ -89,7 +90,7 @@ class Records(commands.Cog):
     )
     async def records(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         venue: VenueChoice | None = None,
         sex: SexChoice | None = None,
         scope: app_commands.Transform[str, ScopeOption] | None = None,
@@ -99,5 +100,5 @@ class Records(commands.Cog):
         await Paginator(records_pages(answer, app.flags), interaction.user.id).start(interaction)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: TracksideBot) -> None:
     await bot.add_cog(Records(bot))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.bot import Interaction, TracksideBot
 from bot.cogs.options import (
     ByChoice,
     EventOption,
@@ -23,7 +23,7 @@ TOPLIST_LENGTH = 100
 
 
 class TopLists(commands.Cog):
-    def __init__(self, bot: commands.Bot):
+    def __init__(self, bot: TracksideBot):
         self.bot = bot
 
     @app_commands.command(
@@ -38,7 +38,7 @@ class TopLists(commands.Cog):
     )
     async def toplist(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         event: app_commands.Transform[str, EventOption],
         venue: VenueChoice | None = None,
         sex: SexChoice | None = None,
@@ -51,5 +51,5 @@ class TopLists(commands.Cog):
         await Paginator(toplist_pages(answer), interaction.user.id).start(interaction)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: TracksideBot) -> None:
     await bot.add_cog(TopLists(bot))

@@ -4,29 +4,37 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import discord
+
+from bot.bot import Interaction, TracksideBot
 
 log = logging.getLogger(__name__)
 
 PAGE_TIMEOUT = 180.0  # seconds of no clicks before the buttons are disabled
 PAGES_EXPIRED = "These pages have expired — run the command again."
-_LIVE: weakref.WeakKeyDictionary[discord.Client, dict[int, Paginator]] = weakref.WeakKeyDictionary()
+_LIVE: weakref.WeakKeyDictionary[TracksideBot, dict[int, Paginator]] = weakref.WeakKeyDictionary()
 
 
-def _live_pages(client: discord.Client) -> dict[int, Paginator]:
+def _live_pages(client: TracksideBot) -> dict[int, Paginator]:
     """This bot's paginators that still answer clicks, by message id."""
     return _LIVE.setdefault(client, {})
 
 
-async def answer_stale_page_click(interaction: discord.Interaction) -> None:
+def custom_id_of(interaction: Interaction) -> str:
+    """The custom id of the button (or other component) clicked; '' for anything else."""
+    if interaction.type is not discord.InteractionType.component or interaction.data is None:
+        return ""
+    data: Mapping[str, object] = interaction.data
+    return str(data.get("custom_id", ""))
+
+
+async def answer_stale_page_click(interaction: Interaction) -> None:
     """A page button on a message no live paginator owns — sent before a restart, or timed
     out while the buttons stayed (the edit failed) — gets an answer, not "interaction
     failed"."""
-    if interaction.type is not discord.InteractionType.component:
-        return
-    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    custom_id = custom_id_of(interaction)
     if not custom_id.startswith("pages:") or interaction.message is None:
         return
     if interaction.message.id in _live_pages(interaction.client):
@@ -46,9 +54,9 @@ class Paginator(discord.ui.View):
         self.index = 0
         self.message: discord.InteractionMessage | None = None
         self._live: dict[int, Paginator] | None = None
-        self._refresh()
+        self._update_buttons()
 
-    async def start(self, interaction: discord.Interaction) -> None:
+    async def start(self, interaction: Interaction) -> None:
         """Send the first page as the answer to `interaction`."""
         if len(self.pages) == 1:
             await interaction.response.send_message(embed=self.pages[0])
@@ -60,7 +68,7 @@ class Paginator(discord.ui.View):
             self._live[sent.message_id] = self
         self.message = await interaction.original_response()
 
-    def _refresh(self) -> None:
+    def _update_buttons(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
         self.counter.label = f"{self.index + 1}/{len(self.pages)}"
@@ -74,25 +82,27 @@ class Paginator(discord.ui.View):
         )
         return False
 
-    async def _show(self, interaction: discord.Interaction, index: int) -> None:
+    async def _show(self, interaction: Interaction, index: int) -> None:
         self.index = max(0, min(index, len(self.pages) - 1))
-        self._refresh()
+        self._update_buttons()
         await interaction.response.edit_message(embed=self.pages[self.index], view=self)
 
     @discord.ui.button(
         label="◀ Previous", style=discord.ButtonStyle.secondary, custom_id="pages:previous"
     )
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def previous(
+        self, interaction: Interaction, button: discord.ui.Button[Paginator]
+    ) -> None:
         await self._show(interaction, self.index - 1)
 
     @discord.ui.button(
         label="1/1", style=discord.ButtonStyle.secondary, disabled=True, custom_id="pages:counter"
     )
-    async def counter(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def counter(self, interaction: Interaction, button: discord.ui.Button[Paginator]) -> None:
         await interaction.response.defer()  # a label, never enabled
 
     @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.primary, custom_id="pages:next")
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def next(self, interaction: Interaction, button: discord.ui.Button[Paginator]) -> None:
         await self._show(interaction, self.index + 1)
 
     async def on_timeout(self) -> None:

@@ -8,22 +8,34 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.answers import RecordLine, RecordsListAnswer, ScopeInfo
+from bot.domain.answers import (
+    Outcome,
+    PersonalBest,
+    RecordLine,
+    RecordsListAnswer,
+    ScopeInfo,
+    TopListAnswer,
+)
 from bot.domain.events import Event, RecordType, Sex, Venue
 from bot.domain.marks import format_margin, format_wind
 from bot.domain.models import RecordEntry, RecordKey, RecordStatus, Result
-from bot.domain.records import format_stood, list_word, record_name
+from bot.domain.records import RecordBreak, format_stood, list_word, record_name
 
 __all__ = [
+    "best_mark",
     "entry_status",
     "format_day",
     "format_stood",
     "holder_name",
     "list_name",
     "mark_with_wind",
+    "meeting_winner",
+    "record_news",
     "record_title",
     "result_mark",
     "sex_title",
+    "toplist_words",
+    "venue_note",
 ]
 
 
@@ -34,6 +46,11 @@ def format_day(day: date) -> str:
 
 def sex_title(sex: Sex) -> str:
     return {Sex.MEN: "Men's", Sex.WOMEN: "Women's", Sex.MIXED: "Mixed"}[sex]
+
+
+def venue_note(venue: Venue) -> str:
+    """' (indoor)' after an event's name for a short-track mark; '' outdoors."""
+    return " (indoor)" if venue is Venue.INDOOR else ""
 
 
 def list_name(key: RecordKey, event: Event) -> str:
@@ -66,6 +83,37 @@ def entry_status(entry: RecordEntry, record_type: RecordType) -> str:
             return "world best (not a record event)"
         return "unofficial (before records were kept)"
     return ""
+
+
+def record_news(news: RecordBreak) -> str:
+    """ "breaks the Mile world indoor record", "equals the 100m NOR outdoor record"."""
+    key = news.key
+    return (
+        f"{news.kind.value} the {news.performance.event.name} {key.scope.code} "
+        f"{key.list.value} record"
+    )
+
+
+def meeting_winner(outcome: Outcome, first: str, second: str) -> str:
+    """Who won a race between two athletes, by name: 'tie' or '?' when nobody did."""
+    return {Outcome.FIRST: first, Outcome.SECOND: second, Outcome.TIE: "tie"}.get(outcome, "?")
+
+
+def toplist_words(answer: TopListAnswer) -> tuple[str, str, str]:
+    """("Mile indoor", "men's all-time list", "performers"): what a top list's title is
+    made of; each renderer lays them out its own way."""
+    venue = f" {answer.venue.value}" if answer.venue else ""
+    when = str(answer.year) if answer.year else "all-time"
+    return (
+        f"{answer.event.name}{venue}",
+        f"{sex_title(answer.sex).lower()} {when} list",
+        answer.by.value,
+    )
+
+
+def best_mark(best: PersonalBest | None) -> str:
+    """A personal best's mark, or '—' where the athlete has none."""
+    return str(best.mark) if best is not None else "—"
 
 
 def result_mark(result: Result) -> str:

@@ -1,5 +1,10 @@
 """Answers as Discord embeds: the same answer models the terminal prints.
 
+This module holds what every embed is built with (`safe`, `EmbedBuilder`, Discord's
+limits) and the record answers (/record, /progression, /records, /toplist);
+`embeds_athletes` renders /athlete and /rivalry, `embeds_writes` the result preview and
+the announcements channels receive.
+
 Every piece of text that came from users or sources (athlete and competition names,
 cities) is escaped so it cannot format, ping or break an embed, and everything is cut to
 Discord's limits (title 256, description 4096, 25 fields of 256/1024, 6000 in all).
@@ -14,23 +19,17 @@ from datetime import UTC, date, datetime, time
 import discord
 from discord.utils import format_dt
 
-from bot.domain.announcements import Announcement, AnnouncementKind
 from bot.domain.answers import (
-    AthleteAnswer,
-    HeldRecord,
-    Outcome,
+    PersonalBest,
     ProgressionAnswer,
     RecordAnswer,
     RecordLine,
     RecordsListAnswer,
-    RivalryAnswer,
     TopListAnswer,
-    TopListBy,
 )
-from bot.domain.events import Sex, Venue
-from bot.domain.marks import format_margin, format_wind
+from bot.domain.events import Venue
 from bot.domain.models import RecordEntry, RecordStatus, Result
-from bot.domain.records import Preview, list_word
+from bot.domain.records import list_word
 from bot.render.common import (
     entry_status,
     format_stood,
@@ -42,8 +41,8 @@ from bot.render.common import (
     record_noun,
     record_title,
     records_list_title,
-    result_mark,
     sex_title,
+    toplist_words,
 )
 
 TITLE_LIMIT = 256
@@ -121,7 +120,7 @@ def who(entry: RecordEntry | Result, flag: str = "") -> str:
     return name
 
 
-def where(entry: RecordEntry | Result) -> str:
+def where(entry: RecordEntry | Result | PersonalBest) -> str:
     return safe(entry.where, 120)
 
 
@@ -257,54 +256,7 @@ def records_pages(
     return pages
 
 
-def _held_text(records: Sequence[HeldRecord]) -> str:
-    lines = []
-    for held in records:
-        noun = record_noun(held.scope, held.record_type, list_name(held.key, held.event))
-        status = entry_status(held.entry, held.record_type)
-        lines.append(
-            f"{held.event.name} {noun}: **{held.entry.mark}** ({day_text(held.entry.date)})"
-            + (f" *{status}*" if status else "")
-        )
-    return "\n".join(lines) or "none"
-
-
-def _result_line(result: Result) -> str:
-    mark = result_mark(result)
-    place = f"{result.place}. " if result.place else ""
-    venue = " (indoor)" if result.venue is Venue.INDOOR else ""
-    return (
-        f"{day_text(result.date)} · {result.event.name}{venue} · {place}"
-        f"**{mark_with_wind(mark, result.wind)}** · {safe(result.competition, 80)}"
-    )
-
-
-def athlete_embed(answer: AthleteAnswer) -> discord.Embed:
-    athlete = answer.athlete
-    facts = []
-    if athlete.nation:
-        nation = safe(answer.nation_name) if answer.nation_name else athlete.nation
-        facts.append(f"{answer.flag} {nation} ({athlete.nation})".strip())
-    if answer.age is not None and athlete.birth_date:
-        facts.append(f"age {answer.age} (born {day_text(athlete.birth_date)})")
-    builder = EmbedBuilder(safe(athlete.name, TITLE_LIMIT), description=" · ".join(facts))
-    pbs = [
-        f"{r.event.name}{' (indoor)' if r.venue is Venue.INDOOR else ''}: "
-        f"**{mark_with_wind(str(r.mark), r.wind)}** · {where(r)} · {day_text(r.date)}"
-        + (f" · *{r.came_from}*" if r.came_from else "")
-        for r in answer.personal_bests
-    ]
-    builder.field("Personal bests", _join_within(pbs) or "none on file")
-    builder.field("Records held", _join_within(_held_text(answer.records).splitlines()))
-    latest = [_result_line(r) for r in answer.latest]
-    builder.field(
-        f"Latest results ({len(answer.latest)} of {answer.result_count})",
-        _join_within(latest) or "none on file",
-    )
-    return builder.build("Trackside athletes")
-
-
-def _join_within(lines: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
+def join_within(lines: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
     """As many whole lines as fit in one field, saying how many were left out."""
     kept: list[str] = []
     for index, line in enumerate(lines):
@@ -316,65 +268,9 @@ def _join_within(lines: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
     return "\n".join(kept)
 
 
-def rivalry_embed(answer: RivalryAnswer) -> discord.Embed:
-    a, b = answer.first, answer.second
-    wins_a, wins_b = answer.wins
-    count = len(answer.meetings)
-    ties = f", {answer.ties} tied" if answer.ties else ""
-    builder = EmbedBuilder(
-        f"{safe(a.name, 100)} vs {safe(b.name, 100)}",
-        description=(
-            f"{answer.first_flag} **{safe(a.name)}** {wins_a} – {wins_b} "
-            f"**{safe(b.name)}** {answer.second_flag}\n"
-            f"{count} race{'s' if count != 1 else ''} on file{ties}"
-        ),
-    )
-    meetings = []
-    for meeting in answer.meetings:
-        first, second = meeting.first, meeting.second
-        winner = {
-            Outcome.FIRST: safe(a.name),
-            Outcome.SECOND: safe(b.name),
-            Outcome.TIE: "tie",
-            Outcome.UNKNOWN: "?",
-        }[meeting.outcome]
-        meetings.append(
-            f"{day_text(first.date)} · {first.event.name} · {safe(first.competition, 60)}"
-            f"{' ' + safe(first.round, 20) if first.round else ''}: "
-            f"{_placed(first)} vs {_placed(second)} → {winner}"
-        )
-    builder.field("Meetings", _join_within(meetings) or "They have not met in a race on file.")
-    bests = [
-        f"{s.event.name}{' (indoor)' if s.venue is Venue.INDOOR else ''}: "
-        f"**{s.first.mark}** vs **{s.second.mark}**"
-        for s in answer.bests
-    ]
-    if bests:
-        builder.field("Personal bests side by side", _join_within(bests))
-    builder.field(
-        f"Records held by {safe(a.name, 100)}",
-        _join_within(_held_text(answer.first_records).splitlines()),
-        inline=True,
-    )
-    builder.field(
-        f"Records held by {safe(b.name, 100)}",
-        _join_within(_held_text(answer.second_records).splitlines()),
-        inline=True,
-    )
-    return builder.build("Trackside rivalries")
-
-
-def _placed(result: Result) -> str:
-    mark = result_mark(result)
-    return f"{mark} ({result.place})" if result.place else mark
-
-
 def toplist_pages(answer: TopListAnswer, per_page: int = 15) -> list[discord.Embed]:
-    when = str(answer.year) if answer.year else "all-time"
-    venue = f" {answer.venue.value}" if answer.venue else ""
-    sex = {Sex.MEN: "men's", Sex.WOMEN: "women's", Sex.MIXED: "mixed"}[answer.sex]
-    by = "performers" if answer.by is TopListBy.PERFORMERS else "performances"
-    title = f"{answer.event.name}{venue} — {sex} {when} list ({by})"
+    event, name, by = toplist_words(answer)
+    title = f"{event} — {name} ({by})"
     if not answer.rows:
         return [EmbedBuilder(title, description="No results on file.").build()]
     chunks = [answer.rows[i : i + per_page] for i in range(0, len(answer.rows), per_page)]
@@ -395,104 +291,3 @@ def error_embed(message: str) -> discord.Embed:
     return discord.Embed(
         description=cut(safe(message, 1000), DESCRIPTION_LIMIT), colour=discord.Colour.red()
     )
-
-
-ANNOUNCE_COLOUR = discord.Colour(0xF08C00)  # gold
-CORRECTION_COLOUR = discord.Colour(0x868E96)
-
-
-def announcement_embed(announcement: Announcement, flags: dict[str, str]) -> discord.Embed:
-    """The embed a subscribed channel receives."""
-    kind = announcement.kind
-    colour = ANNOUNCE_COLOUR if kind == AnnouncementKind.RECORD else CORRECTION_COLOUR
-    flag = flags.get(announcement.nation or "", "")
-    nation = f" {flag} {announcement.nation}".rstrip() if announcement.nation else ""
-    day = date.fromisoformat(announcement.date)
-    wind = f" ({announcement.wind})" if announcement.wind else ""
-    description = (
-        f"**{safe(announcement.athlete)}**{nation} — **{safe(announcement.mark)}**{wind} "
-        f"{safe(announcement.event_name)}\n"
-        + " · ".join(
-            dict.fromkeys(  # the place only when it says more than the competition
-                [safe(announcement.competition, 100), safe(announcement.where, 100), day_text(day)]
-            )
-        )
-    )
-    if announcement.text:
-        description += f"\n\n{safe(announcement.text, 1500)}"
-    if announcement.first_since:
-        description += f"\n{safe(announcement.first_since, 300)}."
-    builder = EmbedBuilder(announcement.headline, description=description, colour=colour)
-    if kind == AnnouncementKind.RECORD:
-        for record in announcement.records:
-            split = f" ({record.event_name} split)" if record.is_split else ""
-            previous = ", ".join(safe(h) for h in record.previous_holders)
-            verb = record.kind.value  # breaks | equals, in a record announcement
-            by = f" by {record.margin}" if record.margin else ""
-            builder.field(
-                f"{record.record_name.capitalize()} — {record.event_name}",
-                f"**{safe(record.mark)}**{split} {verb} {safe(record.previous_mark)} "
-                f"({previous}, {day_text(date.fromisoformat(record.previous_date))}){by}\n"
-                f"The record stood {record.stood}"
-                + (" · *pending ratification*" if record.pending else ""),
-            )
-    return builder.build("Trackside record alerts")
-
-
-def preview_embed(preview: Preview, flags: dict[str, str]) -> discord.Embed:
-    """What a result would do, shown to the moderator before anything is written."""
-    result = preview.result
-    athlete = result.athlete
-    flag = flags.get(athlete.nation or "", "")
-    mark = result_mark(result)
-    wind = f" ({format_wind(result.wind)})" if result.wind is not None else ""
-    lines = [
-        f"**{safe(athlete.name)}** {flag} {athlete.nation or ''}".rstrip()
-        + (" — *new athlete*" if preview.new_athlete else ""),
-        f"{result.event.name} ({result.venue.value}, {result.sex.label}): **{mark}**{wind}",
-        f"{safe(result.competition, 100)}"
-        + (f" · {safe(result.where, 100)}" if result.city else "")
-        + f" · {day_text(result.date)}",
-    ]
-    if result.place or result.round:
-        lines.append(
-            " · ".join(
-                p
-                for p in (f"place {result.place}" if result.place else "", safe(result.round, 30))
-                if p
-            )
-        )
-    if result.splits:
-        lines.append("Splits: " + ", ".join(f"{s.event.name} {s.mark}" for s in result.splits))
-    if result.source:
-        lines.append(f"Source: {safe(result.source, 300)}")
-    builder = EmbedBuilder(
-        "Preview — nothing is saved until you confirm", description="\n".join(lines)
-    )
-    records = []
-    for brk in preview.check.breaks:
-        previous = brk.previous_entry
-        split = f" ({brk.performance.event.name} split)" if brk.performance.is_split else ""
-        verb = brk.kind.value  # BreakKind: breaks | equals
-        margin = f" by {format_margin(brk.performance.event, brk.margin)}" if brk.margin else ""
-        records.append(
-            f"**{brk.performance.mark}**{split} {verb} the {brk.performance.event.name} "
-            f"{brk.key.scope.code if not brk.key.scope.is_world else 'world'} "
-            f"{brk.key.list.value} record {previous.mark} ({safe(previous.athlete.name)}){margin}"
-            f" — stood {format_stood(brk.stood)}"
-        )
-    builder.field("Records", _join_within(records) or "Breaks or equals no record on file.")
-    if preview.check.not_eligible:
-        builder.field(
-            "Cannot count for records",
-            _join_within(
-                [
-                    f"{n.performance.event.name} {n.performance.mark}: {n.reason}"
-                    for n in preview.check.not_eligible
-                ]
-            ),
-        )
-    if preview.warnings:
-        builder.embed.colour = discord.Colour.red()
-        builder.field("⚠️ Check this mark", _join_within([safe(w, 300) for w in preview.warnings]))
-    return builder.build("Confirm to save and announce, or cancel.")

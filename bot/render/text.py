@@ -7,7 +7,6 @@ from functools import singledispatch
 from bot.domain.answers import (
     AthleteAnswer,
     HeldRecord,
-    Outcome,
     ProgressionAnswer,
     RecordAnswer,
     RecordLine,
@@ -15,10 +14,10 @@ from bot.domain.answers import (
     RivalryAnswer,
     ScopeInfo,
     TopListAnswer,
-    TopListBy,
 )
-from bot.domain.events import Sex, Venue
+from bot.domain.models import Result
 from bot.render.common import (
+    best_mark,
     entry_status,
     format_day,
     format_stood,
@@ -27,12 +26,15 @@ from bot.render.common import (
     list_name,
     margin_text,
     mark_with_wind,
+    meeting_winner,
     plural,
     record_noun,
     record_title,
     records_list_title,
     result_mark,
     sex_title,
+    toplist_words,
+    venue_note,
 )
 
 
@@ -133,7 +135,7 @@ def _(answer: AthleteAnswer) -> str:
     out.append("Personal bests")
     if answer.personal_bests:
         for best in answer.personal_bests:
-            venue = " (indoor)" if best.venue is Venue.INDOOR else ""
+            venue = venue_note(best.venue)
             origin = f" · {best.came_from}" if best.came_from else ""
             out.append(
                 f"  {best.event.name + venue:24} "
@@ -152,7 +154,7 @@ def _(answer: AthleteAnswer) -> str:
     for result in answer.latest:
         mark = result_mark(result)
         place = f"{result.place}." if result.place else ""
-        venue = " (indoor)" if result.venue is Venue.INDOOR else ""
+        venue = venue_note(result.venue)
         out.append(
             f"  {format_day(result.date):>11}  {result.event.name + venue:24} {place:>4} "
             f"{mark_with_wind(mark, result.wind):>10}  {result.competition}"
@@ -173,12 +175,7 @@ def _(answer: RivalryAnswer) -> str:
         out.append("Meetings (newest first)")
         for meeting in answer.meetings:
             first, second = meeting.first, meeting.second
-            winner = {
-                Outcome.FIRST: a.name,
-                Outcome.SECOND: b.name,
-                Outcome.TIE: "tie",
-                Outcome.UNKNOWN: "?",
-            }[meeting.outcome]
+            winner = meeting_winner(meeting.outcome, a.name, b.name)
             out.append(
                 f"  {format_day(first.date):>11}  {first.event.name} · {first.competition}"
                 f"{' ' + first.round if first.round else ''}: "
@@ -188,10 +185,10 @@ def _(answer: RivalryAnswer) -> str:
     if answer.bests:
         out.append(f"Personal bests        {a.name:>22}  {b.name:>22}")
         for shared in answer.bests:
-            venue = " (indoor)" if shared.venue is Venue.INDOOR else ""
+            venue = venue_note(shared.venue)
             out.append(
                 f"  {shared.event.name + venue:20} "
-                f"{shared.first.mark!s:>22}  {shared.second.mark!s:>22}"
+                f"{best_mark(shared.first):>22}  {best_mark(shared.second):>22}"
             )
         out.append("")
     out.append(f"Records held by {a.name}")
@@ -201,7 +198,7 @@ def _(answer: RivalryAnswer) -> str:
     return "\n".join(out)
 
 
-def _placed(result) -> str:
+def _placed(result: Result) -> str:
     mark = result_mark(result)
     return f"{mark} ({_ordinal(result.place)})" if result.place else mark
 
@@ -213,11 +210,8 @@ def _ordinal(n: int) -> str:
 
 @render_text.register
 def _(answer: TopListAnswer) -> str:
-    when = str(answer.year) if answer.year else "all-time"
-    venue = f" {answer.venue.value}" if answer.venue else ""
-    sex = {Sex.MEN: "men's", Sex.WOMEN: "women's", Sex.MIXED: "mixed"}[answer.sex]
-    by = "performers" if answer.by is TopListBy.PERFORMERS else "performances"
-    out = [f"{answer.event.name}{venue}, {sex} {when} list — {by} on file", ""]
+    event, name, by = toplist_words(answer)
+    out = [f"{event}, {name} — {by} on file", ""]
     if not answer.rows:
         out.append("  no results on file")
     for row in answer.rows:

@@ -24,6 +24,12 @@ _ID_FORM = re.compile(r"^#(\d{1,18})$")
 _NATION_SUFFIX = re.compile(r"^(?P<name>.+?)\s*\((?P<nation>[A-Za-z]{3})\)\s*$")
 
 
+def athlete_ref(athlete_id: int) -> str:
+    """How an option value names an athlete by id ('#12'): what autocomplete offers and an
+    edit keeps; `AthleteIndex.resolve` reads it back."""
+    return f"#{athlete_id}"
+
+
 @dataclass(frozen=True)
 class _Indexed:
     athlete: Athlete

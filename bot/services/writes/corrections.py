@@ -14,6 +14,7 @@ from bot.domain.announcements import Announcement, Undone, correction_for
 from bot.domain.marks import format_wind
 from bot.domain.models import RecordEntry, Result
 from bot.domain.records import record_name_for, standing_record
+from bot.services.athletes import athlete_ref
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.writes.drafts import (
     MAX_SOURCE,
@@ -85,7 +86,7 @@ def merged_draft(old: Result, changes: ResultChanges) -> ResultDraft:
         return new if new is not None else stored
 
     return ResultDraft(
-        athlete=f"#{old.athlete.id}",
+        athlete=athlete_ref(old.athlete.id),
         event=old.event.key,
         mark=changes.mark or (str(old.mark) if old.mark else old.status.value),
         venue=changes.venue or old.venue.value,
