@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot.domain.answers import TopListBy
 from bot.domain.events import Sex, Venue
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 
 MAX_CHOICES = 25
 MAX_CHOICE_NAME = 100
