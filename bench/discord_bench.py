@@ -57,7 +57,7 @@ from bench.store_bench import TOP_LIST_YEAR
 from bench.store_bench import _samples as store_samples
 from bot.bot import TracksideBot
 from bot.config import DEFAULT_DATA_DIR, Settings
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from tests.e2e.fake_discord import (
     CallbackRecord,
     CallbackType,

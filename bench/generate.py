@@ -50,7 +50,7 @@ from bot.domain.events import Event, RecordType, Sex, Unit, Venue
 from bot.domain.marks import Mark
 from bot.domain.models import Athlete, RecordScope, Result, ResultStatus
 from bot.domain.recordbook import RecordBook
-from bot.services.queries import Reference
+from bot.services.reference import Reference
 from bot.store.database import Database
 from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
 from bot.store.seed import seed

@@ -31,7 +31,7 @@ import asyncpg
 from bench import generate, store_bench
 from bench.core import Check, LatencyRow, Progress, Suite, SuiteReport
 from bot.config import DEFAULT_DATA_DIR, Secret, Settings
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.store.copy import copy_store
 from bot.store.database import Database
 

@@ -19,7 +19,8 @@ from bench.core import Check, Suite, SuiteReport
 from bot.config import DEFAULT_DATA_DIR, Settings
 from bot.domain.events import Sex, Venue
 from bot.domain.marks import Mark
-from bot.services.queries import Reference, Trackside
+from bot.services.app import Trackside
+from bot.services.reference import Reference
 
 COLUMNS = [
     "scope_kind", "scope_code", "event", "venue", "sex", "mark", "wind", "athlete", "nation",

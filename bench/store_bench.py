@@ -45,7 +45,7 @@ from bench.core import (
 from bot.config import DEFAULT_DATA_DIR, Settings
 from bot.domain.answers import TopListBy
 from bot.domain.events import Sex, Venue
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.store.database import BUSY_TIMEOUT_MS, Database
 from bot.store.repositories import RecordRepository
 

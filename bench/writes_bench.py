@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import generate
 from bench.core import Check, LatencyRow, Progress, Suite, SuiteReport, Timings
 from bot.config import DEFAULT_DATA_DIR, Settings
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.services.writes import Actor, ResultDraft, Writes
 
 COMMIT_P99_TARGET_MS = 5.0

@@ -120,8 +120,8 @@ def database_problem(path: object, exc: BaseException) -> str:
 
 async def _ask(settings: Settings, line: str) -> int:
     from bot.render.text import render_text
+    from bot.services.app import Trackside
     from bot.services.errors import TracksideError
-    from bot.services.queries import Trackside
     from bot.terminal import Terminal
 
     app = await Trackside.open(settings)
@@ -145,9 +145,9 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
     """import / export / audit: moderators' tasks at a shell (acting as no Discord user)."""
     from pathlib import Path
 
+    from bot.services.app import Trackside
     from bot.services.errors import TracksideError
     from bot.services.exports import export_csv
-    from bot.services.queries import Trackside
     from bot.services.writes import Actor, ImportError_, Writes
 
     app = await Trackside.open(settings)
@@ -189,7 +189,7 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
     app = await Trackside.open(settings, seed_data=False)
     try:  # closed on every path: an open connection's thread keeps the process alive

@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.config import Settings
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import discord
 
 from bot.bot import TracksideBot
 from bot.config import Settings
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 
 log = logging.getLogger(__name__)
 

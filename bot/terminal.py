@@ -18,8 +18,8 @@ from rapidfuzz import fuzz, process
 from bot.domain.answers import TopListBy
 from bot.domain.events import VENUE_WORDS, Sex, Venue
 from bot.domain.text import fold
+from bot.services.app import Trackside
 from bot.services.errors import InvalidInputError, NotFoundError, TracksideError, clip
-from bot.services.queries import Trackside
 
 _VENUE_WORDS = VENUE_WORDS  # the domain's one vocabulary (`Venue.parse`)
 _BY_WORDS = {"performances": TopListBy.PERFORMANCES, "performers": TopListBy.PERFORMERS}

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_DATA_DIR, Settings
-from bot.services.queries import Reference, Trackside
+from bot.services.app import Trackside
+from bot.services.reference import Reference
 
 # Answers say how long a record "has stood"; tests pin the day they are asked.
 TODAY = date(2026, 11, 23)

@@ -92,7 +92,7 @@ def patch_stores(monkeypatch: pytest.MonkeyPatch, stores: PgStores, root: Path) 
     """Route Database.open and Trackside.open of SQLite paths under `root` (the test's
     tmp_path) to PostgreSQL databases; other paths (the session's seeded SQLite
     templates, tests/conftest.py) stay SQLite."""
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
     from bot.store.database import Database
     from bot.store.postgres import PgDatabase, is_postgres_url
 

@@ -14,8 +14,8 @@ from discord import app_commands
 from bot.bot import Interaction, TracksideBot
 from bot.domain.answers import TopListBy
 from bot.domain.events import Sex, Venue
+from bot.services.app import Trackside
 from bot.services.athletes import athlete_ref
-from bot.services.queries import Trackside
 
 MAX_CHOICES = 25
 MAX_CHOICE_NAME = 100

@@ -33,6 +33,9 @@ from bot.domain.records import (
 
 
 class AnnouncementKind(StrEnum):
+    """What an announcement is: a record broken or equalled, a correction (a result
+    removed or edited), or a pending record ratified or rejected."""
+
     RECORD = "record"
     CORRECTION = "correction"
     RATIFICATION = "ratification"
@@ -83,7 +86,7 @@ class AnnouncedRecord:
 
 @dataclass(frozen=True)
 class Announcement:
-    kind: str
+    kind: AnnouncementKind
     headline: str  # "NEW WORLD INDOOR RECORD", "EQUALS WORLD RECORD", "CORRECTION"
     athlete: str
     nation: str | None
@@ -105,6 +108,7 @@ class Announcement:
     @classmethod
     def from_json(cls, text: str) -> Announcement:
         data = json.loads(text)
+        data["kind"] = AnnouncementKind(data["kind"])
         data["records"] = [
             AnnouncedRecord(**(r | {"kind": RecordNews(r["kind"])}))
             for r in data.get("records", [])
@@ -138,53 +142,11 @@ def announcement_for(
     """
     if not check.breaks:
         return None
-    breaks = sorted(
-        check.breaks,
-        key=lambda b: (
-            _SCOPE_RANK[b.key.scope.kind],
-            b.key.scope.code != "world",
-            b.kind is BreakKind.EQUALS,
-            # The main list before the short-track list: Duplantis's 6.31 indoors broke
-            # both, and the news is the world record, not the world indoor record.
-            b.key.list is not Venue.OUTDOOR,
-            b.performance.is_split,
-        ),
-    )
-    records = []
-    for brk in breaks:
-        event = brk.performance.event
-        previous = brk.previous
-        records.append(
-            AnnouncedRecord(
-                scope_kind=brk.key.scope.kind.value,
-                scope_code=brk.key.scope.code,
-                record_name=record_name_for(brk.key, event, scope_label(brk.key.scope)),
-                event_key=event.key,
-                event_name=event.name,
-                list=brk.key.list.value,
-                kind=RecordNews(brk.kind.value),
-                mark=str(brk.performance.mark),
-                is_split=brk.performance.is_split,
-                previous_holders=[e.athlete.label for e in previous],
-                previous_mark=str(previous[0].mark),
-                previous_date=previous[0].date.isoformat(),
-                margin="" if brk.kind is BreakKind.EQUALS else format_margin(event, brk.margin),
-                stood=format_stood(brk.stood),
-                pending=brk.key.scope.kind is not ScopeKind.MEETING,
-            )
-        )
-    top = records[0]
-    # "RECORDS" only when several records of the headline's very name fell (Liévin: two
-    # world indoor records), not a world record and a world indoor record.
-    plural = (
-        sum(1 for r in records if r.record_name == top.record_name and r.kind is top.kind) > 1
-        and top.kind is RecordNews.BREAKS
-    )
-    name = top.record_name.upper() + ("S" if plural else "")
-    headline = f"NEW {name}" if top.kind is RecordNews.BREAKS else f"EQUALS {name}"
+    breaks = sorted(check.breaks, key=_headline_order)
+    records = [_announced_break(brk, scope_label) for brk in breaks]
     return Announcement(
-        kind=AnnouncementKind.RECORD.value,
-        headline=headline,
+        kind=AnnouncementKind.RECORD,
+        headline=_headline(records),
         athlete=result.athlete.name,
         nation=result.athlete.nation,
         event_name=result.event.name,
@@ -197,6 +159,57 @@ def announcement_for(
         records=records,
         first_since=first_since(result, check.breaks, history, distance_of),
     )
+
+
+def _headline_order(brk: RecordBreak) -> tuple:
+    """Which record an announcement leads with: widest scope, world before the area's
+    own list, a break before an equal."""
+    return (
+        _SCOPE_RANK[brk.key.scope.kind],
+        brk.key.scope.code != "world",
+        brk.kind is BreakKind.EQUALS,
+        # The main list before the short-track list: Duplantis's 6.31 indoors broke
+        # both, and the news is the world record, not the world indoor record.
+        brk.key.list is not Venue.OUTDOOR,
+        brk.performance.is_split,
+    )
+
+
+def _announced_break(
+    brk: RecordBreak, scope_label: Callable[[RecordScope], str]
+) -> AnnouncedRecord:
+    event = brk.performance.event
+    previous = brk.previous
+    return AnnouncedRecord(
+        scope_kind=brk.key.scope.kind.value,
+        scope_code=brk.key.scope.code,
+        record_name=record_name_for(brk.key, event, scope_label(brk.key.scope)),
+        event_key=event.key,
+        event_name=event.name,
+        list=brk.key.list.value,
+        kind=RecordNews(brk.kind.value),
+        mark=str(brk.performance.mark),
+        is_split=brk.performance.is_split,
+        previous_holders=[e.athlete.label for e in previous],
+        previous_mark=str(previous[0].mark),
+        previous_date=previous[0].date.isoformat(),
+        margin="" if brk.kind is BreakKind.EQUALS else format_margin(event, brk.margin),
+        stood=format_stood(brk.stood),
+        pending=brk.key.scope.kind is not ScopeKind.MEETING,
+    )
+
+
+def _headline(records: Sequence[AnnouncedRecord]) -> str:
+    """The headline, from the leading record: "NEW WORLD INDOOR RECORD", "EQUALS ..."."""
+    top = records[0]
+    # "RECORDS" only when several records of the headline's very name fell (Liévin: two
+    # world indoor records), not a world record and a world indoor record.
+    plural = (
+        sum(1 for r in records if r.record_name == top.record_name and r.kind is top.kind) > 1
+        and top.kind is RecordNews.BREAKS
+    )
+    name = top.record_name.upper() + ("S" if plural else "")
+    return f"NEW {name}" if top.kind is RecordNews.BREAKS else f"EQUALS {name}"
 
 
 @dataclass(frozen=True)
@@ -233,7 +246,7 @@ def correction_for(result: Result, undone: Sequence[Undone], what: str) -> Annou
         else:
             now_lines.append(f"No {gone.event.name} {gone.name} is on file now.")
     return Announcement(
-        kind=AnnouncementKind.CORRECTION.value,
+        kind=AnnouncementKind.CORRECTION,
         headline="CORRECTION",
         athlete=result.athlete.name,
         nation=result.athlete.nation,
@@ -270,7 +283,7 @@ def ratification_for(
         text += f" Note: {note}"
     news = RecordNews.RATIFIED if ratified else RecordNews.REJECTED
     return Announcement(
-        kind=AnnouncementKind.RATIFICATION.value,
+        kind=AnnouncementKind.RATIFICATION,
         headline=("RATIFIED " if ratified else "REJECTED ") + name.upper(),
         athlete=entry.athlete.name,
         nation=entry.athlete.nation,

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.store.outbox import Delivery, OutboxRepository, SubscriptionRepository
 
 log = logging.getLogger(__name__)

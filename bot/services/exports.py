@@ -9,7 +9,7 @@ import csv
 import io
 
 from bot.domain.marks import format_wind
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.services.spreadsheet import FREE_TEXT_COLUMNS, spreadsheet_safe
 from bot.services.writes import IMPORT_COLUMNS
 

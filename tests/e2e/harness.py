@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.bot import TracksideBot
 from bot.config import Settings
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from tests.conftest import TODAY
 from tests.e2e.conftest import BotRunner
 from tests.e2e.fake_discord import FakeDiscord

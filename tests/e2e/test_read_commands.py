@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from tests.e2e.conftest import BotRunner
 from tests.e2e.fake_discord import CallbackType, FakeDiscord
 from tests.e2e.harness import embed_text, field, start_trackside

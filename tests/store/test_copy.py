@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Secret, Settings
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.services.writes import Actor, Writes
 from bot.store.copy import DERIVED, TABLES, copy_store
 from bot.store.database import Database, StoreError

@@ -113,7 +113,7 @@ def test_migrations_are_numbered_without_gaps():
 
 async def test_writes_from_another_process_are_noticed_and_our_own_are_not(tmp_path):
     from bot.config import Settings
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
     settings = Settings(database_path=tmp_path / "t.db")
     app = await Trackside.open(settings)

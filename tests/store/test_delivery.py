@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.app import Trackside
 from bot.services.delivery import DeliveryLog
-from bot.services.queries import Trackside
 from bot.services.writes import Actor, Writes
 from tests.store.test_writes import MOD, lievin, millrose, open_store
 

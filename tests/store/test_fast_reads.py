@@ -14,7 +14,8 @@ from datetime import date
 
 from bot.domain.events import Sex, Venue
 from bot.domain.models import RecordStatus, Result, ResultStatus
-from bot.services.queries import Trackside, personal_bests
+from bot.services.app import Trackside
+from bot.services.profiles import personal_bests, record_marks
 from bot.services.writes import IMPORT_COLUMNS, Actor, ResultDraft, Writes
 
 MOD = Actor(user_id=1001, guild_id=2001)
@@ -94,7 +95,7 @@ def _scratch_top(
 def _bests(app: Trackside, athlete_id: int, results: list[Result]) -> list[tuple]:
     return [
         (b.event.key, b.venue, b.result.id, b.mark, b.origin, b.record, b.date)
-        for b in personal_bests(app.catalogue, results, app._record_marks(athlete_id))
+        for b in personal_bests(app.catalogue, results, record_marks(app, athlete_id))
     ]
 
 

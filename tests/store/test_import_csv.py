@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.services.app import Trackside
 from bot.services.errors import InvalidInputError
 from bot.services.exports import export_csv
-from bot.services.queries import Trackside
 from bot.services.spreadsheet import from_spreadsheet, spreadsheet_safe
 from bot.services.writes import IMPORT_COLUMNS, Actor, ImportError_, ResultDraft, Writes, adding
 from tests.conftest import TODAY

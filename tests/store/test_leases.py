@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.app import Trackside
 from bot.services.delivery import LEASE, DeliveryLog, nonce_for
-from bot.services.queries import Trackside
 from bot.services.writes import Actor, Writes
 from bot.store.outbox import Delivery
 from tests.store.test_writes import MOD, lievin, millrose, open_store

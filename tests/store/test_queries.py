@@ -11,8 +11,8 @@ from bot.domain.events import Sex, Venue
 from bot.domain.marks import parse_mark
 from bot.domain.models import Result, Split
 from bot.domain.records import BreakKind, format_stood, record_breaks_for, record_keys_for
+from bot.services.app import Trackside
 from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError
-from bot.services.queries import Trackside
 from tests.conftest import TODAY
 
 

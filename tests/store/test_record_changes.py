@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.domain.models import RecordStatus
 from bot.domain.recordbook import RecordBook
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from tests.store import test_writes as tw
 from tests.store.test_writes import feb7  # noqa: F401 - a fixture
 

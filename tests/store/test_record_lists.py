@@ -17,7 +17,7 @@ from bot.domain.answers import BestOrigin
 from bot.domain.events import Sex, Venue
 from bot.domain.models import RecordKey, RecordScope, ScopeKind
 from bot.render.text import render_text
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.services.writes import Actor, ResultDraft, Writes
 from bot.store.seed import SeedError, seed
 from tests.conftest import TODAY
@@ -327,7 +327,7 @@ async def test_records_say_what_the_lists_are_current_to(app):
 
 def test_data_age_groups_the_shipped_lists_by_organisation():
     from bot.domain.answers import ListSource, data_age
-    from bot.services.queries import _list_sources
+    from bot.services.reference import _list_sources
 
     # The shipped sources.csv, as tools/refresh_records.py writes it: short and true.
     shipped = _list_sources(Path(__file__).resolve().parents[2] / "data/records/sources.csv")

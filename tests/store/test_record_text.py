@@ -11,7 +11,7 @@ from bot.domain.events import Sex, Venue
 from bot.domain.models import RecordScope, ScopeKind
 from bot.render.discord_embeds import progression_embed, records_pages
 from bot.render.text import render_text
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from tests.store.test_record_lists import HEADER, data_dir_with, open_app
 
 ONE_ROW = HEADER + (

@@ -11,7 +11,7 @@ import pytest
 from bot.config import DEFAULT_DATA_DIR, Settings
 from bot.domain.events import Sex, Venue
 from bot.domain.models import RecordKey, RecordScope, RecordStatus
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.store.seed import SeedError, seed
 from tests.conftest import TODAY
 

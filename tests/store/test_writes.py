@@ -21,8 +21,8 @@ from bot.domain.events import Sex, Venue
 from bot.domain.marks import compare
 from bot.domain.models import RecordEntry, RecordKey, RecordScope, RecordStatus, ResultStatus
 from bot.domain.records import BreakKind, chronological, format_stood, recompute_progression
+from bot.services.app import Trackside
 from bot.services.errors import InvalidInputError, NotFoundError
-from bot.services.queries import Trackside
 from bot.services.writes import (
     MAX_IMPORT_BYTES,
     Actor,

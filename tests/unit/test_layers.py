@@ -1,6 +1,7 @@
 """The dependency rule, read from the source with `ast`: domain imports nothing of ours
-below it; render and cogs never touch the store; services never import discord; the store
-never imports the layers above it."""
+below it; render and cogs never touch the store; services never import discord or a
+database driver (the store names what they need: `bot.store.connection`); the store never
+imports the layers above it."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import pytest
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 
+# Database drivers: only the store talks to one.
+DRIVERS = ("aiosqlite", "sqlite3", "asyncpg")
 # layer -> module prefixes it must never import
 FORBIDDEN = {
-    "domain": ("bot.store", "bot.services", "bot.cogs", "bot.render", "discord", "aiosqlite"),
+    "domain": ("bot.store", "bot.services", "bot.cogs", "bot.render", "discord", *DRIVERS),
     "render": ("bot.store", "bot.services", "bot.cogs"),
     "cogs": ("bot.store",),
-    "services": ("discord",),
+    "services": ("discord", *DRIVERS),
     "store": ("bot.services", "bot.cogs", "bot.render", "discord"),
 }
 
@@ -55,3 +58,17 @@ def test_the_checker_sees_a_leak(tmp_path):
     leak = tmp_path / "leak.py"
     leak.write_text("def f():\n    from bot.store.outbox import Delivery\n")
     assert (2, "bot.store.outbox") in imports_of(leak)
+
+
+def test_the_checker_sees_a_driver_import(tmp_path):
+    """A driver imported plainly or under TYPE_CHECKING is found as well."""
+    leak = tmp_path / "leak.py"
+    leak.write_text(
+        "import sqlite3\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import aiosqlite.core\n"
+    )
+    found = [module for _, module in imports_of(leak)]
+    assert [m for m in found if any(_under(m, d) for d in DRIVERS)] == [
+        "sqlite3",
+        "aiosqlite.core",
+    ]

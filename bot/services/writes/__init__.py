@@ -48,7 +48,7 @@ from bot.services.writes.filing import Added
 from bot.store.outbox import AuditRow, Subscription
 
 if TYPE_CHECKING:
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
 __all__ = [
     "IMPLAUSIBLE_MARGIN", "IMPORT_COLUMNS", "MAX_COMPETITION", "MAX_IMPORT_BYTES",

@@ -32,7 +32,7 @@ from bot.services.writes.filing import Added, add_in, after_write, audit
 from bot.store.repositories import ResultRepository
 
 if TYPE_CHECKING:
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
 
 async def add_result(

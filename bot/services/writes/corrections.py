@@ -8,8 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.domain.announcements import Announcement, Undone, correction_for
 from bot.domain.marks import format_wind
 from bot.domain.models import RecordEntry, Result
@@ -36,10 +34,11 @@ from bot.services.writes.filing import (
     scope_label,
     with_split_ids,
 )
+from bot.store.connection import Connection
 from bot.store.repositories import RecordRepository, ResultRepository
 
 if TYPE_CHECKING:
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
 
 async def remove_result(
@@ -165,7 +164,7 @@ async def edit_result(
 
 
 async def _correction(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     app: Trackside,
     result: Result,
     entries: Sequence[RecordEntry],

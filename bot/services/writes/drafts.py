@@ -26,7 +26,7 @@ from bot.services.errors import (
 from bot.store.repositories import ResultRepository
 
 if TYPE_CHECKING:
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
 IMPLAUSIBLE_MARGIN = 0.02  # beating a world record by more than 2% is more likely a typo
 MAX_NAME = 100

@@ -6,13 +6,10 @@ in-memory indexes in step once it is committed."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-import aiosqlite
 
 from bot.domain.announcements import Announcement, announcement_for
 from bot.domain.events import Sex
@@ -25,11 +22,12 @@ from bot.domain.records import (
     record_keys_for,
 )
 from bot.services.writes.drafts import Actor, DuplicateResultError
+from bot.store.connection import Connection, IntegrityError
 from bot.store.outbox import AuditRepository, OutboxRepository, SubscriptionRepository
 from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
 
 if TYPE_CHECKING:
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +49,7 @@ class Filed:
     new_athlete_id: int | None
 
 
-async def add_in(conn: aiosqlite.Connection, app: Trackside, result: Result, actor: Actor) -> Filed:
+async def add_in(conn: Connection, app: Trackside, result: Result, actor: Actor) -> Filed:
     """Store a checked result (and its athlete, when new) in the caller's transaction."""
     new_athlete_id = None
     if result.athlete.id == 0:
@@ -63,7 +61,7 @@ async def add_in(conn: aiosqlite.Connection, app: Trackside, result: Result, act
     result = replace(result, added_by=actor.user_id)
     try:
         result_id = await ResultRepository.insert(conn, result)
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise DuplicateResultError("That result is already on file.") from None
     result = await with_split_ids(conn, replace(result, id=result_id))
     check, announcement, announcement_id = await records_for(conn, app, result)
@@ -72,7 +70,7 @@ async def add_in(conn: aiosqlite.Connection, app: Trackside, result: Result, act
     return Filed(Added(result_id, check, announcement, announcement_id), new_athlete_id)
 
 
-async def _athlete_id(conn: aiosqlite.Connection, result: Result, actor: Actor) -> int:
+async def _athlete_id(conn: Connection, result: Result, actor: Actor) -> int:
     athlete = result.athlete
     existing_id = await AthleteRepository.find_exact(
         conn, athlete.name, athlete.nation, athlete.sex
@@ -89,7 +87,7 @@ async def _athlete_id(conn: aiosqlite.Connection, result: Result, actor: Actor) 
     )
 
 
-async def with_split_ids(conn: aiosqlite.Connection, result: Result) -> Result:
+async def with_split_ids(conn: Connection, result: Result) -> Result:
     """The stored result with the ids its splits got."""
     assert result.id is not None
     split_ids = await ResultRepository.split_ids(conn, result.id)
@@ -98,7 +96,7 @@ async def with_split_ids(conn: aiosqlite.Connection, result: Result) -> Result:
 
 
 async def records_for(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     app: Trackside,
     result: Result,
     announced: Collection[tuple[RecordKey, int, bool]] = (),
@@ -147,9 +145,7 @@ async def records_for(
     return check, announcement, announcement_id
 
 
-async def fix_progressions(
-    conn: aiosqlite.Connection, app: Trackside, keys: Iterable[RecordKey]
-) -> None:
+async def fix_progressions(conn: Connection, app: Trackside, keys: Iterable[RecordKey]) -> None:
     keys = set(keys)
     if not keys:
         return
@@ -170,7 +166,7 @@ def scope_label(app: Trackside, scope: RecordScope) -> str:
     return app.scopes.info(scope).label
 
 
-async def queue(conn: aiosqlite.Connection, announcement: Announcement, sex: Sex | None) -> int:
+async def queue(conn: Connection, announcement: Announcement, sex: Sex | None) -> int:
     """Write the announcement to the outbox with one delivery per matching channel."""
     channels = [
         (sub.guild_id, sub.channel_id)
@@ -187,7 +183,7 @@ async def after_write(app: Trackside, new_athlete_ids: Iterable[int] = ()) -> No
 
 
 async def audit(
-    conn: aiosqlite.Connection, actor: Actor, action: str, target: str, details: dict[str, Any]
+    conn: Connection, actor: Actor, action: str, target: str, details: dict[str, Any]
 ) -> None:
     await AuditRepository.add(conn, actor.user_id, actor.guild_id, action, target, details)
 

@@ -14,7 +14,7 @@ from bot.services.writes.filing import after_write, audit, fix_progressions, que
 from bot.store.repositories import RecordRepository
 
 if TYPE_CHECKING:
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
 
 def pending_records(app: Trackside) -> list[RecordEntry]:

@@ -20,7 +20,7 @@ from bot.store.outbox import (
 )
 
 if TYPE_CHECKING:
-    from bot.services.queries import Trackside
+    from bot.services.app import Trackside
 
 
 async def set_alerts(

@@ -1,0 +1,219 @@
+"""`Trackside`, the application: it owns the database, the reference tables and the
+in-memory indexes (the record book, athlete names), resolves what a user typed, and is
+the front door of the read use cases.
+
+The reads themselves are one module per use case: `record_lists` (/record, /records,
+/progression), `profiles` (/athlete, /rivalry), `toplists` (/toplist). The writes are
+`bot.services.writes.Writes`, built on the same app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from bot.config import Settings
+from bot.domain.answers import (
+    AthleteAnswer,
+    ProgressionAnswer,
+    RecordAnswer,
+    RecordsListAnswer,
+    RivalryAnswer,
+    ScopeInfo,
+    TopListAnswer,
+    TopListBy,
+)
+from bot.domain.catalogue import UnknownEventError
+from bot.domain.events import Event, Sex, Venue
+from bot.domain.models import Athlete, RecordKey
+from bot.domain.recordbook import RecordBook
+from bot.services import profiles, record_lists, toplists
+from bot.services.athletes import AthleteIndex
+from bot.services.errors import InvalidInputError, NotFoundError
+from bot.services.reference import Reference
+from bot.services.scopes import ScopeResolver
+from bot.store.database import Database
+from bot.store.outbox import GuildSettingsRepository
+from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
+from bot.store.seed import SeedReport, seed
+
+# Past this many records touched by one write (a big import), reading every entry in one
+# statement is cheaper than one statement per record.
+_MOST_KEYS_READ_ONE_BY_ONE = 200
+
+
+class Trackside:
+    """The records application: the store, the indexes over it, and the read use cases."""
+
+    def __init__(
+        self,
+        db: Database,
+        reference: Reference,
+        *,
+        today: Callable[[], date] = date.today,
+    ):
+        self.db = db
+        self.reference = reference
+        self.catalogue = reference.catalogue
+        self.nations = reference.nations
+        self.scopes = ScopeResolver(reference.nations)
+        self.flags = {nation.code: nation.flag for nation in reference.nations if nation.flag}
+        self.today = today
+        self.athletes = AthleteRepository(db.reader)
+        self.results = ResultRepository(db.reader, reference.catalogue)
+        self.record_entries = RecordRepository(db.reader, reference.catalogue)
+        self.book = RecordBook(reference.catalogue)
+        self.athlete_index = AthleteIndex()
+        self.seed_report: SeedReport | None = None
+        # Per-server moderator roles (guild id -> role id), read on every write check.
+        self.moderator_roles: dict[int, int | None] = {}
+        # Set after every commit that queued announcements: wakes the delivery task.
+        self.outbox_wakeup = asyncio.Event()
+        # /progression answers by (record, day), kept until the records are next read.
+        self.progressions: dict[tuple[RecordKey, date], ProgressionAnswer] = {}
+        self._data_version: int | None = None
+        self._changes_seen: int | None = None  # record_changes read up to here
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        seed_data: bool = True,
+        as_of: date | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> Trackside:
+        """Open (creating and migrating if need be) the database, load shipped data once."""
+        reference = Reference.load(settings.data_dir)
+        db = await Database.open(settings.store)
+        try:
+            app = cls(db, reference, today=today)
+            if seed_data:
+                app.seed_report = await seed(
+                    db, reference.catalogue, settings.data_dir, as_of=as_of, pin=as_of is not None
+                )
+            await app.reload()
+        except BaseException:
+            await db.close()
+            raise
+        return app
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def reload(self) -> None:
+        """Rebuild the in-memory indexes from the store."""
+        await self.reload_records()
+        self.athlete_index = AthleteIndex(
+            await self.athletes.all(),
+            await self.athletes.aliases(),
+            prominence=await self.athletes.prominence(),
+        )
+        self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
+
+    async def reload_records(self, new_athlete_ids: Iterable[int] = ()) -> None:
+        """After our own write: re-read only the records the store's change log says were
+        touched since the last read (all of them the first time, after a gap, or when a
+        write touched very many); athletes are many, so add only those the write created."""
+        self._data_version = await self.db.data_version()
+        seq, changed = await self.record_entries.changes_since(self._changes_seen)
+        if changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
+            self.book.replace_all(await self.record_entries.all())
+        elif changed:
+            found = await self.record_entries.for_keys(self.db.reader, changed)
+            self.book.replace_keys(changed, found)
+        self._changes_seen = seq
+        self.progressions.clear()
+        for athlete_id in new_athlete_ids:
+            athlete = await self.athletes.get(athlete_id)
+            if athlete is not None:  # None: the write that created it was rolled back
+                self.athlete_index.add(athlete)
+
+    async def refresh_if_changed(self) -> bool:
+        """Reload when another process (say `trackside import`) has written to the store."""
+        version = await self.db.data_version()
+        if version in (self._data_version, self.db.own_version):
+            return False
+        await self.reload()
+        self.notify_outbox()
+        return True
+
+    def notify_outbox(self) -> None:
+        self.outbox_wakeup.set()
+
+    # -- resolving what people type ------------------------------------------------------
+
+    def event(self, text: str | None) -> Event:
+        if not text or not text.strip():
+            raise InvalidInputError("Name an event, e.g. 'mile', '100m', 'pole vault'.")
+        try:
+            return self.catalogue.resolve(text)
+        except UnknownEventError as exc:
+            raise NotFoundError(str(exc)) from None
+
+    def athlete(self, text: str) -> Athlete:
+        return self.athlete_index.resolve(text)
+
+    def scope(self, text: str | None) -> ScopeInfo:
+        return self.scopes.resolve(text, self.book.scopes())
+
+    def flag(self, nation: str | None) -> str:
+        found = self.nations.get(nation) if nation else None
+        return found.flag if found else ""
+
+    # -- read commands ---------------------------------------------------------------------
+
+    async def record(
+        self,
+        event_text: str,
+        venue: Venue | None = None,
+        sex: Sex | None = None,
+        scope_text: str | None = None,
+    ) -> RecordAnswer:
+        return record_lists.record(self, event_text, venue, sex, scope_text)
+
+    async def progression(
+        self,
+        event_text: str,
+        venue: Venue | None = None,
+        sex: Sex | None = None,
+        scope_text: str | None = None,
+    ) -> ProgressionAnswer:
+        return record_lists.progression(self, event_text, venue, sex, scope_text)
+
+    async def records(
+        self,
+        venue: Venue = Venue.OUTDOOR,
+        sex: Sex | None = None,
+        scope_text: str | None = None,
+    ) -> RecordsListAnswer:
+        return record_lists.records(self, venue, sex, scope_text)
+
+    async def athlete_profile(self, name: str) -> AthleteAnswer:
+        return await profiles.athlete_profile(self, name)
+
+    async def rivalry(self, first_name: str, second_name: str) -> RivalryAnswer:
+        return await profiles.rivalry(self, first_name, second_name)
+
+    async def top_list(
+        self,
+        event_text: str,
+        venue: Venue | None = None,
+        sex: Sex | None = None,
+        year: int | None = None,
+        by: TopListBy = TopListBy.PERFORMANCES,
+        limit: int = 25,
+    ) -> TopListAnswer:
+        return await toplists.top_list(self, event_text, venue, sex, year, by, limit)
+
+    # -- autocomplete ----------------------------------------------------------------------
+
+    def suggest_events(self, text: str, limit: int = 25) -> list[Event]:
+        return self.catalogue.suggest(text[:100], limit)
+
+    def suggest_athletes(self, text: str, limit: int = 25) -> list[Athlete]:
+        return self.athlete_index.suggest(text[:100], limit)
+
+    def suggest_scopes(self, text: str, limit: int = 25) -> list[ScopeInfo]:
+        return self.scopes.suggest(text[:100], self.book.scopes(), limit)

@@ -1,0 +1,212 @@
+"""Athletes: /athlete (a profile: personal bests, records held, latest results) and
+/rivalry (two athletes head to head)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.domain.answers import (
+    AthleteAnswer,
+    BestOrigin,
+    HeldRecord,
+    Meeting,
+    Outcome,
+    PersonalBest,
+    RivalryAnswer,
+    SharedBest,
+)
+from bot.domain.catalogue import EventCatalogue
+from bot.domain.events import Event, Venue
+from bot.domain.marks import compare
+from bot.domain.models import Result, ResultStatus, ScopeKind
+from bot.domain.records import record_name_for, record_type_of
+from bot.services.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from bot.services.app import Trackside
+
+# Which record names a performance by first when it set several.
+_SCOPE_ORDER = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.U20, ScopeKind.NATION, ScopeKind.MEETING)
+
+
+async def athlete_profile(app: Trackside, name: str) -> AthleteAnswer:
+    """/athlete: nation, age, personal bests, records held, latest results."""
+    athlete = app.athlete(name)
+    results, count = await app.results.profile_results(athlete.id)
+    nation = app.nations.get(athlete.nation) if athlete.nation else None
+    return AthleteAnswer(
+        athlete=athlete,
+        age=athlete.age_on(app.today()),
+        nation_name=nation.name if nation else None,
+        flag=nation.flag if nation else "",
+        personal_bests=tuple(personal_bests(app.catalogue, results, record_marks(app, athlete.id))),
+        records=_held(app, athlete.id),
+        latest=tuple(results[:10]),
+        result_count=count,
+        today=app.today(),
+    )
+
+
+async def rivalry(app: Trackside, first_name: str, second_name: str) -> RivalryAnswer:
+    """/rivalry: head-to-head record, every meeting, PBs side by side, records held."""
+    first = app.athlete(first_name)
+    second = app.athlete(second_name)
+    if first.id == second.id:
+        raise InvalidInputError("Pick two different athletes for a rivalry.")
+    pairs = await app.results.meetings(first.id, second.id)
+    meetings = tuple(Meeting(a, b, _outcome(a, b)) for a, b in pairs)
+    wins = (
+        sum(m.outcome is Outcome.FIRST for m in meetings),
+        sum(m.outcome is Outcome.SECOND for m in meetings),
+    )
+    ties = sum(m.outcome is Outcome.TIE for m in meetings)
+    results = await app.results.profiles([first.id, second.id])
+    first_bests = personal_bests(app.catalogue, results[first.id][0], record_marks(app, first.id))
+    second_bests = personal_bests(
+        app.catalogue, results[second.id][0], record_marks(app, second.id)
+    )
+    second_by = {(r.event.key, r.venue): r for r in second_bests}
+    shared = [
+        SharedBest(r.event, r.venue, r, second_by[(r.event.key, r.venue)])
+        for r in first_bests
+        if (r.event.key, r.venue) in second_by
+    ]
+    return RivalryAnswer(
+        first=first,
+        second=second,
+        first_flag=app.flag(first.nation),
+        second_flag=app.flag(second.nation),
+        meetings=meetings,
+        wins=wins,
+        ties=ties,
+        bests=tuple(shared),
+        first_records=_held(app, first.id),
+        second_records=_held(app, second.id),
+        today=app.today(),
+    )
+
+
+def _held(app: Trackside, athlete_id: int) -> tuple[HeldRecord, ...]:
+    held = []
+    for key, entry in app.book.held_by(athlete_id):
+        event = app.catalogue.get(key.event_key)
+        held.append(
+            HeldRecord(
+                key,
+                event,
+                entry,
+                app.scopes.info(key.scope),
+                record_type_of(event, key.list, key.scope),
+            )
+        )
+    held.sort(
+        key=lambda h: (
+            _SCOPE_ORDER.index(h.key.scope.kind),
+            h.key.scope,
+            _catalogue_position(app.catalogue, h.event),
+            h.key.list,
+        )
+    )
+    return tuple(held)
+
+
+def record_marks(app: Trackside, athlete_id: int) -> dict[tuple[int, int | None], str]:
+    """(result id, split id) of every record entry the athlete set -> the record's
+    name, widest scope first ("world indoor record" over "Norwegian indoor record")."""
+    names: dict[tuple[int, int | None], str] = {}
+    entries = sorted(
+        app.book.set_by(athlete_id), key=lambda e: _SCOPE_ORDER.index(e.key.scope.kind)
+    )
+    for entry in entries:
+        event = app.catalogue.get(entry.key.event_key)
+        names.setdefault(
+            (entry.result_id, entry.split_id),
+            record_name_for(entry.key, event, app.scopes.info(entry.key.scope).label),
+        )
+    return names
+
+
+def personal_bests(
+    catalogue: EventCatalogue,
+    results: list[Result],
+    records: Mapping[tuple[int, int | None], str] | None = None,
+) -> list[PersonalBest]:
+    """Best valid, legal mark per event and venue from every mark on file — results, the
+    splits run inside them, and the records the athlete set (every record entry is a
+    result or split on file) — in catalogue order, each saying where it came from.
+
+    `records` maps (result id, split id or None) of the athlete's record entries to the
+    record's name ("European record"). On equal marks the earlier stays.
+    """
+    records = records or {}
+    best: dict[tuple[str, Venue], PersonalBest] = {}
+    for result in results:
+        if result.status is not ResultStatus.VALID:
+            continue
+        if (
+            result.mark is not None
+            and not result.mark.hand_timed
+            and (result.wind is None or result.wind <= 20)
+        ):
+            record = records.get((result.id, None), "")
+            origin = BestOrigin.RECORD if record else BestOrigin.RACE
+            _keep_better(best, PersonalBest(result, origin, record=record))
+        for split in result.splits:
+            if split.mark.hand_timed:
+                continue
+            as_result = replace(result, event=split.event, mark=split.mark, wind=None, splits=())
+            _keep_better(
+                best,
+                PersonalBest(
+                    as_result,
+                    BestOrigin.SPLIT,
+                    split_of=result.event,
+                    record=records.get((result.id, split.id), ""),
+                ),
+            )
+    return sorted(
+        best.values(),
+        key=lambda r: (_catalogue_position(catalogue, r.event), r.venue != Venue.OUTDOOR),
+    )
+
+
+def _keep_better(best: dict[tuple[str, Venue], PersonalBest], candidate: PersonalBest) -> None:
+    """Put `candidate` in its event and venue's slot if it beats what is there (on an
+    equal mark, if it is earlier)."""
+    slot = (candidate.event.key, candidate.venue)
+    held = best.get(slot)
+    if held is None:
+        best[slot] = candidate
+        return
+    order = compare(candidate.event, candidate.mark, held.mark)
+    if order > 0 or (order == 0 and candidate.date < held.date):
+        best[slot] = candidate
+
+
+_POSITIONS: dict[int, dict[str, int]] = {}
+
+
+def _catalogue_position(catalogue: EventCatalogue, event: Event) -> int:
+    positions = _POSITIONS.get(id(catalogue))
+    if positions is None:
+        positions = {e.key: i for i, e in enumerate(catalogue)}
+        _POSITIONS[id(catalogue)] = positions
+    return positions.get(event.key, len(positions))
+
+
+def _outcome(first: Result, second: Result) -> Outcome:
+    """Who won a race: by place where both have one, else by mark; a finisher beats a DNF."""
+    if first.place and second.place and first.status is second.status is ResultStatus.VALID:
+        if first.place == second.place:
+            return Outcome.TIE
+        return Outcome.FIRST if first.place < second.place else Outcome.SECOND
+    first_ok = first.status is ResultStatus.VALID and first.mark is not None
+    second_ok = second.status is ResultStatus.VALID and second.mark is not None
+    if first_ok and second_ok:
+        order = compare(first.event, first.mark, second.mark)
+        return Outcome.TIE if order == 0 else (Outcome.FIRST if order > 0 else Outcome.SECOND)
+    if first_ok != second_ok:
+        return Outcome.FIRST if first_ok else Outcome.SECOND
+    return Outcome.UNKNOWN

@@ -1,0 +1,95 @@
+"""/toplist: the best legal marks on file for an event — races and the splits inside
+longer ones in one list — all-time or one year, by performance or by performer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.domain.answers import TopListAnswer, TopListBy, TopListRow
+from bot.domain.events import Event, Sex, Venue
+from bot.domain.marks import compare
+from bot.domain.models import Result
+from bot.services.errors import InvalidInputError
+from bot.services.record_lists import SEX_ORDER, sexes_of
+
+if TYPE_CHECKING:
+    from bot.services.app import Trackside
+
+
+async def top_list(
+    app: Trackside,
+    event_text: str,
+    venue: Venue | None = None,
+    sex: Sex | None = None,
+    year: int | None = None,
+    by: TopListBy = TopListBy.PERFORMANCES,
+    limit: int = 25,
+) -> TopListAnswer:
+    """/toplist: best legal marks on file, all-time or one year, performances or performers."""
+    event = app.event(event_text)
+    if sex is None:
+        sex = next(s for s in SEX_ORDER if s in event.sexes)
+    else:
+        sexes_of(event, sex)
+    if year is not None and not 1800 <= year <= app.today().year:
+        raise InvalidInputError(
+            f"Year {year} is out of range — give a year from 1800 to {app.today().year}."
+        )
+    # Whole races and the splits inside longer ones, from one description of the list.
+    wanted = dict(
+        lower_is_better=event.lower_is_better,
+        venue=venue,
+        year=year,
+        performers=by is TopListBy.PERFORMERS,
+        limit=limit,
+    )
+    results = await app.results.top_list(event.key, sex, **wanted)
+    splits = await app.results.split_top_list(event.key, sex, **wanted)
+    merged = _merge_marks(event, results, splits, performers=by is TopListBy.PERFORMERS)
+    merged = merged[:limit]
+    marks = [r for r, _ in merged]
+    rows = tuple(
+        TopListRow(_rank(marks, i, event), r, app.flag(r.athlete.nation), split_of)
+        for i, (r, split_of) in enumerate(merged)
+    )
+    notes = ("Wind-aided, hand-timed and invalid marks are left out.",)
+    if any(split_of for _, split_of in merged):
+        notes += ("Splits (times passed inside a longer race) are marked as such.",)
+    return TopListAnswer(event, sex, venue, year, by, rows, app.today(), notes)
+
+
+def _merge_marks(
+    event: Event,
+    results: list[Result],
+    splits: list[tuple[Result, Event]],
+    *,
+    performers: bool,
+) -> list[tuple[Result, Event | None]]:
+    """Race marks and split marks in one list, best first (earlier first on equal marks);
+    with `performers`, each athlete's best of either kind once."""
+    merged: list[tuple[Result, Event | None]] = [(r, None) for r in results]
+    merged += splits
+    merged.sort(
+        key=lambda item: (
+            item[0].mark.value if event.lower_is_better else -item[0].mark.value,
+            item[0].date,
+            item[1] is not None,
+        )
+    )
+    if not performers:
+        return merged
+    seen: set[int] = set()
+    kept = []
+    for item in merged:
+        if item[0].athlete.id not in seen:
+            seen.add(item[0].athlete.id)
+            kept.append(item)
+    return kept
+
+
+def _rank(results: list[Result], index: int, event: Event) -> int:
+    """Competition ranking: equal marks share a rank (1, 2, 2, 4)."""
+    first = index
+    while first > 0 and compare(event, results[first - 1].mark, results[index].mark) == 0:
+        first -= 1
+    return first + 1
