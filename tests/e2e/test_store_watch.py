@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.cogs.announcer import IDLE_POLL_SECONDS
-from bot.services.queries import Trackside
+from bot.services.app import Trackside
 from bot.services.writes import Actor, Writes
 from tests.conftest import TODAY
 from tests.e2e.harness import settings_for, start_trackside
