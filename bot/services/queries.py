@@ -45,7 +45,7 @@ from bot.domain.marks import compare, margin
 from bot.domain.models import Athlete, RecordKey, Result, ResultStatus, ScopeKind
 from bot.domain.nations import NationTable
 from bot.domain.recordbook import RecordBook
-from bot.domain.records import record_name_for, record_type_of
+from bot.domain.records import counts_for_lists, record_name_for, record_type_of
 from bot.services.athletes import AthleteIndex
 from bot.services.errors import InvalidInputError, NotFoundError, clip
 from bot.services.scopes import ScopeResolver
@@ -560,11 +560,7 @@ def personal_bests(
     for result in results:
         if result.status is not ResultStatus.VALID:
             continue
-        if (
-            result.mark is not None
-            and not result.mark.hand_timed
-            and (result.wind is None or result.wind <= 20)
-        ):
+        if counts_for_lists(result):
             record = records.get((result.id, None), "")
             origin = BestOrigin.RECORD if record else BestOrigin.RACE
             consider(PersonalBest(result, origin, record=record))
