@@ -130,6 +130,28 @@ def ineligibility(performance: Performance) -> str | None:
     return None
 
 
+def legal_for_lists(valid: bool, mark: int | None, hand_timed: bool, wind: int | None) -> bool:
+    """Whether a mark counts for top lists and personal bests: the one rule, over plain
+    values so the store can apply it to raw rows. A valid result's fully automatic mark,
+    with no wind reading or a legal one (+2.0 m/s or less, RULES.md §4), whatever the event.
+
+    The store's SQL mirrors it (`bot.store.repositories.legal_sql`, and the partial index
+    `results_legal_by_mark`); tests/store/test_legality_sql.py proves the two agree.
+    """
+    return valid and mark is not None and not hand_timed and wind_legal(wind)
+
+
+def counts_for_lists(result: Result) -> bool:
+    """`legal_for_lists` for a result's own mark (its splits are performances of their own)."""
+    mark = result.mark
+    return legal_for_lists(
+        result.status is ResultStatus.VALID,
+        None if mark is None else mark.value,
+        mark is not None and mark.hand_timed,
+        result.wind,
+    )
+
+
 def lists_checked(event: Event, venue: Venue) -> list[Venue]:
     """Record lists a mark made at `venue` is checked against.
 

@@ -21,7 +21,7 @@ from bot.domain.catalogue import EventCatalogue
 from bot.domain.events import Event, Venue
 from bot.domain.marks import compare
 from bot.domain.models import Result, ResultStatus, ScopeKind
-from bot.domain.records import record_name_for, record_type_of
+from bot.domain.records import counts_for_lists, record_name_for, record_type_of
 from bot.services.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -145,11 +145,7 @@ def personal_bests(
     for result in results:
         if result.status is not ResultStatus.VALID:
             continue
-        if (
-            result.mark is not None
-            and not result.mark.hand_timed
-            and (result.wind is None or result.wind <= 20)
-        ):
+        if counts_for_lists(result):
             record = records.get((result.id, None), "")
             origin = BestOrigin.RECORD if record else BestOrigin.RACE
             _keep_better(best, PersonalBest(result, origin, record=record))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from dateutil.relativedelta import relativedelta
 
 from bot.domain.events import Sex, Venue
-from bot.domain.marks import parse_mark, parse_wind
+from bot.domain.marks import WIND_LEGAL_MAX, parse_mark, parse_wind
 from bot.domain.models import (
     Athlete,
     RecordEntry,
@@ -23,7 +24,9 @@ from bot.domain.models import (
 )
 from bot.domain.records import (
     BreakKind,
+    counts_for_lists,
     format_stood,
+    legal_for_lists,
     lists_checked,
     meeting_name,
     record_breaks_for,
@@ -300,3 +303,29 @@ def test_format_stood(start, end, expected):
 def test_meeting_name_drops_the_year():
     assert meeting_name("Millrose Games 2025") == "Millrose Games"
     assert meeting_name("Millrose Games") == "Millrose Games"
+
+
+@pytest.mark.parametrize(
+    ("valid", "mark", "hand_timed", "wind", "counts"),
+    [
+        (True, 1000, False, None, True),  # no reading: indoors, or not wind-affected
+        (True, 1000, False, -30, True),
+        (True, 1000, False, WIND_LEGAL_MAX, True),  # +2.0 exactly is legal
+        (True, 1000, False, WIND_LEGAL_MAX + 1, False),  # +2.1: wind-aided
+        (True, 1000, True, None, False),  # hand times never count for lists
+        (True, None, False, None, False),  # no mark
+        (False, 1000, False, None, False),  # DNF, DQ, annulled...
+    ],
+)
+def test_what_counts_for_lists(valid, mark, hand_timed, wind, counts):
+    assert legal_for_lists(valid, mark, hand_timed, wind) is counts
+
+
+def test_a_results_own_mark_counts_for_lists_by_the_same_rule(catalogue):
+    result = lievin_result(catalogue)
+    assert counts_for_lists(result)
+    assert not counts_for_lists(lievin_result(catalogue, status=ResultStatus.DNF))
+    assert not counts_for_lists(lievin_result(catalogue, mark="3:45.1h"))
+    assert counts_for_lists(replace(result, wind=WIND_LEGAL_MAX))
+    assert not counts_for_lists(replace(result, wind=WIND_LEGAL_MAX + 1))
+    assert not counts_for_lists(replace(result, mark=None, status=ResultStatus.DNF))

@@ -1,0 +1,26 @@
+"""Repositories: the only place with SQL. They take and return domain objects.
+
+Reads go through `Database.reader`. The busiest answers (profiles, head-to-heads' bests,
+top lists) run as one plain function on the reader's own thread (`run_on`): one hop to the
+thread per answer, and only the rows the answer shows become domain objects.
+Writes take the connection of an open `Database.transaction()`.
+
+- `athletes`: AthleteRepository
+- `results`: ResultRepository (writes, an athlete's results, profiles, meetings)
+- `toplists`: its top lists and split lists
+- `records`: RecordRepository (record entries and their change log)
+- `common`: column lists, row readers, and `legal_sql`, the SQL of the list rule
+"""
+
+from bot.store.repositories.athletes import AthleteRepository
+from bot.store.repositories.common import athlete_from_row, legal_sql
+from bot.store.repositories.records import RecordRepository
+from bot.store.repositories.results import ResultRepository
+
+__all__ = [
+    "AthleteRepository",
+    "RecordRepository",
+    "ResultRepository",
+    "athlete_from_row",
+    "legal_sql",
+]

@@ -1,0 +1,120 @@
+"""Athletes: reading them for the name index, matching and creating them on writes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import aiosqlite
+
+from bot.domain.events import Sex
+from bot.domain.models import Athlete
+from bot.domain.text import fold
+from bot.store.repositories.common import ATHLETE_COLUMNS, athlete_from_row
+
+
+class AthleteRepository:
+    def __init__(self, reader: aiosqlite.Connection):
+        self._reader = reader
+
+    async def all(self) -> list[Athlete]:
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {ATHLETE_COLUMNS} FROM athletes a ORDER BY a.id"
+        )
+        return [athlete_from_row(row) for row in rows]
+
+    async def aliases(self) -> list[tuple[int, str]]:
+        rows = await self._reader.execute_fetchall(
+            "SELECT athlete_id, alias_key FROM athlete_aliases"
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def prominence(self) -> dict[int, tuple[int, int, int, int]]:
+        """Athlete id -> (world, area, national record entries, results) on file: how
+        prominent an athlete is, to tell apart several equally good name matches."""
+        rows = await self._reader.execute_fetchall(
+            """
+            SELECT r.athlete_id,
+                   COALESCE(SUM(e.scope_kind = 'world'), 0),
+                   COALESCE(SUM(e.scope_kind = 'area'), 0),
+                   COALESCE(SUM(e.scope_kind = 'nation'), 0)
+            FROM record_entries e JOIN results r ON r.id = e.result_id
+            WHERE e.status != 'rejected'
+            GROUP BY r.athlete_id
+            """
+        )
+        records = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        counts = await self._reader.execute_fetchall(
+            "SELECT athlete_id, COUNT(*) FROM results GROUP BY athlete_id"
+        )
+        return {
+            athlete_id: (*records.get(athlete_id, (0, 0, 0)), count) for athlete_id, count in counts
+        }
+
+    async def get(self, athlete_id: int) -> Athlete | None:
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {ATHLETE_COLUMNS} FROM athletes a WHERE a.id = ?", (athlete_id,)
+        )
+        return athlete_from_row(rows[0]) if rows else None
+
+    @staticmethod
+    async def find_exact(
+        conn: aiosqlite.Connection, name: str, nation: str | None, sex: Sex
+    ) -> int | None:
+        rows = await conn.execute_fetchall(
+            "SELECT id FROM athletes WHERE search_key = ? AND coalesce(nation, '') = ? AND sex = ?",
+            (fold(name), nation or "", sex.value),
+        )
+        return rows[0][0] if rows else None
+
+    @staticmethod
+    async def create(
+        conn: aiosqlite.Connection,
+        name: str,
+        nation: str | None,
+        sex: Sex,
+        *,
+        birth_date: date | None = None,
+        is_team: bool = False,
+        birth_place: str | None = None,
+        profile: str | None = None,
+        source: str | None = None,
+    ) -> int:
+        cursor = await conn.execute(
+            "INSERT INTO athletes (name, search_key, nation, sex, birth_date, is_team, "
+            "birth_place, profile, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                name,
+                fold(name),
+                nation,
+                sex.value,
+                birth_date.isoformat() if birth_date else None,
+                int(is_team),
+                birth_place,
+                profile,
+                source,
+            ),
+        )
+        return cursor.lastrowid
+
+    @staticmethod
+    async def update_profile(
+        conn: aiosqlite.Connection,
+        athlete_id: int,
+        *,
+        birth_date: date | None,
+        birth_place: str | None,
+        profile: str | None,
+        source: str | None,
+    ) -> None:
+        await conn.execute(
+            "UPDATE athletes SET birth_date = coalesce(?, birth_date), "
+            "birth_place = coalesce(?, birth_place), profile = coalesce(?, profile), "
+            "source = coalesce(?, source) WHERE id = ?",
+            (
+                birth_date.isoformat() if birth_date else None,
+                birth_place,
+                profile,
+                source,
+                athlete_id,
+            ),
+        )

@@ -1,0 +1,243 @@
+"""Record entries (progressions), their change log, and the writes that keep them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import date
+
+import aiosqlite
+
+from bot.domain.catalogue import EventCatalogue
+from bot.domain.marks import Mark
+from bot.domain.models import Athlete, RecordEntry, RecordKey, RecordScope, RecordStatus
+from bot.store.database import run_on
+from bot.store.repositories.common import (
+    ATHLETE_COLUMNS,
+    RECORD_STATUSES,
+    SCOPE_KINDS,
+    SEXES,
+    VENUES,
+    athlete_from_row,
+)
+
+
+def _record_key(kind: str, code: str, event_key: str, venue: str, sex: str) -> RecordKey:
+    """A record's key from its stored columns (scope kind and code, event, list, sex)."""
+    return RecordKey(RecordScope(SCOPE_KINDS[kind], code), event_key, VENUES[venue], SEXES[sex])
+
+
+class RecordRepository:
+    """Record entries (progressions). The services keep them all in memory; see RecordBook."""
+
+    def __init__(self, reader: aiosqlite.Connection, catalogue: EventCatalogue):
+        self._reader = reader
+        self._catalogue = catalogue
+        # Entry id -> (its stored row as last read by `all`, the entry built from it).
+        self._built: dict[int, tuple[tuple, RecordEntry]] = {}
+
+    _SELECT = f"""
+        SELECT e.id AS e_id, e.scope_kind, e.scope_code, e.event_key, e.list, e.sex AS e_sex,
+               e.result_id, e.split_id, e.mark AS e_mark, e.date AS e_date, e.equal, e.status,
+               e.source AS e_source, e.note AS e_note, e.superseded,
+               coalesce(s.hand_timed, r.hand_timed) AS e_hand_timed,
+               r.competition, r.city, r.country, r.wind, {ATHLETE_COLUMNS}
+        FROM record_entries e
+        JOIN results r ON r.id = e.result_id
+        LEFT JOIN splits s ON s.id = e.split_id
+        JOIN athletes a ON a.id = r.athlete_id
+    """
+
+    def _entry(
+        self,
+        row: aiosqlite.Row,
+        athletes: dict[int, Athlete] | None = None,
+        keys: dict[tuple, RecordKey] | None = None,
+    ) -> RecordEntry:
+        """One entry; `athletes` and `keys` share objects across the rows of one read
+        (startup reads every entry: tens of thousands with the national lists)."""
+        event = self._catalogue.get(row["event_key"])
+        identity = (
+            row["scope_kind"],
+            row["scope_code"],
+            row["event_key"],
+            row["list"],
+            row["e_sex"],
+        )
+        key = keys.get(identity) if keys is not None else None
+        if key is None:
+            key = _record_key(*identity)
+            if keys is not None:
+                keys[identity] = key
+        athlete = athletes.get(row["a_id"]) if athletes is not None else None
+        if athlete is None:
+            athlete = athlete_from_row(row)
+            if athletes is not None:
+                athletes[athlete.id] = athlete
+        return RecordEntry(
+            id=row["e_id"],
+            key=key,
+            mark=Mark(row["e_mark"], event.unit, bool(row["e_hand_timed"])),
+            date=date.fromisoformat(row["e_date"]),
+            athlete=athlete,
+            result_id=row["result_id"],
+            split_id=row["split_id"],
+            status=RECORD_STATUSES[row["status"]],
+            competition=row["competition"],
+            city=row["city"],
+            country=row["country"],
+            # A split has no wind of its own worth showing; the race's wind is the result's.
+            wind=row["wind"] if row["split_id"] is None else None,
+            equal=bool(row["equal"]),
+            source=row["e_source"],
+            note=row["e_note"],
+            superseded=bool(row["superseded"]),
+        )
+
+    async def changes_since(self, seq: int | None) -> tuple[int, set[RecordKey] | None]:
+        """(the newest change sequence, the records changed after `seq`), in one hop; None
+        for the records when `seq` is None or the log no longer reaches back to it (read
+        them all). Read the sequence before the entries: a write landing in between is then
+        read twice, never missed."""
+        return await run_on(self._reader, lambda conn: self._changes_in_thread(conn, seq))
+
+    def _changes_in_thread(
+        self, conn: sqlite3.Connection, seq: int | None
+    ) -> tuple[int, set[RecordKey] | None]:
+        low, high = conn.execute("SELECT min(seq), max(seq) FROM record_changes").fetchone()
+        newest = max(high or 0, seq or 0)
+        if seq is None or (low is not None and low > seq + 1):
+            return newest, None
+        rows = conn.execute(
+            "SELECT DISTINCT scope_kind, scope_code, event_key, list, sex FROM record_changes "
+            "WHERE seq > ?",
+            (seq,),
+        ).fetchall()
+        return newest, {_record_key(*row) for row in rows}
+
+    @staticmethod
+    async def prune_changes(conn: aiosqlite.Connection) -> None:
+        """Drop the change log but its newest row (inside a write transaction): a process
+        that had read less than that sees the gap and reads every entry again."""
+        await conn.execute(
+            "DELETE FROM record_changes WHERE seq < (SELECT max(seq) FROM record_changes)"
+        )
+
+    async def all(self) -> list[RecordEntry]:
+        """Every entry, oldest first, in one hop. The services reload them all after each
+        write; an entry whose stored row (athlete and result columns included) is exactly
+        what it was last time is the same object again, so only changed rows are rebuilt."""
+        return await run_on(self._reader, self._all_in_thread)
+
+    def _all_in_thread(self, conn: sqlite3.Connection) -> list[RecordEntry]:
+        rows = conn.execute(self._SELECT + " ORDER BY e.date, e.id").fetchall()
+        athletes: dict[int, Athlete] = {}
+        keys: dict[tuple, RecordKey] = {}
+        before = self._built
+        built: dict[int, tuple[tuple, RecordEntry]] = {}
+        entries = []
+        for row in rows:
+            stored = tuple(row)
+            held = before.get(stored[0])
+            if held is not None and held[0] == stored:
+                entry = held[1]
+            else:
+                entry = self._entry(row, athletes, keys)
+            built[stored[0]] = (stored, entry)
+            entries.append(entry)
+        self._built = built
+        return entries
+
+    async def for_keys(
+        self, conn: aiosqlite.Connection, keys: Iterable[RecordKey]
+    ) -> dict[RecordKey, list[RecordEntry]]:
+        """The progressions of these records as the connection sees them: inside a write
+        transaction, the committed state plus this transaction's own changes."""
+        found: dict[RecordKey, list[RecordEntry]] = {}
+        for key in keys:
+            rows = await conn.execute_fetchall(
+                self._SELECT + " WHERE e.scope_kind = ? AND e.scope_code = ? AND e.event_key = ? "
+                "AND e.list = ? AND e.sex = ? ORDER BY e.date, e.id",
+                (
+                    key.scope.kind.value,
+                    key.scope.code,
+                    key.event_key,
+                    key.list.value,
+                    key.sex.value,
+                ),
+            )
+            if rows:
+                found[key] = [self._entry(row) for row in rows]
+        return found
+
+    async def get(self, conn: aiosqlite.Connection, entry_id: int) -> RecordEntry | None:
+        rows = await conn.execute_fetchall(self._SELECT + " WHERE e.id = ?", (entry_id,))
+        return self._entry(rows[0]) if rows else None
+
+    async def for_result(self, conn: aiosqlite.Connection, result_id: int) -> list[RecordEntry]:
+        rows = await conn.execute_fetchall(
+            self._SELECT + " WHERE e.result_id = ? ORDER BY e.id", (result_id,)
+        )
+        return [self._entry(row) for row in rows]
+
+    @staticmethod
+    async def delete(conn: aiosqlite.Connection, entry_ids: Iterable[int]) -> None:
+        await conn.executemany("DELETE FROM record_entries WHERE id = ?", [(i,) for i in entry_ids])
+
+    @staticmethod
+    async def set_superseded(conn: aiosqlite.Connection, entry_id: int, superseded: bool) -> None:
+        await conn.execute(
+            "UPDATE record_entries SET superseded = ? WHERE id = ?", (int(superseded), entry_id)
+        )
+
+    @staticmethod
+    async def set_equal(conn: aiosqlite.Connection, entry_id: int, equal: bool) -> None:
+        await conn.execute(
+            "UPDATE record_entries SET equal = ? WHERE id = ?", (int(equal), entry_id)
+        )
+
+    @staticmethod
+    async def set_status(
+        conn: aiosqlite.Connection, entry_id: int, status: RecordStatus, note: str | None
+    ) -> None:
+        await conn.execute(
+            "UPDATE record_entries SET status = ?, note = coalesce(?, note) WHERE id = ?",
+            (status.value, note, entry_id),
+        )
+
+    @staticmethod
+    async def insert(
+        conn: aiosqlite.Connection,
+        key: RecordKey,
+        *,
+        result_id: int,
+        split_id: int | None,
+        mark: int,
+        day: date,
+        status: RecordStatus,
+        equal: bool = False,
+        source: str = "",
+        note: str | None = None,
+    ) -> int | None:
+        """Add an entry to a progression; None when that very entry is already on file."""
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO record_entries (scope_kind, scope_code, event_key, list, sex, "
+            "result_id, split_id, mark, date, equal, status, source, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key.scope.kind.value,
+                key.scope.code,
+                key.event_key,
+                key.list.value,
+                key.sex.value,
+                result_id,
+                split_id,
+                mark,
+                day.isoformat(),
+                int(equal),
+                status.value,
+                source,
+                note,
+            ),
+        )
+        return cursor.lastrowid if cursor.rowcount else None

@@ -1,0 +1,275 @@
+"""Results: writing them (inside a write transaction) and reading them back, an athlete's
+at a time or a whole race. Top lists are in `toplists`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import aiosqlite
+
+from bot.domain.models import Result, ResultStatus
+from bot.domain.records import legal_for_lists
+from bot.store.database import run_on
+from bot.store.repositories.common import (
+    ATHLETE_COLUMNS,
+    INSERT_RESULT,
+    RESULT_COLUMNS,
+    SPLIT_COLUMNS,
+    insert_splits,
+    result_fields,
+    with_splits,
+)
+from bot.store.repositories.toplists import TopLists
+
+_LATEST = 10  # a profile shows this many latest results
+# An athlete's results, newest first, with just what picking bests needs; the last column
+# says whether splits were run inside (the splits table's unique index answers it).
+_PROFILE_SCAN = (
+    "SELECT r.id, r.event_key, r.venue, r.mark, r.hand_timed, r.wind, r.status, "
+    "EXISTS (SELECT 1 FROM splits s WHERE s.result_id = r.id) "
+    "FROM results r WHERE r.athlete_id = ? ORDER BY r.date DESC, r.id DESC"
+)
+_VALID = ResultStatus.VALID.value
+
+
+class ResultRepository(TopLists):
+    @staticmethod
+    async def insert(conn: aiosqlite.Connection, result: Result) -> int:
+        """Insert a result and its splits; returns the new id. Raises IntegrityError on a
+        duplicate (the same athlete, event, day, round and mark)."""
+        cursor = await conn.execute(INSERT_RESULT, (*result_fields(result), result.added_by))
+        result_id = cursor.lastrowid
+        await insert_splits(conn, result_id, result.splits)
+        return result_id
+
+    @staticmethod
+    async def insert_many(conn: aiosqlite.Connection, results: Iterable[Result]) -> int:
+        """Bulk insert of split-less results in one statement (imports, benchmarks).
+
+        Returns how many rows were written; a duplicate raises IntegrityError and, inside
+        the caller's transaction, nothing of the batch stays.
+        """
+        rows = [(*result_fields(r), r.added_by) for r in results]
+        # The rows come from typed domain objects, so the table's CHECK constraints hold by
+        # construction; SQLite re-evaluates each IN-list check by building temporary tables
+        # per row, which halves bulk-load speed. Skip them for this statement only.
+        await conn.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            await conn.executemany(INSERT_RESULT, rows)
+        finally:
+            await conn.execute("PRAGMA ignore_check_constraints = OFF")
+        return len(rows)
+
+    @staticmethod
+    async def find_id(
+        conn: aiosqlite.Connection, athlete_id: int, event_key: str, day: date, mark: int | None
+    ) -> int | None:
+        """A result on file for this athlete, event, day and mark, whatever its round."""
+        rows = await conn.execute_fetchall(
+            "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
+            "AND coalesce(mark, -1) = ? ORDER BY id LIMIT 1",
+            (athlete_id, event_key, day.isoformat(), -1 if mark is None else mark),
+        )
+        return rows[0][0] if rows else None
+
+    @staticmethod
+    async def find_split_id(
+        conn: aiosqlite.Connection, athlete_id: int, event_key: str, day: date, mark: int
+    ) -> tuple[int, int] | None:
+        """(result id, split id) of a split with this mark run by the athlete that day."""
+        rows = await conn.execute_fetchall(
+            "SELECT r.id, s.id FROM splits s JOIN results r ON r.id = s.result_id "
+            "WHERE r.athlete_id = ? AND s.event_key = ? AND r.date = ? AND s.mark = ? LIMIT 1",
+            (athlete_id, event_key, day.isoformat(), mark),
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    @staticmethod
+    async def split_ids(conn: aiosqlite.Connection, result_id: int) -> dict[str, int]:
+        rows = await conn.execute_fetchall(
+            "SELECT event_key, id FROM splits WHERE result_id = ?", (result_id,)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    @staticmethod
+    async def exists(conn: aiosqlite.Connection, result: Result) -> int | None:
+        """The id of a result on file for the same performance, or None: the same athlete,
+        event, day and mark, in the same round — or where either side names no round, since
+        reference rows often do not and the same race must not be filed twice."""
+        rows = await conn.execute_fetchall(
+            "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
+            "AND coalesce(mark, -1) = ? AND (round = ? OR round = '' OR ? = '') "
+            "ORDER BY id LIMIT 1",
+            (
+                result.athlete.id,
+                result.event.key,
+                result.date.isoformat(),
+                result.mark.value if result.mark else -1,
+                result.round,
+                result.round,
+            ),
+        )
+        return rows[0][0] if rows else None
+
+    @staticmethod
+    async def delete(conn: aiosqlite.Connection, result_id: int) -> None:
+        await conn.execute("DELETE FROM splits WHERE result_id = ?", (result_id,))
+        await conn.execute("DELETE FROM results WHERE id = ?", (result_id,))
+
+    @staticmethod
+    async def update(conn: aiosqlite.Connection, result: Result) -> None:
+        """Rewrite a result's fields and splits (its id and who added it stay)."""
+        await conn.execute(
+            "UPDATE results SET athlete_id = ?, event_key = ?, sex = ?, venue = ?, mark = ?, "
+            "hand_timed = ?, wind = ?, date = ?, competition = ?, city = ?, country = ?, "
+            "round = ?, place = ?, status = ?, source = ? WHERE id = ?",
+            (*result_fields(result), result.id),
+        )
+        await conn.execute("DELETE FROM splits WHERE result_id = ?", (result.id,))
+        await insert_splits(conn, result.id, result.splits)
+
+    async def get(self, result_id: int, conn: aiosqlite.Connection | None = None) -> Result | None:
+        conn = conn or self._reader
+        rows = await conn.execute_fetchall(
+            f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} FROM results r "
+            "JOIN athletes a ON a.id = r.athlete_id WHERE r.id = ?",
+            (result_id,),
+        )
+        if not rows:
+            return None
+        result = self._rows_to_results(rows)[0]
+        split_rows = await conn.execute_fetchall(
+            f"SELECT {SPLIT_COLUMNS} FROM splits s WHERE s.result_id = ? ORDER BY s.id",
+            (result_id,),
+        )
+        return with_splits(result, self._splits_by_result(split_rows).get(result_id, []))
+
+    async def everything(self) -> list[Result]:
+        """Every result with its splits, oldest first (exports)."""
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} FROM results r "
+            "JOIN athletes a ON a.id = r.athlete_id ORDER BY r.date, r.id"
+        )
+        split_rows = await self._reader.execute_fetchall(
+            f"SELECT {SPLIT_COLUMNS} FROM splits s ORDER BY s.id"
+        )
+        splits = self._splits_by_result(split_rows)
+        return [with_splits(r, splits.get(r.id, [])) for r in self._rows_to_results(rows)]
+
+    async def for_athlete(self, athlete_id: int) -> list[Result]:
+        """Every result of an athlete, newest first (profile: PBs and latest results)."""
+        return (await self.for_athletes([athlete_id]))[athlete_id]
+
+    async def for_athletes(self, athlete_ids: Sequence[int]) -> dict[int, list[Result]]:
+        """Every result of each athlete, newest first, in one statement (head-to-head)."""
+        marks = ", ".join("?" * len(athlete_ids))
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} FROM results r "
+            f"JOIN athletes a ON a.id = r.athlete_id WHERE r.athlete_id IN ({marks}) "
+            "ORDER BY r.date DESC, r.id DESC",
+            tuple(athlete_ids),
+        )
+        split_rows = await self._reader.execute_fetchall(
+            f"SELECT {SPLIT_COLUMNS} FROM splits s "
+            f"JOIN results r ON r.id = s.result_id WHERE r.athlete_id IN ({marks}) "
+            "ORDER BY s.id",
+            tuple(athlete_ids),
+        )
+        splits = self._splits_by_result(split_rows)
+        by_athlete: dict[int, list[Result]] = {athlete_id: [] for athlete_id in athlete_ids}
+        for result in self._rows_to_results(rows):
+            if result.id in splits:
+                result = with_splits(result, splits[result.id])
+            by_athlete[result.athlete.id].append(result)
+        return by_athlete
+
+    async def profile_results(self, athlete_id: int) -> tuple[list[Result], int]:
+        """What a profile needs of an athlete's results, newest first, and how many there
+        are: see `profiles`."""
+        return (await self.profiles([athlete_id]))[athlete_id]
+
+    async def profiles(self, athlete_ids: Sequence[int]) -> dict[int, tuple[list[Result], int]]:
+        """Per athlete: the results a profile shows or picks personal bests from, newest
+        first as `for_athletes` orders them, and the count of all their results.
+
+        The list is the subsequence of `for_athletes` holding the ten latest results, every
+        result with splits, and in each (event, venue) every legal valid mark equal to the
+        best one. Best-of over it is therefore the best-of over everything (`personal_bests`
+        keeps the earlier of equal marks, so all ties stay in, in their order), and only
+        those few rows become objects: one hop, a light scan of the athlete's index."""
+        return await run_on(self._reader, self._profiles_in_thread, tuple(athlete_ids))
+
+    def _profiles_in_thread(
+        self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
+    ) -> dict[int, tuple[list[Result], int]]:
+        found: dict[int, tuple[list[Result], int]] = {}
+        for athlete_id in athlete_ids:
+            rows = conn.execute(_PROFILE_SCAN, (athlete_id,)).fetchall()
+            legal = [
+                legal_for_lists(row[6] == _VALID, row[3], bool(row[4]), row[5]) for row in rows
+            ]
+            best: dict[tuple[str, str], int] = {}
+            lower: dict[str, bool] = {}
+            for row, counts in zip(rows, legal, strict=True):
+                if not counts:
+                    continue
+                key = row[1]
+                low = lower.get(key)
+                if low is None:
+                    low = lower[key] = self._catalogue.get(key).lower_is_better
+                slot = (key, row[2])
+                held = best.get(slot)
+                if held is None or (row[3] < held if low else row[3] > held):
+                    best[slot] = row[3]
+            wanted = [
+                row[0]
+                for i, row in enumerate(rows)
+                if i < _LATEST or row[7] or (legal[i] and best.get((row[1], row[2])) == row[3])
+            ]
+            found[athlete_id] = (self._results_by_id(conn, wanted), len(rows))
+        return found
+
+    def _results_by_id(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[Result]:
+        """These results with their splits, newest first (date, then id)."""
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = conn.execute(
+            f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} FROM results r "
+            f"JOIN athletes a ON a.id = r.athlete_id WHERE r.id IN ({marks}) "
+            "ORDER BY r.date DESC, r.id DESC",
+            tuple(ids),
+        ).fetchall()
+        split_rows = conn.execute(
+            f"SELECT {SPLIT_COLUMNS} FROM splits s WHERE s.result_id IN ({marks}) ORDER BY s.id",
+            tuple(ids),
+        ).fetchall()
+        splits = self._splits_by_result(split_rows)
+        return [
+            with_splits(r, splits[r.id]) if r.id in splits else r
+            for r in self._rows_to_results(rows)
+        ]
+
+    async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
+        """Every race both athletes ran: same competition, date, event, round and sex."""
+        # CROSS JOIN keeps `mine` outer, and the unary + keeps SQLite from probing the
+        # race index (about ten rows a race) instead of the opponent's own results.
+        rows = await self._reader.execute_fetchall(
+            f"""
+            SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, r.athlete_id = ? AS is_first
+            FROM results mine
+            CROSS JOIN results theirs ON theirs.athlete_id = ?
+                AND theirs.event_key = mine.event_key AND theirs.date = mine.date
+                AND +theirs.competition = mine.competition AND +theirs.round = mine.round
+                AND +theirs.sex = mine.sex
+            JOIN results r ON r.id IN (mine.id, theirs.id)
+            JOIN athletes a ON a.id = r.athlete_id
+            WHERE mine.athlete_id = ?
+            ORDER BY r.date DESC, mine.id, is_first DESC
+            """,
+            (athlete_id, opponent_id, athlete_id),
+        )
+        results = self._rows_to_results(rows)
+        return [(results[i], results[i + 1]) for i in range(0, len(results) - 1, 2)]
