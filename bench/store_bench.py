@@ -6,7 +6,7 @@
 3. Time the *floor* of each: the very SQL the repositories ran for that call, replayed with
    the stdlib `sqlite3` module (+ fetchall) on the same file. The statements are captured
    from the repositories at run time (a recording stand-in for the reader connection), so
-   the floor follows repositories.py as it changes. Record lookups are answered from the
+   the floor follows the repositories as they change. Record lookups are answered from the
    in-memory RecordBook, so their floor is the equivalent indexed SQL over
    `record_entries`, written here.
 4. Memory: peak RSS after generation and after the lookups; tracemalloc peak of a separate
