@@ -72,6 +72,12 @@ class _SeededTemplate:
     def copy_to(self, target: Path, open_store, as_of: date | None = None) -> None:
         shutil.copyfile(self.get(open_store, as_of), target)
 
+    def seeded_file(self, target: Path) -> Path:
+        """A copy of the fully seeded template at `target`, for a process started by a
+        test (the CLI) that would otherwise seed its own store first."""
+        shutil.copyfile(self._built[None], target)
+        return target
+
 
 @pytest.fixture(scope="session", autouse=True)
 def seeded_template(tmp_path_factory) -> Iterator[_SeededTemplate]:
@@ -133,21 +139,33 @@ async def app(settings: Settings) -> AsyncIterator[Trackside]:
 
 
 # -- CI must test PostgreSQL ----------------------------------------------------------------
-_postgresql_ran: list[str] = []
+# Counted from test reports, which pytest-xdist also hands to the controlling process: with
+# workers, the controller collects nothing itself and each worker runs only its share.
+_postgresql_tests = {"seen": 0, "passed": 0}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call" and report.passed and "postgresql" in report.keywords:
-        _postgresql_ran.append(report.nodeid)
+    if "postgresql" not in report.keywords:
+        return
+    if report.when == "setup":  # every test that was run or skipped reports its setup
+        _postgresql_tests["seen"] += 1
+    elif report.when == "call" and report.passed:
+        _postgresql_tests["passed"] += 1
+
+
+def postgresql_left_untested(config: pytest.Config) -> bool:
+    """In CI, a run that met PostgreSQL tests and passed none of them: skipped PostgreSQL
+    tests would otherwise let a store nobody tested ship. Judged where the reports meet
+    (the controller under pytest-xdist, not each worker)."""
+    worker = hasattr(config, "workerinput")
+    untested = _postgresql_tests["seen"] and not _postgresql_tests["passed"]
+    return bool(untested) and in_ci() and not worker
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI, a run that collected PostgreSQL tests and passed none of them fails: skipped
-    PostgreSQL tests would otherwise let a store nobody tested ship."""
-    collected = [item for item in session.items if item.get_closest_marker("postgresql")]
-    if in_ci() and collected and not _postgresql_ran and exitstatus == 0:
+    if exitstatus == 0 and postgresql_left_untested(session.config):
         session.config.get_terminal_writer().line(
-            f"CI: {len(collected)} PostgreSQL tests collected and none ran "
+            f"CI: {_postgresql_tests['seen']} PostgreSQL tests met and none passed "
             "(set TRACKSIDE_TEST_PG; .ci/run starts a cluster)",
             red=True,
         )

@@ -29,11 +29,9 @@ COMMANDS = {
 
 
 @pytest.fixture(scope="module")
-def good_store(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("good")
-    run = trackside(folder, "db", "seed", env={"DATABASE_PATH": str(folder / "good.db")})
-    assert run.returncode == 0, run.stderr
-    return folder / "good.db"
+def good_store(tmp_path_factory, seeded_template) -> Path:
+    """A healthy, fully seeded store (a copy of the session's template) to damage."""
+    return seeded_template.seeded_file(tmp_path_factory.mktemp("good") / "good.db")
 
 
 def _corrupt_pages(path: Path, tables: tuple[str, ...]) -> None:

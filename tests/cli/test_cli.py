@@ -26,7 +26,16 @@ def trackside(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
     )
 
 
+@pytest.fixture
+def seeded(tmp_path, seeded_template) -> Path:
+    """The CLI's store (tmp_path/cli.db) already seeded with the shipped data, copied from
+    the session's template: the second start of a real install. Tests about a first start
+    or about seeding leave it out and let the process seed its own."""
+    return seeded_template.seeded_file(tmp_path / "cli.db")
+
+
 def test_record_mile_indoor(tmp_path):
+    """A first start: no store yet, so the command creates and seeds it, then answers."""
     run = trackside(tmp_path, "ask", "/record mile indoor")
     assert run.returncode == 0, run.stderr
     out = run.stdout
@@ -39,7 +48,7 @@ def test_record_mile_indoor(tmp_path):
     assert (tmp_path / "cli.db").exists()
 
 
-def test_option_value_pairs_like_discord(tmp_path):
+def test_option_value_pairs_like_discord(tmp_path, seeded):
     run = trackside(tmp_path, "ask", "/progression event:mile venue:indoor sex:men")
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
@@ -48,7 +57,7 @@ def test_option_value_pairs_like_discord(tmp_path):
     assert marks[0] == "3:55.0h" and marks[-1] == "3:45.14"
 
 
-def test_quoted_values_with_spaces(tmp_path):
+def test_quoted_values_with_spaces(tmp_path, seeded):
     run = trackside(tmp_path, "ask", '/record event:"pole vault" venue:indoor sex:women')
     assert run.returncode == 0, run.stderr
     assert "5.02  Jenn Suhr (USA)" in run.stdout
@@ -71,7 +80,7 @@ def test_quoted_values_with_spaces(tmp_path):
         ("/record mile venue:moon", "Unknown venue"),
     ],
 )
-def test_errors_are_one_line_and_exit_non_zero(tmp_path, line, message):
+def test_errors_are_one_line_and_exit_non_zero(tmp_path, seeded, line, message):
     run = trackside(tmp_path, "ask", line)
     assert run.returncode == 1
     assert run.stdout == ""
@@ -80,7 +89,7 @@ def test_errors_are_one_line_and_exit_non_zero(tmp_path, line, message):
     assert "Traceback" not in run.stderr
 
 
-def test_hostile_input_is_answered_not_crashed(tmp_path):
+def test_hostile_input_is_answered_not_crashed(tmp_path, seeded):
     for line in ("/athlete " + "x" * 10_000, "/athlete @everyone", "/record " + "é" * 500):
         run = trackside(tmp_path, "ask", line)
         assert run.returncode == 1
@@ -114,7 +123,7 @@ def test_without_a_token_the_bot_explains_how_to_get_one(tmp_path, command):
     assert "Traceback" not in run.stderr
 
 
-def test_export_then_import_round_trips(tmp_path):
+def test_export_then_import_round_trips(tmp_path, seeded):
     run = trackside(tmp_path, "export", str(tmp_path / "all.csv"))
     assert run.returncode == 0, run.stderr
     text = (tmp_path / "all.csv").read_text(encoding="utf-8")
@@ -125,11 +134,11 @@ def test_export_then_import_round_trips(tmp_path):
     assert run.returncode == 1 and "already on file" in run.stderr
 
 
-def test_import_example_and_audit(tmp_path):
+def test_import_example_and_audit(tmp_path, seeded_template):
     """The README's `trackside import data/import_example.csv` works on a fresh store (all
     the shipped data loaded), and importing it again names every row already on file."""
     example = ROOT / "data" / "import_example.csv"
-    env = {"DATABASE_PATH": str(tmp_path / "fresh.db")}
+    env = {"DATABASE_PATH": str(seeded_template.seeded_file(tmp_path / "fresh.db"))}
     run = trackside(tmp_path, "import", str(example), env=env)
     assert run.returncode == 0, run.stderr
     rows = len(example.read_text(encoding="utf-8").splitlines()) - 1
