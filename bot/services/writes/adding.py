@@ -171,7 +171,9 @@ class CheckingApp:
         found = self._athletes.get(text)
         if found is None:
             try:
-                found = (self._app.athlete(text), None, "")
+                # The hint of an unknown name's error is never shown: drafts.build
+                # then takes the name as a new athlete's, or asks for nation and sex.
+                found = (self._app.athlete_index.resolve(text, hint=False), None, "")
             except (NotFoundError, AmbiguousError) as exc:
                 found = (None, type(exc), str(exc))
             self._athletes[text] = found
