@@ -155,6 +155,11 @@ async def _trackside_import(store: Path, csv_path: Path) -> tuple[float, float, 
     return seconds, peak, text
 
 
+def _said(output: str) -> str:
+    """The command's own summary line ("imported N results in S s (R results/s)")."""
+    return next((line for line in output.splitlines() if line.startswith("imported")), "-")
+
+
 async def _imports(
     report: SuiteReport, scratch: Path, rows: int, seed: int, progress: Progress
 ) -> None:
@@ -222,7 +227,7 @@ async def _imports(
         f"import: a generated file of {written:,} rows ({EXISTING_SHARE:.0%} of the "
         "individuals already on file), `python -m bot import` as its own process into a "
         "fresh seeded store, timed from start to exit (Python start and opening the store "
-        f"included); its last line: {output.strip().splitlines()[-1] if output.strip() else '-'}"
+        f"included); it said: {_said(output)}"
     )
     report.figures["import"] = {
         "rows": written, "seconds": seconds, "results_per_s": rate, "peak_rss_mb": peak,

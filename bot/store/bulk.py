@@ -15,6 +15,7 @@ the rows with an id above the largest one before are exactly ours, in insertion 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -247,10 +248,8 @@ async def queue_announcements(
         return []
     first = await next_id(conn, "announcements")
     ids = list(range(first, first + len(announcements)))
-    await conn.executemany(
-        "INSERT INTO announcements (id, kind, result_id, payload, scopes, events, sex) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
+    values = await asyncio.to_thread(
+        lambda: [
             (
                 announcement_id,
                 a.kind,
@@ -261,7 +260,12 @@ async def queue_announcements(
                 sex.value if sex else None,
             )
             for announcement_id, (a, sex) in zip(ids, announcements, strict=True)
-        ],
+        ]
+    )
+    await conn.executemany(
+        "INSERT INTO announcements (id, kind, result_id, payload, scopes, events, sex) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        values,
     )
     deliveries = [
         (announcement_id, channel_id, guild_id)
@@ -283,11 +287,15 @@ async def add_audit_rows(
     rows: Iterable[tuple[str, str, dict[str, Any]]],
 ) -> None:
     """(action, target, details) audit rows of one actor (see AuditRepository.add)."""
+    # JSON for thousands of rows is CPU work: off the event loop.
+    values = await asyncio.to_thread(
+        lambda: [
+            (actor_id, guild_id, action, target, json.dumps(details, ensure_ascii=False))
+            for action, target, details in rows
+        ]
+    )
     await conn.executemany(
         "INSERT INTO audit_log (actor_id, guild_id, action, target, details) "
         "VALUES (?, ?, ?, ?, ?)",
-        [
-            (actor_id, guild_id, action, target, json.dumps(details, ensure_ascii=False))
-            for action, target, details in rows
-        ],
+        values,
     )

@@ -103,8 +103,8 @@ async def import_csv(
         staged += good
         errors += bad
     # Oldest first, so each row is checked against the records as they stood that day.
-    staged.sort(key=lambda row: (row[STAGED_DATE], row[STAGED_LINE]))
-    errors += same_results(staged)
+    staged.sort(key=lambda row: (row[STAGED_DATE], row[STAGED_LINE]))  # C: quick
+    errors += await asyncio.to_thread(same_results, staged)
     # Rows already on file are reported all at once, each with its row, not only the
     # first one the transaction would meet. (A new athlete has no results yet.)
     errors += await _on_file(app.db.reader, staged, {})
@@ -120,28 +120,35 @@ async def import_csv(
         if on_file:
             raise ImportError_(sorted(on_file, key=lambda e: e.row))
         created = await _create_athletes(conn, staged, known, source)
-        athletes = _athletes_of(app, staged, known, created)
+        athletes = await asyncio.to_thread(_athletes_of, app, staged, known, created)
         async with bulk.bulk_load(conn, len(staged)):
-            ids = await bulk.insert_results(
-                conn, [(athletes[i].id, *row[STAGED_FIELDS], actor.user_id)
-                       for i, row in enumerate(staged)]
-            )  # fmt: skip
+            ids: list[int] = []
+            for start in range(0, len(staged), WRITE_CHUNK):  # chunks: a bounded peak RSS
+                rows = await asyncio.to_thread(
+                    _result_rows, staged, athletes, start, start + WRITE_CHUNK, actor.user_id
+                )
+                ids += await bulk.insert_results(conn, rows)
             split_ids = await bulk.insert_splits(
                 conn,
                 [(rid, *split) for rid, row in zip(ids, staged, strict=True)
                  for split in row[STAGED_SPLITS]],
             )  # fmt: skip
-        stored = [
-            stored_result(app, staged[i], athletes[i], ids[i], split_ids, actor.user_id)
-            for i in await record_candidates(conn, app, staged, athletes)
-        ]
+        candidates = await record_candidates(conn, app, staged, athletes)
+        stored = await asyncio.to_thread(
+            lambda: [stored_result(app, staged[i], athletes[i], ids[i], split_ids, actor.user_id)
+                     for i in candidates]
+        )  # fmt: skip
         announcements, checks = await file_records_in_bulk(conn, app, stored)
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        await bulk.add_audit_rows(
-            conn, actor.user_id, actor.guild_id,
-            [("result.add", f"result #{rid}", row_details(app, row, athlete, checks.get(rid), at))
-             for rid, row, athlete in zip(ids, staged, athletes, strict=True)],
-        )  # fmt: skip
+        for start in range(0, len(staged), WRITE_CHUNK):
+            details = await asyncio.to_thread(
+                lambda start=start: [
+                    ("result.add", f"result #{ids[i]}",
+                     row_details(app, staged[i], athletes[i], checks.get(ids[i]), at))
+                    for i in range(start, min(start + WRITE_CHUNK, len(staged)))
+                ]
+            )  # fmt: skip
+            await bulk.add_audit_rows(conn, actor.user_id, actor.guild_id, details)
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
     for athlete in created.values():
@@ -151,6 +158,7 @@ async def import_csv(
 
 
 IMPORT_BATCH = 5_000  # rows checked per trip to the worker thread
+WRITE_CHUNK = 50_000  # rows per statement of the bulk writes
 
 
 class CheckingApp:
@@ -163,6 +171,7 @@ class CheckingApp:
         self._app = app
         self._athletes: dict[str, tuple[Athlete | None, type[TracksideError] | None, str]] = {}
         self._events: dict[str, Event] = {}
+        self.shared: dict[object, object] = {}  # see csv_import.staged_row
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._app, name)
@@ -190,11 +199,24 @@ class CheckingApp:
         return found
 
 
+def _result_rows(
+    staged: Sequence[Staged],
+    athletes: Sequence[Athlete],
+    start: int,
+    stop: int,
+    added_by: int | None,
+) -> list[tuple]:
+    """Rows start..stop as `bulk.insert_results` takes them."""
+    return [(athletes[i].id, *staged[i][STAGED_FIELDS], added_by)
+            for i in range(start, min(stop, len(staged)))]  # fmt: skip
+
+
 def _check_batch(
     app: Trackside, rows: Sequence[tuple[int, dict[str, str]]]
 ) -> tuple[list[Staged], list[RowError]]:
     drafts, errors = check_import_rows(app, rows)
-    return [staged_row(line, result) for line, result in drafts], errors
+    shared = app.shared if isinstance(app, CheckingApp) else {}
+    return [staged_row(line, result, shared) for line, result in drafts], errors
 
 
 async def _on_file(
@@ -204,11 +226,18 @@ async def _on_file(
     rule: the same athlete, event, day and mark, in the same round or where either names
     none). `known`: athlete ids by identity, for rows naming an athlete new to the index
     whom the store has (another moderator added them meanwhile)."""
-    athlete_of = [_known_id(row, known) for row in staged]
+    athlete_of = await asyncio.to_thread(lambda: [_known_id(row, known) for row in staged])
+    on_file = await bulk.results_of(conn, [a for a in athlete_of if a])
+    return await asyncio.to_thread(_already_on_file, staged, athlete_of, on_file)
+
+
+def _already_on_file(
+    staged: Sequence[Staged],
+    athlete_of: Sequence[int],
+    on_file: Sequence[tuple[int, str, str, int, str, int]],
+) -> list[RowError]:
     by_race: dict[tuple[int, str, str, int], list[tuple[str, int]]] = {}
-    for athlete_id, event, day, mark, round_, result_id in await bulk.results_of(
-        conn, [a for a in athlete_of if a]
-    ):
+    for athlete_id, event, day, mark, round_, result_id in on_file:
         by_race.setdefault((athlete_id, event, day, mark), []).append((round_, result_id))
     errors = []
     for athlete_id, row in zip(athlete_of, staged, strict=True):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -155,15 +154,20 @@ STAGED_SPLITS = STAGED_FIELDS.stop
 _DATE_FIELD = bulk.RESULT_COLUMNS.index("date") - 1  # in bulk.result_fields
 
 
-def staged_row(line: int, result: Result) -> Staged:
+def staged_row(line: int, result: Result, shared: dict[object, object]) -> Staged:
+    """A checked row as a `Staged` tuple; `shared` (one dict per import) makes the rows
+    share one copy of each repeated value (a meeting's name, a new athlete's identity)."""
     athlete = result.athlete
     if athlete.id:
         who: object = athlete.id
     else:
-        who = (fold(athlete.name), athlete.nation or "", athlete.sex.value, athlete.name,
-               athlete.is_team)  # fmt: skip
+        seen = (athlete.name, athlete.nation, athlete.sex, athlete.is_team)
+        who = shared.get(seen)
+        if who is None:
+            who = shared[seen] = (fold(athlete.name), athlete.nation or "", athlete.sex.value,
+                                  athlete.name, athlete.is_team)  # fmt: skip
     fields = tuple(
-        sys.intern(value) if isinstance(value, str) else value
+        shared.setdefault(value, value) if isinstance(value, str) else value
         for value in bulk.result_fields(result)
     )
     splits = tuple((s.event.key, s.mark.value, int(s.mark.hand_timed)) for s in result.splits)
@@ -174,19 +178,24 @@ def same_results(staged: Sequence[Staged]) -> list[RowError]:
     """An error for each row that gives a result an earlier row gave (rows in date order,
     then line): the same athlete, event, day and mark, in the same round or where either
     names none — the rule `ResultRepository.exists` holds the store to."""
-    races: dict[tuple[object, ...], list[tuple[str, int]]] = {}
+    # One (round, line) per race, a list only for the rare race given twice or more.
+    races: dict[tuple[object, ...], tuple[str, int] | list[tuple[str, int]]] = {}
     errors = []
     for row in staged:
         ref = row[STAGED_ATHLETE]
         race = (ref if isinstance(ref, int) else ref[:3], row[STAGED_EVENT], row[STAGED_DATE],
                 row[STAGED_MARK])  # fmt: skip
-        round_ = row[STAGED_ROUND]
-        earlier = races.setdefault(race, [])
-        first = next((line for r, line in earlier if r == round_ or not r or not round_), None)
-        if first is not None:
-            errors.append(RowError(row[STAGED_LINE], "mark", f"the same result as row {first}"))
+        round_, line = row[STAGED_ROUND], row[STAGED_LINE]
+        held = races.get(race)
+        if held is None:
+            races[race] = (round_, line)
             continue
-        earlier.append((round_, row[STAGED_LINE]))
+        earlier = held if isinstance(held, list) else [held]
+        first = next((ln for r, ln in earlier if r == round_ or not r or not round_), None)
+        if first is not None:
+            errors.append(RowError(line, "mark", f"the same result as row {first}"))
+            continue
+        races[race] = [*earlier, (round_, line)]
     return errors
 
 

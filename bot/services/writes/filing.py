@@ -5,6 +5,7 @@ in-memory indexes in step once it is committed."""
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import logging
 import sqlite3
@@ -251,7 +252,18 @@ async def record_candidates(
     than the new one too. The scopes taken are a superset of `scopes_for`'s (U20 scopes
     whenever a birth year is known); `record_breaks_for` then decides exactly.
     """
-    steps = _standing_steps(app, await bulk.record_marks(conn))
+    marks = await bulk.record_marks(conn)
+    # CPU work over every row: off the event loop, as the row checks are.
+    return await asyncio.to_thread(_candidates, app, marks, staged, athletes)
+
+
+def _candidates(
+    app: Trackside,
+    marks: Sequence[tuple[str, str, str, str, str, int, str]],
+    staged: Sequence[tuple],
+    athletes: Sequence[Athlete],
+) -> list[int]:
+    steps = _standing_steps(app, marks)
     if not steps:
         return []
     catalogue = app.catalogue
@@ -377,12 +389,67 @@ async def file_records_in_bulk(
     checks: dict[int, RecordCheck] = {}
     if not stored:
         return [], checks
-    areas = [app.nations.area_of(result.athlete.nation) for result in stored]
-    keys = {key for result, area in zip(stored, areas, strict=True)
-            for key in record_keys_for(result, area)}  # fmt: skip
+    areas, keys = await asyncio.to_thread(_keys_of, app, stored)
     progressions = {k: list(v) for k, v in (await app.record_entries.for_keys(conn, keys)).items()}
     on_file = {entry.id for entries in progressions.values() for entry in entries}
     next_entry = await bulk.next_id(conn, "record_entries")
+    queued = await asyncio.to_thread(_file_in_memory, app, stored, areas, progressions, checks,
+                                     next_entry)  # fmt: skip
+    new, flags = await asyncio.to_thread(_progression_rows, progressions, on_file)
+    if new:
+        await bulk.insert_record_entries(conn, new)
+    if flags:
+        await bulk.set_entry_flags(conn, flags)
+    subscriptions = await SubscriptionRepository.all(conn)
+    await bulk.queue_announcements(
+        conn, queued, lambda announcement, sex: _channels(subscriptions, announcement, sex)
+    )
+    return [announcement for announcement, _ in queued], checks
+
+
+def row_details(
+    app: Trackside, row: tuple, athlete: Athlete, check: RecordCheck | None, at: str
+) -> dict[str, Any]:
+    """`result_details` of an import row, from its staged values (see stored_result)."""
+    (day, _, _, event_key, _, venue, mark, hand, wind, _, competition, _, _, _, _, status,
+     _, splits) = row  # fmt: skip
+    unit = app.catalogue.get(event_key).unit
+    details: dict[str, Any] = {
+        "athlete": athlete.name,
+        "nation": athlete.nation,
+        "event": event_key,
+        "mark": str(Mark(mark, unit, bool(hand))) if mark is not None else status,
+        "venue": venue,
+        "date": day,
+        "competition": competition,
+        "wind": wind,
+        "splits": {
+            key: str(Mark(value, app.catalogue.get(key).unit, bool(split_hand)))
+            for key, value, split_hand in splits
+        },
+        "at": at,
+        "records": _records_text(check) if check is not None else [],
+    }
+    return details
+
+
+def _records_text(check: RecordCheck) -> list[str]:
+    return [
+        f"{b.kind.value} {b.key.scope.code} {b.key.event_key} {b.key.list.value}"
+        for b in check.breaks
+    ]
+
+
+def _file_in_memory(
+    app: Trackside,
+    stored: Sequence[Result],
+    areas: Sequence[str | None],
+    progressions: dict[RecordKey, list[RecordEntry]],
+    checks: dict[int, RecordCheck],
+    next_entry: int,
+) -> list[tuple[Announcement, Sex | None]]:
+    """The filing loop of `file_records_in_bulk` (pure, in a worker thread): updates
+    `progressions` and `checks`; the announcements to queue, with their sex."""
     queued: list[tuple[Announcement, Sex | None]] = []
     history = app.book.scope_entries(RecordScope.world())
     for result, area in zip(stored, areas, strict=True):
@@ -426,45 +493,7 @@ async def file_records_in_bulk(
         )  # fmt: skip
         if announcement is not None:
             queued.append((announcement, result.sex))
-    await _write_progressions(conn, progressions, on_file)
-    subscriptions = await SubscriptionRepository.all(conn)
-    await bulk.queue_announcements(
-        conn, queued, lambda announcement, sex: _channels(subscriptions, announcement, sex)
-    )
-    return [announcement for announcement, _ in queued], checks
-
-
-def row_details(
-    app: Trackside, row: tuple, athlete: Athlete, check: RecordCheck | None, at: str
-) -> dict[str, Any]:
-    """`result_details` of an import row, from its staged values (see stored_result)."""
-    (day, _, _, event_key, _, venue, mark, hand, wind, _, competition, _, _, _, _, status,
-     _, splits) = row  # fmt: skip
-    unit = app.catalogue.get(event_key).unit
-    details: dict[str, Any] = {
-        "athlete": athlete.name,
-        "nation": athlete.nation,
-        "event": event_key,
-        "mark": str(Mark(mark, unit, bool(hand))) if mark is not None else status,
-        "venue": venue,
-        "date": day,
-        "competition": competition,
-        "wind": wind,
-        "splits": {
-            key: str(Mark(value, app.catalogue.get(key).unit, bool(split_hand)))
-            for key, value, split_hand in splits
-        },
-        "at": at,
-        "records": _records_text(check) if check is not None else [],
-    }
-    return details
-
-
-def _records_text(check: RecordCheck) -> list[str]:
-    return [
-        f"{b.kind.value} {b.key.scope.code} {b.key.event_key} {b.key.list.value}"
-        for b in check.breaks
-    ]
+    return queued
 
 
 def _fixed(entries: list[RecordEntry], fix: ProgressionFix) -> list[RecordEntry]:
@@ -482,12 +511,10 @@ def _fixed(entries: list[RecordEntry], fix: ProgressionFix) -> list[RecordEntry]
     ]
 
 
-async def _write_progressions(
-    conn: aiosqlite.Connection,
-    progressions: Mapping[RecordKey, list[RecordEntry]],
-    on_file: Collection[int],
-) -> None:
-    """Insert the new entries and update the flags of those on file that changed."""
+def _progression_rows(
+    progressions: Mapping[RecordKey, list[RecordEntry]], on_file: Collection[int]
+) -> tuple[list[tuple], list[tuple[int, int, int]]]:
+    """The new entries' rows, and (superseded, equal, id) of every entry on file."""
     new, flags = [], []
     for entries in progressions.values():
         for e in entries:
@@ -501,7 +528,12 @@ async def _write_progressions(
             else:
                 flags.append((int(e.superseded), int(e.equal), e.id))
     new.sort()
-    if new:
-        await bulk.insert_record_entries(conn, new)
-    if flags:
-        await bulk.set_entry_flags(conn, flags)
+    return new, flags
+
+
+def _keys_of(app: Trackside, stored: Sequence[Result]) -> tuple[list[str | None], set[RecordKey]]:
+    """Each result's area, and every record the results could touch."""
+    areas = [app.nations.area_of(result.athlete.nation) for result in stored]
+    keys = {key for result, area in zip(stored, areas, strict=True)
+            for key in record_keys_for(result, area)}  # fmt: skip
+    return areas, keys
