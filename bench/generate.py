@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import itertools
 import json
 import math
@@ -39,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,9 @@ from bot.domain.events import Event, RecordType, Sex, Unit, Venue
 from bot.domain.marks import Mark
 from bot.domain.models import Athlete, RecordScope, Result, ResultStatus
 from bot.domain.recordbook import RecordBook
+from bot.services.exports import csv_row
 from bot.services.reference import Reference
+from bot.services.writes import IMPORT_COLUMNS
 from bot.store.database import Database
 from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
 from bot.store.seed import seed
@@ -311,26 +314,43 @@ class World:
             specs.append((name, sex, team, ability, entered))
         return specs
 
-    async def create_athletes(self, db: Database) -> None:
-        """Insert every athlete through AthleteRepository.create, in one transaction."""
+    def _drawn_athletes(self) -> Iterator[tuple[Athlete, float, list[tuple[str, Sex]]]]:
+        """(athlete without an id, ability, entered events) of every athlete, in order."""
         rng = self.rng
         first_birth = date(FIRST_YEAR - 25, 1, 1).toordinal()
-        async with db.transaction() as conn:
-            for name, sex, team, ability, entered in self._athlete_specs:
-                nation = rng.choice(self.nations)
-                birth = None if team else date.fromordinal(first_birth + rng.randrange(40 * 365))
-                athlete_id = await AthleteRepository.create(
-                    conn, name, nation, sex, birth_date=birth, is_team=team, source=SOURCE
-                )
-                index = len(self.athletes)
-                self.athletes.append(
-                    Athlete(athlete_id, name, nation, sex, birth_date=birth, is_team=team)
-                )
-                self.abilities.append(ability)
-                for key in entered:
-                    self.populations[key].members.append(index)
+        for name, sex, team, ability, entered in self._athlete_specs:
+            nation = rng.choice(self.nations)
+            birth = None if team else date.fromordinal(first_birth + rng.randrange(40 * 365))
+            yield Athlete(0, name, nation, sex, birth_date=birth, is_team=team), ability, entered
+
+    def _enlist(self, athlete: Athlete, ability: float, entered: list[tuple[str, Sex]]) -> None:
+        index = len(self.athletes)
+        self.athletes.append(athlete)
+        self.abilities.append(ability)
+        for key in entered:
+            self.populations[key].members.append(index)
+
+    def _rank_populations(self) -> None:
         for pop in self.populations.values():
             pop.members.sort(key=self.abilities.__getitem__)
+
+    async def create_athletes(self, db: Database) -> None:
+        """Insert every athlete through AthleteRepository.create, in one transaction."""
+        async with db.transaction() as conn:
+            for athlete, ability, entered in self._drawn_athletes():
+                athlete_id = await AthleteRepository.create(
+                    conn, athlete.name, athlete.nation, athlete.sex,
+                    birth_date=athlete.birth_date, is_team=athlete.is_team, source=SOURCE,
+                )  # fmt: skip
+                self._enlist(replace(athlete, id=athlete_id), ability, entered)
+        self._rank_populations()
+
+    def plan_athletes(self) -> None:
+        """The same athletes, not stored (an import file names them; the import creates
+        them): each gets its position as a stand-in id."""
+        for position, (athlete, ability, entered) in enumerate(self._drawn_athletes(), 1):
+            self._enlist(replace(athlete, id=position), ability, entered)
+        self._rank_populations()
 
     # -- meetings
 
@@ -585,6 +605,41 @@ class RaceGenerator:
 def _ranking(event: Event, value: int, hand_timed: bool) -> tuple[int, bool]:
     """Sort key putting the best mark first; an automatic time before an equal hand time."""
     return (value if event.lower_is_better else -value, hand_timed)
+
+
+def write_import_csv(
+    path: Path,
+    reference: Reference,
+    entries: Sequence[Any],
+    config: GenerateConfig,
+    existing: Sequence[Athlete] = (),
+    existing_share: float = 0.0,
+) -> int:
+    """An import file of `config.results` generated rows, as `trackside export` writes
+    them: the athletes are new to the store, except a share of the individuals (drawn
+    with the seed) who are stand-ins for `existing` athletes of the same sex, named as on
+    file. Returns how many rows were written."""
+    world = World(reference, record_marks(entries, reference), config)
+    world.plan_athletes()
+    pick = random.Random(config.seed + 1)
+    pools: dict[Sex, list[Athlete]] = {}
+    for athlete in existing:
+        pools.setdefault(athlete.sex, []).append(athlete)
+    for pool in pools.values():
+        pick.shuffle(pool)
+    for index, athlete in enumerate(world.athletes):
+        pool = pools.get(athlete.sex)
+        if pool and not athlete.is_team and pick.random() < existing_share:
+            known = pool.pop()
+            world.athletes[index] = replace(athlete, name=known.name, nation=known.nation)
+    written = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=IMPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for result in RaceGenerator(world).results():
+            writer.writerow(csv_row(result))
+            written += 1
+    return written
 
 
 # --------------------------------------------------------------------------- the store

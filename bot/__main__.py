@@ -10,6 +10,7 @@ import asyncio
 import logging
 import sqlite3
 import sys
+import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -158,8 +159,13 @@ async def _admin(settings: Settings, args: argparse.Namespace) -> int:
             if not path.is_file():
                 print(f"error: no file {args.file!r}", file=sys.stderr)
                 return 1
+            started = time.perf_counter()
             report = await writes.import_csv(path.read_bytes(), Actor(user_id=None), bounded=False)
-            print(f"imported {report.imported} results")
+            seconds = time.perf_counter() - started
+            print(
+                f"imported {report.imported} results in {seconds:.1f} s "
+                f"({report.imported / max(seconds, 1e-9):,.0f} results/s)"
+            )
             for announcement in report.announcements:
                 print(f"  {announcement.headline}: {announcement.athlete} {announcement.mark}")
             if report.announcements:

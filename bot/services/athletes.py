@@ -186,8 +186,12 @@ class AthleteIndex:
         )
         return [self._by_id[athlete_id] for _, _, athlete_id in found]
 
-    def resolve(self, text: str) -> Athlete:
-        """The one athlete the text names; NotFoundError / AmbiguousError say what to do."""
+    def resolve(self, text: str, *, hint: bool = True) -> Athlete:
+        """The one athlete the text names; NotFoundError / AmbiguousError say what to do.
+
+        `hint=False`: an unknown name's NotFoundError does without "did you mean …?" —
+        the one answer that compares the name with every other (an import checking a
+        file of names new to the store, which it then adds, has no use for it)."""
         text = text.strip()
         if not text:
             raise NotFoundError("Name an athlete, e.g. 'Jakob Ingebrigtsen'.")
@@ -216,7 +220,7 @@ class AthleteIndex:
             raise AmbiguousError(
                 f"'{clip(text)}' matches several athletes: {names}{more} — be more specific."
             )
-        close = self._close(query, 1, 75)
+        close = self._close(query, 1, 75) if hint else []
         if close:
             hint = f" — did you mean {close[0].athlete.name}?"
         else:

@@ -9,6 +9,7 @@ import csv
 import io
 
 from bot.domain.marks import format_wind
+from bot.domain.models import Result
 from bot.services.app import Trackside
 from bot.services.spreadsheet import FREE_TEXT_COLUMNS, spreadsheet_safe
 from bot.services.writes import IMPORT_COLUMNS
@@ -19,24 +20,29 @@ async def export_csv(app: Trackside) -> str:
     writer = csv.DictWriter(buffer, fieldnames=IMPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for result in await app.results.everything():
-        row = {
-            "athlete": result.athlete.name,
-            "nation": result.athlete.nation or "",
-            "sex": result.sex.label,
-            "event": result.event.key,
-            "mark": str(result.mark) if result.mark else result.status.value.upper(),
-            "venue": result.venue.value,
-            "date": result.date.isoformat(),
-            "competition": result.competition,
-            "city": result.city or "",
-            "country": result.country or "",
-            "round": result.round,
-            "place": result.place or "",
-            "wind": format_wind(result.wind),
-            "splits": ", ".join(f"{s.event.key}={s.mark}" for s in result.splits),
-            "source": result.source,
-        }
-        for column in FREE_TEXT_COLUMNS:
-            row[column] = spreadsheet_safe(row[column])
-        writer.writerow(row)
+        writer.writerow(csv_row(result))
     return buffer.getvalue()
+
+
+def csv_row(result: Result) -> dict[str, object]:
+    """One result as a row of the import format, formula cells neutralised."""
+    row: dict[str, object] = {
+        "athlete": result.athlete.name,
+        "nation": result.athlete.nation or "",
+        "sex": result.sex.label,
+        "event": result.event.key,
+        "mark": str(result.mark) if result.mark else result.status.value.upper(),
+        "venue": result.venue.value,
+        "date": result.date.isoformat(),
+        "competition": result.competition,
+        "city": result.city or "",
+        "country": result.country or "",
+        "round": result.round,
+        "place": result.place or "",
+        "wind": format_wind(result.wind),
+        "splits": ", ".join(f"{s.event.key}={s.mark}" for s in result.splits),
+        "source": result.source,
+    }
+    for column in FREE_TEXT_COLUMNS:
+        row[column] = spreadsheet_safe(str(row[column]))
+    return row
