@@ -12,10 +12,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from bot.services.queries import Trackside
 
 from bench.generate import GenerateConfig, write_import_csv
 from bot.config import Settings
+from bot.services.app import Trackside
 from bot.services.writes import Actor, ImportError_, Writes, adding, filing
 from bot.services.writes.csv_import import read_import_csv
 from bot.store import bulk
