@@ -1,4 +1,4 @@
-"""Imports in bulk (bot/store/bulk.py, filing.file_records_in_bulk): the records a file sets
+"""Imports in bulk (bot/store/bulk.py, bulk_filing.file_records_in_bulk): the records a file sets
 and the announcements it queues are exactly those of filing its rows one by one, oldest
 first; a file of tens of thousands of rows with one bad row last imports nothing; a failure
 inside the transaction after the bulk insert (indexes dropped and rebuilt) leaves the store

@@ -8,10 +8,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.domain.announcements import Announcement
 from bot.domain.events import Event, Sex
 from bot.domain.models import Athlete, Result
 from bot.domain.records import Preview
 from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError, TracksideError
+from bot.services.writes.bulk_filing import (
+    file_records_in_bulk,
+    record_candidates,
+    row_details,
+    stored_result,
+)
 from bot.services.writes.csv_import import (
     IMPORT_COLUMNS,
     STAGED_ATHLETE,
@@ -41,16 +48,7 @@ from bot.services.writes.drafts import (
     implausible,
     preview,
 )
-from bot.services.writes.filing import (
-    Added,
-    add_in,
-    after_write,
-    audit,
-    file_records_in_bulk,
-    record_candidates,
-    row_details,
-    stored_result,
-)
+from bot.services.writes.filing import Added, add_in, after_write, audit
 from bot.store import bulk
 
 if TYPE_CHECKING:
@@ -87,9 +85,19 @@ async def import_csv(
     reads the in-memory indexes; each row becomes a compact `Staged` tuple, so a million
     rows fit in memory. The writes happen back on the loop, in one transaction, a whole
     file at a time (`bot.store.bulk`): athletes by identity, results and splits as
-    prepared tuples, records through `filing.file_records_in_bulk` — the same checks, in
+    prepared tuples, records through `bulk_filing.file_records_in_bulk` — the same checks, in
     the same order (oldest first), as filing the rows one by one.
     """
+    staged = await _checked_rows(app, data, bounded)
+    announcements, created = await _write_import(app, staged, actor)
+    for athlete in created.values():
+        app.athlete_index.add(athlete)
+    await after_write(app)
+    return ImportReport(len(staged), tuple(announcements))
+
+
+async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Staged]:
+    """Every row read and checked, oldest first; raises with every bad row at once."""
     checking = CheckingApp(app)
     rows = import_rows(data, bounded)
     staged: list[Staged] = []
@@ -112,6 +120,13 @@ async def import_csv(
         raise ImportError_(sorted(errors, key=lambda e: e.row))
     if not staged:
         raise InvalidInputError("The file has no rows to import.")
+    return staged
+
+
+async def _write_import(
+    app: Trackside, staged: list[Staged], actor: Actor
+) -> tuple[list[Announcement], dict[tuple[str, str, str], Athlete]]:
+    """The one transaction: athletes, results, splits, records, announcements, audit."""
     source = f"added by {actor.user_id}" if actor.user_id else "added"
     async with app.db.transaction() as conn:
         known = await bulk.athlete_ids(conn)
@@ -151,10 +166,7 @@ async def import_csv(
             await bulk.add_audit_rows(conn, actor.user_id, actor.guild_id, details)
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
-    for athlete in created.values():
-        app.athlete_index.add(athlete)
-    await after_write(app)
-    return ImportReport(len(staged), tuple(announcements))
+    return announcements, created
 
 
 IMPORT_BATCH = 5_000  # rows checked per trip to the worker thread

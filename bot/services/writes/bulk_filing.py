@@ -1,0 +1,346 @@
+"""Filing the records of a whole import at once: find the rows that could set a record (a row
+worse than every record it could touch, as that record stood on its day, cannot), file only
+those — oldest first, with the same record checks as one result — on progressions kept in
+memory, and write everything together inside the import's transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.announcements import Announcement, announcement_for
+from bot.domain.events import Sex, Venue
+from bot.domain.marks import Mark
+from bot.domain.models import (
+    Athlete,
+    RecordEntry,
+    RecordKey,
+    RecordScope,
+    RecordStatus,
+    Result,
+    ResultStatus,
+    ScopeKind,
+    Split,
+)
+from bot.domain.records import (
+    BreakKind,
+    ProgressionFix,
+    RecordBreak,
+    RecordCheck,
+    lists_checked,
+    meeting_name,
+    recompute_progression,
+    record_breaks_for,
+    record_keys_for,
+)
+from bot.services.writes.filing import channels_for, records_text, scope_label
+from bot.store import bulk
+from bot.store.connection import Connection
+from bot.store.outbox import SubscriptionRepository
+
+if TYPE_CHECKING:
+    from bot.services.app import Trackside
+
+log = logging.getLogger(__name__)
+
+
+async def record_candidates(
+    conn: Connection, app: Trackside, staged: Sequence[tuple], athletes: Sequence[Athlete]
+) -> list[int]:
+    """Which of an import's stored rows (`csv_import.Staged`, oldest first) could set or
+    equal a record: the others need no record check at all.
+
+    A row is left out only when, for every record it could touch, its mark is worse than
+    the record as it stood on its day with what was on file before the import. That is
+    safe: what the import itself files only ever makes a record better on every day
+    (an entry is filed only when it beats or equals the standing record; one superseded
+    is worse than one before it), so a row worse than the old standing record is worse
+    than the new one too. The scopes taken are a superset of `scopes_for`'s (U20 scopes
+    whenever a birth year is known); `record_breaks_for` then decides exactly.
+    """
+    marks = await bulk.record_marks(conn)
+    # CPU work over every row: off the event loop, as the row checks are.
+    return await asyncio.to_thread(_candidates, app, marks, staged, athletes)
+
+
+def _candidates(
+    app: Trackside,
+    marks: Sequence[tuple[str, str, str, str, str, int, str]],
+    staged: Sequence[tuple],
+    athletes: Sequence[Athlete],
+) -> list[int]:
+    steps = _standing_steps(app, marks)
+    if not steps:
+        return []
+    catalogue = app.catalogue
+    lists: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {}
+    scopes: dict[tuple[str | None, bool, str], tuple[tuple[str, str], ...]] = {}
+    candidates = []
+    for index, (row, athlete) in enumerate(zip(staged, athletes, strict=True)):
+        (day, _, _, event_key, sex, venue, mark, hand, _, _, competition, *_) = row
+        splits = row[-1]
+        if row[-3] != ResultStatus.VALID.value or (mark is None and not splits):
+            continue
+        who = (athlete.nation, athlete.year_of_birth is not None, competition)
+        their_scopes = scopes.get(who)
+        if their_scopes is None:
+            their_scopes = scopes[who] = _scopes(app, athlete, competition)
+        performances = [(event_key, mark, hand)] if mark is not None else []
+        performances += splits
+        for perf_event, perf_mark, perf_hand in performances:
+            if perf_hand:
+                continue  # hand times never count
+            checked = lists.get((perf_event, venue))
+            if checked is None:
+                event = catalogue.get(perf_event)
+                sign = -1 if event.lower_is_better else 1
+                checked = lists[(perf_event, venue)] = tuple(
+                    (v.value, sign) for v in lists_checked(event, Venue(venue))
+                )
+            if any(
+                _may_count(
+                    steps.get((kind, code, perf_event, list_value, sex)), day, sign * perf_mark
+                )
+                for list_value, sign in checked
+                for kind, code in their_scopes
+            ):
+                candidates.append(index)
+                break
+    return candidates
+
+
+def _standing_steps(
+    app: Trackside, marks: Sequence[tuple[str, str, str, str, str, int, str]]
+) -> dict[tuple[str, str, str, str, str], tuple[list[str], list[int]]]:
+    """Per record: (days, the best mark by then, signed so that higher is better), from
+    the counting entries oldest first — the record as it stood on any day, by bisection."""
+    steps: dict[tuple[str, str, str, str, str], tuple[list[str], list[int]]] = {}
+    signs: dict[str, int] = {}
+    for kind, code, event_key, list_value, sex, mark, day in marks:
+        sign = signs.get(event_key)
+        if sign is None:
+            sign = signs[event_key] = -1 if app.catalogue.get(event_key).lower_is_better else 1
+        days, bests = steps.setdefault((kind, code, event_key, list_value, sex), ([], []))
+        best = max(sign * mark, bests[-1]) if bests else sign * mark
+        if days and days[-1] == day:
+            bests[-1] = best
+        else:
+            days.append(day)
+            bests.append(best)
+    return steps
+
+
+def _may_count(step: tuple[list[str], list[int]] | None, day: str, signed: int) -> bool:
+    if step is None:
+        return False  # no record on file: nothing to claim (see record_breaks_for)
+    days, bests = step
+    at = bisect.bisect_right(days, day) - 1
+    return at >= 0 and signed >= bests[at]
+
+
+def _scopes(app: Trackside, athlete: Athlete, competition: str) -> tuple[tuple[str, str], ...]:
+    """(kind, code) of every scope a row could set a record in: `scopes_for`'s, with the
+    U20 ones whenever the athlete's birth year is known (the exact check follows)."""
+    area = app.nations.area_of(athlete.nation)
+    found = [RecordScope.world()]
+    u20 = athlete.year_of_birth is not None
+    if u20:
+        found.append(RecordScope.u20())
+    if area:
+        found.append(RecordScope(ScopeKind.AREA, area))
+        if u20:
+            found.append(RecordScope.u20(area))
+    if athlete.nation:
+        found.append(RecordScope(ScopeKind.NATION, athlete.nation))
+    if competition.strip():
+        found.append(RecordScope(ScopeKind.MEETING, meeting_name(competition)))
+    return tuple((scope.kind.value, scope.code) for scope in found)
+
+
+def stored_result(
+    app: Trackside,
+    row: tuple,
+    athlete: Athlete,
+    result_id: int,
+    split_ids: Mapping[tuple[int, str], int],
+    added_by: int | None,
+) -> Result:
+    """The Result an import row became, with the ids the store gave it and its splits."""
+    (day, _, _, event_key, sex, venue, mark, hand, wind, _, competition, city, country,
+     round_, place, status, source, splits) = row  # fmt: skip
+    catalogue = app.catalogue
+    event = catalogue.get(event_key)
+    return Result(
+        athlete=athlete, event=event, sex=Sex(sex), venue=Venue(venue),
+        mark=Mark(mark, event.unit, bool(hand)) if mark is not None else None,
+        date=date.fromisoformat(day), competition=competition, wind=wind, city=city,
+        country=country, round=round_, place=place,
+        splits=tuple(
+            Split(catalogue.get(key), Mark(value, catalogue.get(key).unit, bool(split_hand)),
+                  id=split_ids[(result_id, key)])
+            for key, value, split_hand in splits
+        ),
+        status=ResultStatus(status), source=source, added_by=added_by, id=result_id,
+    )  # fmt: skip
+
+
+async def file_records_in_bulk(
+    conn: Connection, app: Trackside, stored: Sequence[Result]
+) -> tuple[list[Announcement], dict[int, RecordCheck]]:
+    """`records_for` for many stored results, oldest first, as if they were filed one by
+    one — the same checks on the same progressions in the same order — but with the
+    progressions they touch read once and kept in memory, and what they change written
+    together at the end: new entries (with ids `bulk.next_id` hands out), the flags of
+    entries on file, one announcement per result that broke or equalled something."""
+    checks: dict[int, RecordCheck] = {}
+    if not stored:
+        return [], checks
+    areas, keys = await asyncio.to_thread(_keys_of, app, stored)
+    progressions = {k: list(v) for k, v in (await app.record_entries.for_keys(conn, keys)).items()}
+    on_file = {entry.id for entries in progressions.values() for entry in entries}
+    next_entry = await bulk.next_id(conn, "record_entries")
+    queued = await asyncio.to_thread(_file_in_memory, app, stored, areas, progressions, checks,
+                                     next_entry)  # fmt: skip
+    new, flags = await asyncio.to_thread(_progression_rows, progressions, on_file)
+    if new:
+        await bulk.insert_record_entries(conn, new)
+    if flags:
+        await bulk.set_entry_flags(conn, flags)
+    subscriptions = await SubscriptionRepository.all(conn)
+    await bulk.queue_announcements(
+        conn, queued, lambda announcement, sex: channels_for(subscriptions, announcement, sex)
+    )
+    return [announcement for announcement, _ in queued], checks
+
+
+def row_details(
+    app: Trackside, row: tuple, athlete: Athlete, check: RecordCheck | None, at: str
+) -> dict[str, Any]:
+    """`result_details` of an import row, from its staged values (see stored_result)."""
+    (day, _, _, event_key, _, venue, mark, hand, wind, _, competition, _, _, _, _, status,
+     _, splits) = row  # fmt: skip
+    unit = app.catalogue.get(event_key).unit
+    details: dict[str, Any] = {
+        "athlete": athlete.name,
+        "nation": athlete.nation,
+        "event": event_key,
+        "mark": str(Mark(mark, unit, bool(hand))) if mark is not None else status,
+        "venue": venue,
+        "date": day,
+        "competition": competition,
+        "wind": wind,
+        "splits": {
+            key: str(Mark(value, app.catalogue.get(key).unit, bool(split_hand)))
+            for key, value, split_hand in splits
+        },
+        "at": at,
+        "records": records_text(check) if check is not None else [],
+    }
+    return details
+
+
+def _file_in_memory(
+    app: Trackside,
+    stored: Sequence[Result],
+    areas: Sequence[str | None],
+    progressions: dict[RecordKey, list[RecordEntry]],
+    checks: dict[int, RecordCheck],
+    next_entry: int,
+) -> list[tuple[Announcement, Sex | None]]:
+    """The filing loop of `file_records_in_bulk` (pure, in a worker thread): updates
+    `progressions` and `checks`; the announcements to queue, with their sex."""
+    queued: list[tuple[Announcement, Sex | None]] = []
+    history = app.book.scope_entries(RecordScope.world())
+    for result, area in zip(stored, areas, strict=True):
+        check = record_breaks_for(result, progressions, area=area)
+        checks[result.id or 0] = check
+        if not check.breaks:
+            continue
+        for brk in check.breaks:
+            progressions.setdefault(brk.key, []).append(_entry_for(result, brk, next_entry))
+            next_entry += 1
+        for key in {b.key for b in check.breaks}:
+            fix = recompute_progression(app.catalogue.get(key.event_key), progressions[key])
+            if fix.drop or fix.restore:
+                log.info("%s: %d entries superseded, %d restored", key, len(fix.drop),
+                         len(fix.restore))  # fmt: skip
+            progressions[key] = _fixed(progressions[key], fix)
+        announcement = announcement_for(
+            result, check, lambda scope: scope_label(app, scope), result_id=result.id,
+            history=history, distance_of=lambda key: app.catalogue.get(key).distance_m,
+        )  # fmt: skip
+        if announcement is not None:
+            queued.append((announcement, result.sex))
+    return queued
+
+
+def _entry_for(result: Result, brk: RecordBreak, entry_id: int) -> RecordEntry:
+    """The record entry a break files (its id as the store will give it)."""
+    index = brk.performance.split_index
+    split = result.splits[index] if index is not None else None
+    # Meeting records are the organiser's to keep; the rest await ratification.
+    meeting = brk.key.scope.kind is ScopeKind.MEETING
+    return RecordEntry(
+        id=entry_id,
+        key=brk.key,
+        mark=brk.performance.mark,
+        date=result.date,
+        athlete=result.athlete,
+        result_id=result.id or 0,
+        status=RecordStatus.RATIFIED if meeting else RecordStatus.PENDING,
+        competition=result.competition,
+        city=result.city,
+        country=result.country,
+        wind=result.wind if split is None else None,
+        split_id=split.id if split else None,
+        equal=brk.kind is BreakKind.EQUALS,
+        source=result.source,
+    )
+
+
+def _fixed(entries: list[RecordEntry], fix: ProgressionFix) -> list[RecordEntry]:
+    """The entries with a progression fix applied (what fix_progressions writes)."""
+    superseded = {e.id: True for e in fix.drop} | {e.id: False for e in fix.restore}
+    return [
+        replace(
+            entry,
+            superseded=superseded.get(entry.id, entry.superseded),
+            equal=fix.equal_flags.get(entry.id, entry.equal),
+        )
+        if entry.id in superseded or entry.id in fix.equal_flags
+        else entry
+        for entry in entries
+    ]
+
+
+def _progression_rows(
+    progressions: Mapping[RecordKey, list[RecordEntry]], on_file: Collection[int]
+) -> tuple[list[tuple], list[tuple[int, int, int]]]:
+    """The new entries' rows, and (superseded, equal, id) of every entry on file."""
+    new, flags = [], []
+    for entries in progressions.values():
+        for e in entries:
+            if e.id not in on_file:
+                new.append((
+                    e.id, e.key.scope.kind.value, e.key.scope.code, e.key.event_key,
+                    e.key.list.value, e.key.sex.value, e.result_id, e.split_id, e.mark.value,
+                    e.date.isoformat(), int(e.equal), e.status.value, e.source,
+                    int(e.superseded),
+                ))  # fmt: skip
+            else:
+                flags.append((int(e.superseded), int(e.equal), e.id))
+    new.sort()
+    return new, flags
+
+
+def _keys_of(app: Trackside, stored: Sequence[Result]) -> tuple[list[str | None], set[RecordKey]]:
+    """Each result's area, and every record the results could touch."""
+    areas = [app.nations.area_of(result.athlete.nation) for result in stored]
+    keys = {key for result, area in zip(stored, areas, strict=True)
+            for key in record_keys_for(result, area)}  # fmt: skip
+    return areas, keys
