@@ -58,10 +58,11 @@ def _database_url(server: str, name: str) -> str:
     return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
 
 
-async def _create(server: str) -> str:
-    name = f"bench_{uuid.uuid4().hex[:10]}"
+async def _create(server: str, name: str | None = None) -> str:
+    name = name or f"bench_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(server)
     try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
@@ -79,6 +80,12 @@ async def _drop(server: str, name: str) -> None:
 def add_arguments(group: argparse._ArgumentGroup) -> None:
     store_bench.add_arguments(group)
     group.add_argument("--pg-url", help="PostgreSQL server URL (default: TRACKSIDE_BENCH_PG)")
+    group.add_argument(
+        "--pg-reuse",
+        action="store_true",
+        help="keep the PostgreSQL copy of the store (database bench_kept_…) and reuse it "
+        "next time instead of copying again",
+    )
 
 
 async def run(args: argparse.Namespace) -> SuiteReport:
@@ -88,32 +95,77 @@ async def run(args: argparse.Namespace) -> SuiteReport:
     report = SuiteReport("postgres", "PostgreSQL beside SQLite")
     with tempfile.TemporaryDirectory(prefix="trackside-bench-") as scratch:
         load = await generate.ensure_store(args.db, config, progress, Path(scratch))
-        name = await _create(server)
+        kept = _kept_name(config) if args.pg_reuse else None
+        if kept and await _copied(server, kept):
+            name = kept
+            progress(f"reusing the PostgreSQL copy {name} (--pg-reuse)")
+            report.checks.append(Check("copy SQLite -> PostgreSQL", f"reused {name}", "-", None))
+        else:
+            name = await _create(server, kept)
         url = _database_url(server, name)
         try:
-            progress(f"copying {load.path} into PostgreSQL")
-            started = time.perf_counter()
-            source = await Database.open(Path(load.path))
-            target = await Database.open(url)
-            try:
-                counts = await copy_store(source, target)
-            finally:
-                await target.close()
-                await source.close()
-            copy_s = time.perf_counter() - started
-            report.checks.append(
-                Check(
-                    "copy SQLite -> PostgreSQL",
-                    f"{counts['results']:,} results in {copy_s:,.0f} s",
-                    "-",
-                    None,
-                )
-            )
+            if name != kept or not await _copied(server, name):
+                await _copy(Path(load.path), url, report, progress)
+                if kept:
+                    await _mark_copied(url)
             await _lookups(args, Path(load.path), url, report, progress)
         finally:
-            await _drop(server, name)
+            if name != kept:
+                await _drop(server, name)
         await _throughput(server, report, progress)
     return report
+
+
+def _kept_name(config: generate.GenerateConfig) -> str:
+    """The database --pg-reuse keeps: named after what decides its rows."""
+    from bot.store.postgres import migrations
+
+    identity = "_".join(str(v) for v in config.identity().values())
+    return f"bench_kept_{identity}_v{len(migrations())}"
+
+
+async def _copied(server: str, name: str) -> bool:
+    """Whether database `name` exists and a copy into it finished."""
+    conn = await asyncpg.connect(server)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return False
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(_database_url(server, name))
+    try:
+        return bool(await conn.fetchval("SELECT to_regclass('bench_copied') IS NOT NULL"))
+    finally:
+        await conn.close()
+
+
+async def _mark_copied(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CREATE TABLE bench_copied (at TIMESTAMPTZ DEFAULT now())")
+    finally:
+        await conn.close()
+
+
+async def _copy(path: Path, url: str, report: SuiteReport, progress: Progress) -> None:
+    progress(f"copying {path} into PostgreSQL")
+    started = time.perf_counter()
+    source = await Database.open(path)
+    target = await Database.open(url)
+    try:
+        counts = await copy_store(source, target)
+    finally:
+        await target.close()
+        await source.close()
+    copy_s = time.perf_counter() - started
+    report.checks.append(
+        Check(
+            "copy SQLite -> PostgreSQL",
+            f"{counts['results']:,} results in {copy_s:,.0f} s",
+            "-",
+            None,
+        )
+    )
 
 
 async def _lookups(
