@@ -222,6 +222,25 @@ class OutboxRepository:
         return claimed
 
     @staticmethod
+    async def extend_leases(
+        conn: aiosqlite.Connection, leases: Iterable[tuple[int, int, datetime, datetime]]
+    ) -> set[tuple[int, int]]:
+        """Move each (announcement id, channel id, lease held, new lease) still pending and
+        still under the lease this process wrote to the new one, inside the caller's write
+        transaction; returns the (announcement id, channel id) extended. A lease another
+        process has written since (this one's expired and was claimed) is left alone."""
+        extended = set()
+        for announcement_id, channel_id, held, until in leases:
+            cursor = await conn.execute(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE announcement_id = ? "
+                "AND channel_id = ? AND status = 'pending' AND next_attempt_at = ?",
+                (utc_stamp(until), announcement_id, channel_id, utc_stamp(held)),
+            )
+            if cursor.rowcount > 0:
+                extended.add((announcement_id, channel_id))
+        return extended
+
+    @staticmethod
     async def _deliveries(
         conn: aiosqlite.Connection,
         source: str,
