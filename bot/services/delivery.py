@@ -82,6 +82,10 @@ class DeliveryLog:
         # id, channel id) -> (the lease it wrote, when it claimed); see `renew_leases`.
         self._held: dict[tuple[int, int], tuple[datetime, datetime]] = {}
         self._renewer: asyncio.Task[None] | None = None
+        # Posts recorded together (see _record_delivered).
+        self._batch: list[tuple[int, int, int]] | None = None
+        self._batch_done: asyncio.Future[None] | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
 
     async def due(self, limit: int = 20, busy: Collection[int] = ()) -> list[Delivery]:
         """The next delivery of each channel (oldest announcement first, so a channel gets
@@ -100,7 +104,7 @@ class DeliveryLog:
         if not await OutboxRepository.due_per_channel(self.app.db.reader, self.now(), 1, busy):
             return []
         now = self.now()
-        async with self.app.db.transaction() as conn:
+        async with self.app.db.transaction(quiet=True) as conn:
             claimed = await OutboxRepository.claim(conn, now, self.lease, limit, busy)
         if claimed:
             log.info(
@@ -146,7 +150,7 @@ class DeliveryLog:
             return 0
         until = now + self.lease
         leases = [(key, held) for key, (held, _) in self._held.items()]
-        async with self.app.db.transaction() as conn:
+        async with self.app.db.transaction(quiet=True) as conn:
             kept = await OutboxRepository.extend_leases(
                 conn, [(key[0], key[1], held, until) for key, held in leases]
             )
@@ -183,11 +187,39 @@ class DeliveryLog:
             await self.retry_later(delivery, problem)
             return False
         self._release(delivery)
-        async with self.app.db.transaction() as conn:
-            await OutboxRepository.delivered(
-                conn, delivery.announcement_id, delivery.channel_id, message_id
-            )
+        await self._record_delivered(delivery, message_id)
         return True
+
+    async def _record_delivered(self, delivery: Delivery, message_id: int) -> None:
+        """Record a post, in one write transaction with the other posts that finished at
+        the same moment (the announcer has several channels in flight): one commit (one
+        lock, one NOTIFY) for all of them. Returns once it is committed; raises what the
+        commit raised."""
+        if self._batch is None:
+            self._batch = []
+            self._batch_done = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+        self._batch.append((delivery.announcement_id, delivery.channel_id, message_id))
+        await asyncio.shield(self._batch_done)
+
+    def _flush_soon(self) -> None:
+        batch, done = self._batch, self._batch_done
+        self._batch, self._batch_done = None, None
+        task = asyncio.get_running_loop().create_task(self._flush(batch, done))
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def _flush(self, batch, done: asyncio.Future) -> None:
+        try:
+            async with self.app.db.transaction(quiet=True) as conn:
+                await OutboxRepository.delivered_all(conn, batch)
+        except asyncio.CancelledError:
+            done.cancel()
+            raise
+        except Exception as exc:
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
 
     async def retry_later(self, delivery: Delivery, error: str) -> bool:
         """Schedule another attempt; False (and the delivery failed) once attempts run out."""
@@ -196,7 +228,7 @@ class DeliveryLog:
             await self.give_up(delivery, f"gave up after {MAX_ATTEMPTS} attempts: {error}")
             return False
         delay = backoff(delivery.attempts)
-        async with self.app.db.transaction() as conn:
+        async with self.app.db.transaction(quiet=True) as conn:
             await OutboxRepository.retry(
                 conn, delivery.announcement_id, delivery.channel_id, error, delay, self.now()
             )

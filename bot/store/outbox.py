@@ -274,11 +274,18 @@ class OutboxRepository:
     async def delivered(
         conn: aiosqlite.Connection, announcement_id: int, channel_id: int, message_id: int
     ) -> None:
-        await conn.execute(
+        await OutboxRepository.delivered_all(conn, [(announcement_id, channel_id, message_id)])
+
+    @staticmethod
+    async def delivered_all(
+        conn: aiosqlite.Connection, posts: Iterable[tuple[int, int, int]]
+    ) -> None:
+        """Record each (announcement id, channel id, message id) as delivered."""
+        await conn.executemany(
             f"UPDATE deliveries SET status = 'delivered', message_id = ?, delivered_at = {_NOW}, "
             "attempts = attempts + 1, last_error = NULL "
             "WHERE announcement_id = ? AND channel_id = ?",
-            (message_id, announcement_id, channel_id),
+            [(message, announcement, channel) for announcement, channel, message in posts],
         )
 
     @staticmethod

@@ -54,12 +54,11 @@ READERS = 4  # reader threads, each with one connection (see _ReaderThread)
 # Prepared statements kept per connection (asyncpg's default is 100): the repositories'
 # texts, including each length of an `IN (?, …)` list they build, fit.
 STATEMENT_CACHE = 1_000
-# Short indexed lookups: JIT compiling one costs more than running it, and PostgreSQL's
-# default (re-planning each prepared lookup with its values for five runs and often
-# after) spends more time planning than executing; the repositories' lookups are equality
-# on the index's leading columns, which the one generic plan serves.
+# Short indexed lookups: JIT compiling one costs more than running it. (Forcing generic
+# plans for prepared statements made top lists a little faster but the outbox's
+# per-channel query, whose best plan depends on its values, far slower: not done.)
 SERVER_SETTINGS = {"jit": "off"}
-READER_SETTINGS = {**SERVER_SETTINGS, "plan_cache_mode": "force_generic_plan"}
+READER_SETTINGS = SERVER_SETTINGS
 # While the LISTEN connection is down: poll trackside_writes at most this often, and try
 # to LISTEN again after RELISTEN_FIRST seconds, doubling up to RELISTEN_LONGEST.
 POLL_SECONDS = 0.5
@@ -164,6 +163,9 @@ class PgConnection:
                 self.total_changes += len(returned)
             else:
                 await self._conn.executemany(text, rows)
+                # asyncpg gives no per-row counts here: count it as written (at worst one
+                # NOTIFY too many, never one too few).
+                self.total_changes += len(rows)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(str(exc)) from exc
         await self._after_explicit_ids(sql)
@@ -513,8 +515,10 @@ class PgDatabase:
         return await self._reader.run_sync(fn, *args)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgConnection]:
-        """One write transaction, serialised across processes by the advisory lock."""
+    async def transaction(self, *, quiet: bool = False) -> AsyncIterator[PgConnection]:
+        """One write transaction, serialised across processes by the advisory lock.
+        `quiet`: nothing another process keeps in memory changes (delivery bookkeeping),
+        so no NOTIFY, and the write count stays."""
         async with self._write_lock:
             if self._writer.is_closed():
                 # The server restarted (or dropped us) since the last write: the failed
@@ -528,7 +532,7 @@ class PgDatabase:
                 # Delivered at commit, and only if the transaction commits (and wrote: a
                 # claim that found nothing due must not make every other process reload).
                 version = None
-                if conn.total_changes:
+                if conn.total_changes and not quiet:
                     version = await self._writer.fetchval(_BUMP_AND_NOTIFY, CHANNEL, self._token)
             if version is not None:
                 self._own.add(int(version))

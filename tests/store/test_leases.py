@@ -198,3 +198,22 @@ async def test_a_lease_another_process_took_over_is_not_renewed(two_processes):
 
 def _key(delivery: Delivery) -> tuple[int, int]:
     return delivery.announcement_id, delivery.channel_id
+
+
+async def test_posts_finishing_together_are_recorded_together(two_processes):
+    """The announcer posts to several channels at once; their outcomes share one commit.
+    Each caller returns only once its own post is recorded."""
+    first, second = two_processes
+    now = datetime.now(UTC)
+    poster = at(first, now)
+    claimed = await poster.claim(limit=50)
+    channels = Channels()
+    recorded = await asyncio.gather(
+        *(poster.posted(d, channels.post(d), d.channel_id) for d in claimed)
+    )
+    assert recorded == [True] * len(CHANNELS)
+    assert await at(second, now).counts() == {"delivered": len(CHANNELS), "pending": len(CHANNELS)}
+    # And a post recorded alone afterwards is recorded too.
+    later = await at(second, now).claim(limit=1)
+    assert await at(second, now).posted(later[0], channels.post(later[0]), later[0].channel_id)
+    assert (await at(first, now).counts())["delivered"] == len(CHANNELS) + 1
