@@ -82,6 +82,7 @@ class DeliveryLog:
         # id, channel id) -> (the lease it wrote, when it claimed); see `renew_leases`.
         self._held: dict[tuple[int, int], tuple[datetime, datetime]] = {}
         self._renewer: asyncio.Task[None] | None = None
+        self._claimed_last = False  # whether the last claim found anything
         # Posts recorded together (see _record_delivered).
         self._batch: list[tuple[int, int, int]] | None = None
         self._batch_done: asyncio.Future[None] | None = None
@@ -100,12 +101,19 @@ class DeliveryLog:
         IMMEDIATE, PostgreSQL's advisory lock) is taken only when there is something to
         claim, so idle processes do not queue behind each other's writes. What the read saw
         may be gone by the time the lock is held (another process claimed it): the claim
-        then finds less, or nothing, and that is all."""
-        if not await OutboxRepository.due_per_channel(self.app.db.reader, self.now(), 1, busy):
+        then finds less, or nothing, and that is all. Right after a claim that found
+        something the look is skipped: a busy stream of deliveries would only pay for the
+        same query twice."""
+        if not self._claimed_last and not await OutboxRepository.due_per_channel(
+            self.app.db.reader, self.now(), 1, busy
+        ):
             return []
         now = self.now()
         async with self.app.db.transaction(quiet=True) as conn:
             claimed = await OutboxRepository.claim(conn, now, self.lease, limit, busy)
+        # While deliveries keep coming, the next pass most likely finds some too: it skips
+        # the look (the same query again) and claims straight away.
+        self._claimed_last = bool(claimed)
         if claimed:
             log.info(
                 "claimed deliveries (announcement:channel) %s",
