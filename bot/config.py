@@ -106,6 +106,9 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None
     #: postgresql://… selects the PostgreSQL store; empty keeps SQLite at database_path.
     database_url: Secret = field(default_factory=lambda: Secret(""))
+    #: How long a claimed announcement delivery stays this process's before another may
+    #: take it over (renewed while a post is under way): bot/services/delivery.py.
+    delivery_lease_seconds: float = 10.0
 
     @property
     def store(self) -> Path | str:
@@ -218,4 +221,20 @@ def load_settings(
         shard_count=shard_count,
         shard_ids=shard_ids,
         database_url=Secret(database_url),
+        delivery_lease_seconds=_lease_seconds(values.get("DELIVERY_LEASE_SECONDS", "")),
     )
+
+
+def _lease_seconds(text: str) -> float:
+    text = text.strip()
+    if not text:
+        return Settings.delivery_lease_seconds
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 3 <= seconds <= 600:
+        raise ConfigError(
+            f"DELIVERY_LEASE_SECONDS must be a number of seconds from 3 to 600, got {text!r}"
+        )
+    return seconds

@@ -53,12 +53,16 @@ async def copy_store(source: Database, target: Database) -> dict[str, int]:
                 f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - catalogue names
                 f"VALUES ({', '.join('?' * len(columns))})"
             )
+            copy_rows = getattr(conn, "copy_rows", None)  # PostgreSQL: COPY
             for start in range(0, len(rows), BATCH):
-                await conn.executemany(sql, [tuple(row) for row in rows[start : start + BATCH]])
-    if getattr(target, "dialect", "sqlite") == "postgresql":
-        # Planner statistics now, not whenever autovacuum gets to a million new rows.
-        async with target.transaction() as conn:
-            await conn.execute("ANALYZE")
+                batch = [tuple(row) for row in rows[start : start + BATCH]]
+                if copy_rows is not None:
+                    await copy_rows(table, columns, batch)
+                else:
+                    await conn.executemany(sql, batch)
+    after_bulk_load = getattr(target, "after_bulk_load", None)  # PostgreSQL: VACUUM ANALYZE
+    if after_bulk_load is not None:
+        await after_bulk_load()
     for table, expected in counts.items():
         found = await _count(target, table)
         if found != expected:

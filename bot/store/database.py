@@ -254,8 +254,10 @@ class Database:
         return await run_on(self._reader, fn, *args)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction: everything inside commits together or not at all."""
+    async def transaction(self, *, quiet: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: everything inside commits together or not at all.
+        `quiet` (nothing other processes keep in memory changes) matters on PostgreSQL
+        only: SQLite's data_version moves with every commit."""
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:

@@ -222,6 +222,25 @@ class OutboxRepository:
         return claimed
 
     @staticmethod
+    async def extend_leases(
+        conn: aiosqlite.Connection, leases: Iterable[tuple[int, int, datetime, datetime]]
+    ) -> set[tuple[int, int]]:
+        """Move each (announcement id, channel id, lease held, new lease) still pending and
+        still under the lease this process wrote to the new one, inside the caller's write
+        transaction; returns the (announcement id, channel id) extended. A lease another
+        process has written since (this one's expired and was claimed) is left alone."""
+        extended = set()
+        for announcement_id, channel_id, held, until in leases:
+            cursor = await conn.execute(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE announcement_id = ? "
+                "AND channel_id = ? AND status = 'pending' AND next_attempt_at = ?",
+                (utc_stamp(until), announcement_id, channel_id, utc_stamp(held)),
+            )
+            if cursor.rowcount > 0:
+                extended.add((announcement_id, channel_id))
+        return extended
+
+    @staticmethod
     async def _deliveries(
         conn: aiosqlite.Connection,
         source: str,
@@ -255,11 +274,18 @@ class OutboxRepository:
     async def delivered(
         conn: aiosqlite.Connection, announcement_id: int, channel_id: int, message_id: int
     ) -> None:
-        await conn.execute(
+        await OutboxRepository.delivered_all(conn, [(announcement_id, channel_id, message_id)])
+
+    @staticmethod
+    async def delivered_all(
+        conn: aiosqlite.Connection, posts: Iterable[tuple[int, int, int]]
+    ) -> None:
+        """Record each (announcement id, channel id, message id) as delivered."""
+        await conn.executemany(
             f"UPDATE deliveries SET status = 'delivered', message_id = ?, delivered_at = {_NOW}, "
             "attempts = attempts + 1, last_error = NULL "
             "WHERE announcement_id = ? AND channel_id = ?",
-            (message_id, announcement_id, channel_id),
+            [(message, announcement, channel) for announcement, channel, message in posts],
         )
 
     @staticmethod

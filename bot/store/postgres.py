@@ -11,10 +11,15 @@ SQLite text is turned into PostgreSQL's once, in `dialect.to_postgres`.
   `pg_advisory_xact_lock` first: one writer at a time across every process, like SQLite's
   BEGIN IMMEDIATE, so read-check-write sequences (duplicate checks, record progressions)
   see no other process's write half-way.
-- Every commit sends NOTIFY on `trackside_writes` with this process's token; a listening
-  connection counts the other processes' notifications, and that count is
-  `data_version()`, which the application polls to refresh its caches (SQLite: PRAGMA
-  data_version).
+- Reads run on a few reader threads, each with its own connection and event loop: a whole
+  answer (`database.run_on`, several statements) goes to one in one hop, as on SQLite's
+  reader thread, and its statements hit that connection's prepared-statement cache.
+- Every commit that wrote bumps the one-row `trackside_writes` count and sends NOTIFY on
+  `trackside_writes` with this process's token and the new count; a listening connection
+  counts the other processes' notifications, and that count is `data_version()`, which
+  the application polls to refresh its caches (SQLite: PRAGMA data_version). When the
+  listening connection drops (server restart, terminated backend) it is reconnected in
+  the background, and until then `data_version()` polls the count instead.
 - Migrations are migrations/postgresql/NNNN_*.sql, numbered like the SQLite ones, applied
   in one transaction each under the same advisory lock; the version is kept in
   `trackside_schema` (SQLite: PRAGMA user_version).
@@ -23,12 +28,15 @@ SQLite text is turned into PostgreSQL's once, in `dialect.to_postgres`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -42,6 +50,27 @@ CHANNEL = "trackside_writes"
 WRITE_LOCK = 0x7472_6B73  # "trks"
 MIGRATIONS_PACKAGE = "bot.store.migrations.postgresql"
 _STATUS_COUNT = re.compile(r"(\d+)$")
+READERS = 4  # reader threads, each with one connection (see _ReaderThread)
+# Prepared statements kept per connection (asyncpg's default is 100): the repositories'
+# texts, including each length of an `IN (?, …)` list they build, fit.
+STATEMENT_CACHE = 1_000
+# Short indexed lookups: JIT compiling one costs more than running it. (Forcing generic
+# plans for prepared statements made top lists a little faster but the outbox's
+# per-channel query, whose best plan depends on its values, far slower: not done.)
+SERVER_SETTINGS = {"jit": "off"}
+READER_SETTINGS = SERVER_SETTINGS
+# While the LISTEN connection is down: poll trackside_writes at most this often, and try
+# to LISTEN again after RELISTEN_FIRST seconds, doubling up to RELISTEN_LONGEST.
+POLL_SECONDS = 0.5
+RELISTEN_FIRST = 0.5
+RELISTEN_LONGEST = 10.0
+# One row counting every committed write: what NOTIFY carries, and what a process that
+# is not listening (its LISTEN connection lost) polls.
+_WRITE_VERSION = "SELECT version FROM trackside_writes"
+_BUMP_AND_NOTIFY = (
+    "WITH bump AS (UPDATE trackside_writes SET version = version + 1 RETURNING version) "
+    "SELECT version, pg_notify($1, $2 || ' ' || version) FROM bump"
+)
 
 
 def is_postgres_url(target: object) -> bool:
@@ -74,15 +103,27 @@ class _Cursor:
         return self._rows
 
 
-async def _run(conn: asyncpg.Connection, sql: str, params: Sequence[Any]) -> _Cursor:
-    if sql.lstrip().upper().startswith("PRAGMA"):
-        # SQLite tuning (ignore_check_constraints around bulk loads): nothing to do here.
-        return _Cursor([], -1, None)
+@lru_cache(maxsize=2048)
+def _plan(sql: str) -> tuple[str, bool, bool] | None:
+    """(PostgreSQL text, whether it gives rows, whether it is an INSERT) of one SQLite
+    statement, worked out once per text: the same SQLite text is always the same
+    PostgreSQL text, so asyncpg's per-connection cache of prepared statements hits.
+    None for a PRAGMA (SQLite tuning such as ignore_check_constraints around bulk loads:
+    nothing to do here)."""
+    if sql.lstrip()[:6].upper() == "PRAGMA":
+        return None
     text = to_postgres(sql, returning_id=True)
+    return text, is_query(text), inserted_table(sql) is not None
+
+
+async def _run(conn: asyncpg.Connection, sql: str, params: Sequence[Any]) -> _Cursor:
+    plan = _plan(sql)
+    if plan is None:
+        return _Cursor([], -1, None)
+    text, query, insert = plan
     try:
-        if is_query(text):
+        if query:
             rows = await conn.fetch(text, *params)
-            insert = inserted_table(sql)
             lastrowid = rows[0][0] if insert and rows else None
             return _Cursor(rows, len(rows) if insert else -1, lastrowid)
         status = await conn.execute(text, *params)
@@ -122,9 +163,24 @@ class PgConnection:
                 self.total_changes += len(returned)
             else:
                 await self._conn.executemany(text, rows)
+                # asyncpg gives no per-row counts here: count it as written (at worst one
+                # NOTIFY too many, never one too few).
+                self.total_changes += len(rows)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(str(exc)) from exc
         await self._after_explicit_ids(sql)
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        """Append rows to a table with COPY (`trackside db copy`): many times faster than
+        INSERTs for a million results. `table` and `columns` are the schema's own names."""
+        if not rows:
+            return
+        try:
+            await self._conn.copy_records_to_table(table, records=rows, columns=list(columns))
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise IntegrityError(str(exc)) from exc
+        self.total_changes += len(rows)
+        await self._after_explicit_ids(f"INSERT INTO {table} ({', '.join(columns)})")
 
     async def _after_explicit_ids(self, sql: str) -> None:
         """An INSERT that names the ids itself (seeding, copying) leaves the identity
@@ -156,61 +212,149 @@ class _SyncCursor:
         return iter(self._rows)
 
 
-class _SyncReader:
-    """What `database.run_on` hands its function: `execute(sql, params).fetchall()` like
-    the stdlib sqlite3 connection. The function runs on a worker thread; each statement
-    runs on the event loop's pooled connection and the thread waits for its rows."""
+# A reader connection gone (server restarted, backend terminated): the read is retried
+# once on a new connection; reads change nothing, so running one again is harmless.
+_CONNECTION_LOST = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CannotConnectNowError,
+    ConnectionError,
+)
 
-    def __init__(self, pool: asyncpg.Pool, loop: asyncio.AbstractEventLoop):
-        self._pool = pool
-        self._loop = loop
 
-    async def _fetch(self, sql: str, params: Sequence[Any]) -> list:
-        async with self._pool.acquire() as conn:
-            return (await _run(conn, sql, params)).fetchall_now()
+class _ReaderThread:
+    """One reader connection on a thread of its own, with an event loop of its own.
+
+    `database.run_on` hands a whole answer (a plain function over `execute(sql,
+    params).fetchall()`, several statements) to a reader in one hop, as SQLite's reader
+    thread does: the function runs here, each statement awaited on this thread's loop over
+    this thread's one connection. So an answer costs one hop from the bot's loop, no pool
+    acquire or reset, and every statement hits this connection's cache of prepared
+    statements once the text has been seen (see `_plan`). Rows become objects here too,
+    off the bot's loop."""
+
+    def __init__(self, url: str, name: str):
+        self._url = url
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._conn: asyncpg.Connection | None = None
+
+    async def call(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._call, fn, args
+        )
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=True)
+
+    # -- on the reader's thread ------------------------------------------------------
+
+    def _call(self, fn, args):
+        try:
+            return fn(self, *args)
+        except _CONNECTION_LOST as exc:
+            log.info("PostgreSQL reader connection lost (%s); reading again", exc)
+            self._drop()
+            return fn(self, *args)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _SyncCursor:
-        future = asyncio.run_coroutine_threadsafe(self._fetch(sql, tuple(params)), self._loop)
-        return _SyncCursor(future.result())
+        """What `fn` calls: one statement, its rows at hand (sqlite3's execute+fetchall)."""
+        loop, conn = self._connection()
+        return _SyncCursor(loop.run_until_complete(_run(conn, sql, params)).fetchall_now())
+
+    def _connection(self) -> tuple[asyncio.AbstractEventLoop, asyncpg.Connection]:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        if self._conn is None or self._conn.is_closed():
+            self._conn = self._loop.run_until_complete(
+                asyncpg.connect(
+                    self._url,
+                    statement_cache_size=STATEMENT_CACHE,
+                    server_settings=READER_SETTINGS,
+                )
+            )
+        return self._loop, self._conn
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and self._loop is not None:
+            conn.terminate()
+
+    def _close(self) -> None:
+        if self._loop is None:
+            return
+        try:
+            if self._conn is not None and not self._conn.is_closed():
+                self._loop.run_until_complete(self._conn.close(timeout=5))
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            self._drop()
+        finally:
+            self._conn = None
+            self._loop.close()
+            self._loop = None
 
 
 class PgReader:
-    """The read side: each statement on a pooled connection."""
+    """The read side: a few reader threads (see _ReaderThread), the most recently used
+    first (its prepared statements are the warmest); an answer waits for a free one."""
 
-    def __init__(self, pool: asyncpg.Pool):
-        self._pool = pool
+    def __init__(self, url: str, size: int = READERS):
+        self._threads = [_ReaderThread(url, f"trackside-pg-reader-{i}") for i in range(size)]
+        self._idle: asyncio.LifoQueue[_ReaderThread] = asyncio.LifoQueue()
+        for thread in reversed(self._threads):
+            self._idle.put_nowait(thread)
 
     async def run_sync(self, fn, *args):
-        """database.run_on for PostgreSQL: `fn(connection, *args)` off the event loop."""
-        sync = _SyncReader(self._pool, asyncio.get_running_loop())
-        return await asyncio.to_thread(fn, sync, *args)
+        """database.run_on for PostgreSQL: `fn(connection, *args)` on a reader thread, whole."""
+        thread = await self._idle.get()
+        try:
+            return await thread.call(fn, *args)
+        finally:
+            self._idle.put_nowait(thread)
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list:
-        async with self._pool.acquire() as conn:
-            return (await _run(conn, sql, params)).fetchall_now()
+        return await self.run_sync(_fetchall, sql, tuple(params))
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> _Cursor:
-        async with self._pool.acquire() as conn:
-            return await _run(conn, sql, params)
+        rows = await self.execute_fetchall(sql, params)
+        return _Cursor(rows, -1, None)
+
+    async def close(self) -> None:
+        for thread in self._threads:
+            await thread.close()
+
+
+def _fetchall(conn: _ReaderThread, sql: str, params: tuple) -> list:
+    return conn.execute(sql, params).fetchall()
 
 
 class PgDatabase:
     """An open PostgreSQL store; `await PgDatabase.open(url)` and `await db.close()`."""
 
     dialect = "postgresql"
-    # How often the bot looks at data_version (bot.py): an in-memory count, free to read.
+    # How often the bot looks at data_version (bot.py): an in-memory count while the
+    # listener is up; one small query at most every POLL_SECONDS while it is down.
     watch_seconds = 0.25
 
-    def __init__(self, url: str, pool: asyncpg.Pool, writer: asyncpg.Connection):
+    def __init__(self, url: str, writer: asyncpg.Connection):
         self.url = url
         self.path = redact(url)
-        self._pool = pool
         self._writer = writer
-        self._reader = PgReader(pool)
+        self._reader = PgReader(url)
         self._write_lock = asyncio.Lock()
         self._token = uuid.uuid4().hex
         self._listener: asyncpg.Connection | None = None
+        self._relisten: asyncio.Task[None] | None = None
+        self._closing = False
         self._foreign_writes = 0
+        # trackside_writes.version as far as we know it, and the versions our own commits
+        # made since: a newer version that is not all ours is another process's write.
+        self._seen = 0
+        self._own: set[int] = set()
+        self._polled_at = float("-inf")
+        self.polls = 0  # how often trackside_writes was polled (listener down)
         # See Database.own_version: our own commits never count in data_version here.
         self.own_version: int | None = None
 
@@ -219,39 +363,148 @@ class PgDatabase:
         from bot.store.database import StoreError
 
         try:
-            writer = await asyncpg.connect(url)
+            writer = await _connect(url)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreError(
                 f"cannot connect to PostgreSQL at {redact(url)} ({exc}); check DATABASE_URL "
                 "and that the server is running"
             ) from None
-        pool = None
+        db = None
         try:
             if migrate:
                 await _migrate(writer)
             else:
                 await _check_version(writer)
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
-            db = cls(url, pool, writer)
-            db._listener = await asyncpg.connect(url)
-            await db._listener.add_listener(CHANNEL, db._on_notify)
+            db = cls(url, writer)
+            db._listener = await db._listen()
+            if db._listener is None:
+                raise StoreError(f"cannot LISTEN on PostgreSQL at {redact(url)}")
+            db._seen = await _write_version(writer)
         except BaseException:
-            if pool is not None:
-                await pool.close()
+            if db is not None:
+                await db._close_listener()
+                await db._reader.close()
             await writer.close()
             raise
         return db
 
+    # -- noticing other processes' writes ---------------------------------------------
+
+    @property
+    def listening(self) -> bool:
+        """Whether LISTEN/NOTIFY is up (else data_version polls trackside_writes)."""
+        return self._listener is not None and not self._listener.is_closed()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        """A new listening connection; None (logged) when the server cannot be reached."""
+        try:
+            conn = await asyncpg.connect(self.url)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("cannot LISTEN on PostgreSQL yet (%s); polling for changes", exc)
+            return None
+        try:
+            await conn.add_listener(CHANNEL, self._on_notify)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            conn.terminate()
+            log.warning("cannot LISTEN on PostgreSQL yet (%s); polling for changes", exc)
+            return None
+        conn.add_termination_listener(self._on_listener_lost)
+        return conn
+
     def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
-        if payload != self._token:
+        token, _, version = payload.partition(" ")
+        if token != self._token:
             self._foreign_writes += 1
+        if version.isdigit():
+            self._saw(int(version))
+
+    def _saw(self, version: int) -> None:
+        if version > self._seen:
+            self._seen = version
+            self._own = {v for v in self._own if v > version}
+
+    def _on_listener_lost(self, conn: asyncpg.Connection) -> None:
+        if conn is not self._listener or self._closing:
+            return
+        log.warning("PostgreSQL LISTEN connection lost; polling for changes until it is back")
+        self._listener = None
+        self._start_relisten()
+
+    def _start_relisten(self) -> None:
+        if self._closing or (self._relisten is not None and not self._relisten.done()):
+            return
+        self._relisten = asyncio.get_running_loop().create_task(
+            self._relisten_until_back(), name="trackside-pg-relisten"
+        )
+
+    async def _relisten_until_back(self) -> None:
+        delay = RELISTEN_FIRST
+        while not self._closing:
+            await asyncio.sleep(delay)
+            conn = await self._listen()
+            if conn is not None:
+                # A write between the last poll and LISTEN sent its NOTIFY to nobody.
+                await self._poll()
+                self._listener = conn
+                log.info("PostgreSQL LISTEN connection back; change polling stopped")
+                return
+            delay = min(delay * 2, RELISTEN_LONGEST)
+
+    async def _poll(self) -> None:
+        """Read trackside_writes.version: newer than we know, and not all of it our own
+        commits, counts as another process's write."""
+        self._polled_at = asyncio.get_running_loop().time()
+        self.polls += 1
+        try:
+            rows = await self._reader.execute_fetchall(_WRITE_VERSION)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.debug("cannot poll PostgreSQL for changes: %s", exc)
+            return
+        version = int(rows[0][0]) if rows else 0
+        if version > self._seen:
+            ours = sum(1 for v in self._own if self._seen < v <= version)
+            if ours < version - self._seen:
+                self._foreign_writes += 1
+        elif version < self._seen:  # the counter went back: a restored database
+            self._foreign_writes += 1
+            self._seen = version
+            self._own.clear()
+        self._saw(version)
+
+    async def data_version(self) -> int:
+        """Changes when another process commits: the NOTIFYs other processes send, counted
+        as they arrive; while the listening connection is down (server restart, dropped
+        connection), a poll of trackside_writes, at most every POLL_SECONDS, while a
+        background task reconnects it."""
+        if not self.listening and not self._closing:
+            self._start_relisten()
+            if asyncio.get_running_loop().time() - self._polled_at >= POLL_SECONDS:
+                await self._poll()
+        return self._foreign_writes
+
+    async def _close_listener(self) -> None:
+        self._closing = True
+        if self._relisten is not None:
+            self._relisten.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relisten
+        listener, self._listener = self._listener, None
+        if listener is not None and not listener.is_closed():
+            try:
+                await listener.close(timeout=5)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                listener.terminate()
+
+    # -- the store's interface ---------------------------------------------------------
 
     async def close(self) -> None:
         async with self._write_lock:
-            if self._listener is not None:
-                await self._listener.close()
-            await self._pool.close()
-            await self._writer.close()
+            try:
+                await self._close_listener()
+                await self._reader.close()
+            finally:
+                if not self._writer.is_closed():
+                    await self._writer.close()
 
     @property
     def reader(self) -> PgReader:
@@ -262,16 +515,34 @@ class PgDatabase:
         return await self._reader.run_sync(fn, *args)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgConnection]:
-        """One write transaction, serialised across processes by the advisory lock."""
-        async with self._write_lock, self._writer.transaction():
-            await self._writer.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-            conn = PgConnection(self._writer)
-            yield conn
-            # Delivered at commit, and only if the transaction commits (and wrote: a claim
-            # that found nothing due must not make every other process reload).
-            if conn.total_changes:
-                await self._writer.execute("SELECT pg_notify($1, $2)", CHANNEL, self._token)
+    async def transaction(self, *, quiet: bool = False) -> AsyncIterator[PgConnection]:
+        """One write transaction, serialised across processes by the advisory lock.
+        `quiet`: nothing another process keeps in memory changes (delivery bookkeeping),
+        so no NOTIFY, and the write count stays."""
+        async with self._write_lock:
+            if self._writer.is_closed():
+                # The server restarted (or dropped us) since the last write: the failed
+                # transaction was reported then; this one gets a new connection.
+                log.info("PostgreSQL writer connection lost; connecting again")
+                self._writer = await _connect(self.url)
+            async with self._writer.transaction():
+                await self._writer.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                conn = PgConnection(self._writer)
+                yield conn
+                # Delivered at commit, and only if the transaction commits (and wrote: a
+                # claim that found nothing due must not make every other process reload).
+                version = None
+                if conn.total_changes and not quiet:
+                    version = await self._writer.fetchval(_BUMP_AND_NOTIFY, CHANNEL, self._token)
+            if version is not None:
+                self._own.add(int(version))
+
+    async def after_bulk_load(self) -> None:
+        """After `trackside db copy`: planner statistics, and the visibility map that lets
+        a top list read the legal-marks index alone (an index-only scan), now rather than
+        whenever autovacuum gets to a million new rows. VACUUM runs outside a transaction."""
+        async with self._write_lock:
+            await self._writer.execute("VACUUM (ANALYZE)")
 
     async def counts(self) -> dict[str, int]:
         counts = {}
@@ -280,13 +551,21 @@ class PgDatabase:
             counts[table] = int(rows[0][0])
         return counts
 
-    async def data_version(self) -> int:
-        """How many commits other processes have made since we opened (LISTEN/NOTIFY)."""
-        return self._foreign_writes
-
     async def schema_version(self) -> int:
-        async with self._pool.acquire() as conn:
-            return await _current_version(conn)
+        rows = await self._reader.execute_fetchall(
+            "SELECT coalesce(max(version), 0) FROM trackside_schema"
+        )
+        return int(rows[0][0])
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(
+        url, statement_cache_size=STATEMENT_CACHE, server_settings=SERVER_SETTINGS
+    )
+
+
+async def _write_version(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval(_WRITE_VERSION) or 0)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -316,6 +595,16 @@ async def _migrate(conn: asyncpg.Connection) -> None:
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS trackside_schema (version INTEGER PRIMARY KEY, "
             "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        # The store's own bookkeeping beside the schema version, as SQLite keeps PRAGMA
+        # data_version: a count of committed writes (see _BUMP_AND_NOTIFY, _poll). Not a
+        # numbered migration, so the two stores' migrations stay numbered alike.
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS trackside_writes (id INTEGER PRIMARY KEY "
+            "CHECK (id = 1), version BIGINT NOT NULL)"
+        )
+        await conn.execute(
+            "INSERT INTO trackside_writes (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING"
         )
         current = await _check_version(conn)
         for version, name, sql in migrations()[current:]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.services.app import Trackside
-from bot.services.delivery import LEASE, DeliveryLog, nonce_for
+from bot.services.delivery import LEASE, MAX_HOLD, DeliveryLog, nonce_for
 from bot.services.writes import Actor, Writes
 from bot.store.outbox import Delivery
 from tests.store.test_writes import MOD, lievin, millrose, open_store
@@ -118,3 +118,102 @@ async def test_a_write_in_one_process_refreshes_the_other_within_a_second(two_pr
     # Its own writes do not make a process reload.
     await Writes(second).set_moderator_role(Actor(user_id=1, guild_id=101), 4343)
     assert not await second.refresh_if_changed()
+
+
+class Clock:
+    """A DeliveryLog's `now` that a test moves on."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+async def test_an_idle_pass_does_not_wait_for_the_write_lock(two_processes):
+    """Nothing due: claiming is a read, so a process whose pass finds nothing does not
+    queue behind another process's write (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory
+    lock). Here the other process holds its write transaction open around the whole pass:
+    a pass that took the lock would wait for a commit that never comes."""
+    first, second = two_processes
+    now = datetime.now(UTC)
+    assert await at(first, now).claim(limit=50)  # every channel's head leased to `first`
+    async with first.db.transaction():
+        assert await asyncio.wait_for(at(second, now).claim(limit=50), timeout=30) == []
+    # With something due, the claim takes the lock and gets it.
+    later = now + LEASE + timedelta(seconds=1)
+    assert len(await at(second, later).claim(limit=50)) == len(CHANNELS)
+
+
+async def test_a_slow_post_keeps_its_lease_renewed(two_processes):
+    first, second = two_processes
+    clock = Clock(datetime.now(UTC))
+    poster = DeliveryLog(first, now=clock)
+    claimed = await poster.claim(limit=50)
+    assert len(claimed) == len(CHANNELS)
+    start = clock.moment
+    # The post takes longer than a lease: renewed along the way, nobody else takes it.
+    for step in range(1, 4):
+        clock.moment = start + step * LEASE * 0.8
+        assert await poster.renew_leases() == len(CHANNELS)
+        assert await at(second, clock.moment + LEASE * 0.5).claim(limit=50) == []
+    # Posted: delivered once, no longer renewed.
+    channels = Channels()
+    for delivery in claimed:
+        assert await poster.posted(delivery, channels.post(delivery), delivery.channel_id)
+    assert await poster.renew_leases() == 0
+    # What is left (the second announcement) is due to anyone.
+    left = await at(second, clock.moment).claim(limit=50)
+    assert sorted(d.channel_id for d in left) == sorted(CHANNELS.values())
+    assert {d.announcement_id for d in left}.isdisjoint({d.announcement_id for d in claimed})
+
+
+async def test_a_lease_is_renewed_for_at_most_max_hold(two_processes):
+    first, second = two_processes
+    clock = Clock(datetime.now(UTC))
+    poster = DeliveryLog(first, now=clock)
+    assert await poster.claim(limit=50)
+    clock.moment += MAX_HOLD
+    assert await poster.renew_leases() == 0  # let go: the lease runs out as it stands
+    taken = await at(second, clock.moment).claim(limit=50)
+    assert sorted(d.channel_id for d in taken) == sorted(CHANNELS.values())
+
+
+async def test_a_lease_another_process_took_over_is_not_renewed(two_processes):
+    first, second = two_processes
+    clock = Clock(datetime.now(UTC))
+    stalled = DeliveryLog(first, now=clock)
+    claimed = await stalled.claim(limit=50)
+    # The first process stalls past its lease; the second claims the deliveries.
+    clock.moment += LEASE + timedelta(seconds=1)
+    taken = await at(second, clock.moment).claim(limit=50)
+    assert {_key(d) for d in taken} == {_key(d) for d in claimed}
+    # The first wakes up: its leases are gone, and the second's are left as they are.
+    assert await stalled.renew_leases() == 0
+    assert await at(first, clock.moment + LEASE - timedelta(seconds=1)).claim(limit=50) == []
+    assert len(await at(first, clock.moment + LEASE + timedelta(seconds=1)).claim(limit=50)) == (
+        len(CHANNELS)
+    )
+
+
+def _key(delivery: Delivery) -> tuple[int, int]:
+    return delivery.announcement_id, delivery.channel_id
+
+
+async def test_posts_finishing_together_are_recorded_together(two_processes):
+    """The announcer posts to several channels at once; their outcomes share one commit.
+    Each caller returns only once its own post is recorded."""
+    first, second = two_processes
+    now = datetime.now(UTC)
+    poster = at(first, now)
+    claimed = await poster.claim(limit=50)
+    channels = Channels()
+    recorded = await asyncio.gather(
+        *(poster.posted(d, channels.post(d), d.channel_id) for d in claimed)
+    )
+    assert recorded == [True] * len(CHANNELS)
+    assert await at(second, now).counts() == {"delivered": len(CHANNELS), "pending": len(CHANNELS)}
+    # And a post recorded alone afterwards is recorded too.
+    later = await at(second, now).claim(limit=1)
+    assert await at(second, now).posted(later[0], channels.post(later[0]), later[0].channel_id)
+    assert (await at(first, now).counts())["delivered"] == len(CHANNELS) + 1

@@ -68,3 +68,12 @@ def test_db_status_shows_the_shards_this_process_runs(tmp_path):
     assert "this process runs shards 0, 1 of 4 (SHARD_COUNT, SHARD_IDS)" in run.stdout
     run = trackside(tmp_path, "db", "status")
     assert "this process runs all shards (Discord's recommended count)" in run.stdout
+
+
+def test_delivery_lease_setting():
+    assert load_settings({}, env_file=None).delivery_lease_seconds == 10.0
+    settings = load_settings({"DELIVERY_LEASE_SECONDS": "30"}, env_file=None)
+    assert settings.delivery_lease_seconds == 30.0
+    for bad in ("0", "2", "601", "ten", "nan", "inf", "-5"):
+        with pytest.raises(ConfigError, match="DELIVERY_LEASE_SECONDS"):
+            load_settings({"DELIVERY_LEASE_SECONDS": bad}, env_file=None)

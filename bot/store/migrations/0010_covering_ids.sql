@@ -1,0 +1,4 @@
+-- Trackside schema, version 10: nothing to change on SQLite. PostgreSQL's
+-- postgresql/0010_covering_ids.sql adds the result id to the legal-marks indexes, which a
+-- SQLite index holds already (every index entry ends with the rowid, here `id`). Numbered
+-- here too so that both stores' schema versions stay the same.
