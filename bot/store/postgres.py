@@ -219,6 +219,7 @@ _CONNECTION_LOST = (
     asyncpg.InterfaceError,
     asyncpg.AdminShutdownError,
     asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,  # "cannot switch to state …": a connection cut mid-way
     ConnectionError,
 )
 
@@ -525,15 +526,24 @@ class PgDatabase:
                 # transaction was reported then; this one gets a new connection.
                 log.info("PostgreSQL writer connection lost; connecting again")
                 self._writer = await _connect(self.url)
-            async with self._writer.transaction():
-                await self._writer.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-                conn = PgConnection(self._writer)
-                yield conn
-                # Delivered at commit, and only if the transaction commits (and wrote: a
-                # claim that found nothing due must not make every other process reload).
-                version = None
-                if conn.total_changes and not quiet:
-                    version = await self._writer.fetchval(_BUMP_AND_NOTIFY, CHANNEL, self._token)
+            try:
+                async with self._writer.transaction():
+                    await self._writer.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                    conn = PgConnection(self._writer)
+                    yield conn
+                    # Delivered at commit, and only if the transaction commits (and wrote:
+                    # a claim that found nothing due must not make every other process
+                    # reload).
+                    version = None
+                    if conn.total_changes and not quiet:
+                        version = await self._writer.fetchval(
+                            _BUMP_AND_NOTIFY, CHANNEL, self._token
+                        )
+            except _CONNECTION_LOST:
+                # Cut mid-transaction (asyncpg may not have noticed yet, and then reports a
+                # protocol state error): drop it, so the next transaction connects afresh.
+                self._writer.terminate()
+                raise
             if version is not None:
                 self._own.add(int(version))
 
