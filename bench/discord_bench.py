@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import cProfile
 import gc
 import io
@@ -275,17 +276,38 @@ class _Completions:
         self._fake.notify()
 
 
+_FAKE_URLS: contextvars.ContextVar[tuple[str, yarl.URL]] = contextvars.ContextVar("fake_urls")
+
+
+class _ContextURL:
+    """A class attribute (`Route.BASE`, `DEFAULT_GATEWAY`) whose value is the one the
+    reading task's context holds: each bot's tasks inherit the context of the task that
+    started the bot, so a request that bot makes at any moment (a paginator's timeout edit
+    180 s later, while the bench talks to the other bot) goes to that bot's own fake."""
+
+    def __init__(self, index: int, default: object) -> None:
+        self._index = index
+        self._default = default
+
+    def __get__(self, obj: object, owner: type | None = None) -> object:
+        urls = _FAKE_URLS.get(None)
+        return self._default if urls is None else urls[self._index]
+
+
 class _Redirect:
     """Points discord.py (this process) at one fake or the other, and back at the end.
 
-    What `FakeDiscord.redirect_discord` does, for two fakes: `Route.BASE` is read whenever
-    discord.py builds a request, so between two interactions (nothing in flight) each bot's
-    next requests can go to its own fake; gateways stay connected where they connected.
+    What `FakeDiscord.redirect_discord` does, for two fakes: `Route.BASE` and the default
+    gateway become per-context values (`_ContextURL`); `point_at` sets them for the calling
+    task and every task it starts afterwards (a bot started then keeps talking to that fake,
+    whatever the bench points at later).
     """
 
     def __init__(self) -> None:
         self._saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
         self._urls: dict[int, tuple[str, yarl.URL]] = {}
+        discord.http.Route.BASE = _ContextURL(0, self._saved[0])  # type: ignore[assignment]
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = _ContextURL(1, self._saved[1])  # type: ignore[assignment]
 
     def point_at(self, fake: FakeDiscord) -> None:
         urls = self._urls.get(id(fake))
@@ -294,7 +316,7 @@ class _Redirect:
                 if not is_loopback_host(urlsplit(url).hostname):
                     raise RuntimeError(f"refusing to point discord.py at {url}")
             urls = self._urls[id(fake)] = (fake.api_base, yarl.URL(fake.gateway_url))
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = urls
+        _FAKE_URLS.set(urls)
 
     def restore(self) -> None:
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._saved
@@ -469,7 +491,8 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--discord-profile",
         action="store_true",
-        help=f"add a cProfile of {PROFILE_INTERACTIONS} /record round trips to the notes",
+        help=f"add cProfiles of {PROFILE_INTERACTIONS} round trips of /record and of the "
+        "command furthest from its floor to the notes",
     )
 
 
@@ -506,6 +529,9 @@ async def _measure(
     athletes = _synthetic_athletes(path, int(args.seed) + 2, ATHLETE_SAMPLES)
     commands = _trackside_commands(athletes, _pairs(path, int(args.seed) + 3, ATHLETE_SAMPLES))
     target = commands[0]
+    only = getattr(args, "only", None)  # the store suite's --only: labels containing TEXT
+    if only:
+        commands = [c for c in commands if c.targeted or any(t in c.label for t in only)]
     settings = Settings(database_path=path, data_dir=DEFAULT_DATA_DIR)
 
     async def opener(s: Settings) -> Trackside:
@@ -548,8 +574,10 @@ async def _measure(
                         redirect, [(ping, PING), (trackside, command)], calls, warmup
                     )
                 if args.discord_profile:
-                    progress(f"profiling {PROFILE_INTERACTIONS} {target.label} round trips")
-                    profile_text = await _profile(redirect, trackside, target, PROFILE_INTERACTIONS)
+                    for command in _profiled(commands):
+                        progress(f"profiling {PROFILE_INTERACTIONS} {command.label} round trips")
+                        text = await _profile(redirect, trackside, command, PROFILE_INTERACTIONS)
+                        profile_text += f"{command.label}:\n{text}"
     finally:
         redirect.restore()
         await fakes.trackside.close()
@@ -584,9 +612,7 @@ async def _measure(
     report.checks.append(Check("/ping bot ready", f"{ping.ready_ms:,.0f} ms", "-", None))
     report.notes.extend(_notes(load, calls, warmup))
     if profile_text:
-        report.notes.append(
-            f"profile of {PROFILE_INTERACTIONS} {target.label} round trips:\n{profile_text}"
-        )
+        report.notes.append(f"profiles of {PROFILE_INTERACTIONS} round trips:\n{profile_text}")
     report.figures = {
         "load": load.to_json(),
         "ping_alone": ping_alone.summary(),
@@ -604,6 +630,16 @@ async def _measure(
         "peak_rss_mb": peak_rss_mb(),
     }
     return report
+
+
+def _profiled(commands: Sequence[Command]) -> list[Command]:
+    """The target and the command furthest from its floor (the slowest, relatively)."""
+    target = next(c for c in commands if c.targeted)
+    others = [c for c in commands if not c.targeted and c.timings and c.floor]
+    if not others:
+        return [target]
+    slowest = max(others, key=lambda c: c.timings.p50 / c.floor.p50)  # type: ignore[union-attr]
+    return [target, slowest]
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ class Paginator(discord.ui.View):
         self, pages: Sequence[discord.Embed], author_id: int, *, timeout: float | None = None
     ):
         super().__init__(timeout=timeout or PAGE_TIMEOUT)
-        self.pages = list(pages)
+        self.pages = pages  # rendered lazily (bot.render.discord_embeds.Pages): kept as is
         self.author_id = author_id
         self.index = 0
         self.message: discord.InteractionMessage | None = None
@@ -66,7 +66,13 @@ class Paginator(discord.ui.View):
         if sent.message_id is not None:  # before the next await: the first click finds it
             self._live = _live_pages(interaction.client)
             self._live[sent.message_id] = self
-        self.message = await interaction.original_response()
+        # The callback's answer carries the message (discord.py asks with_response): no
+        # second request to fetch it.
+        message = sent.resource
+        if isinstance(message, discord.InteractionMessage):
+            self.message = message
+        else:
+            self.message = await interaction.original_response()
 
     def _update_buttons(self) -> None:
         self.previous.disabled = self.index == 0

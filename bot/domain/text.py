@@ -32,6 +32,12 @@ def fold(text: str) -> str:
 
     Lower-cases, strips accents and collapses every run of other characters to one space.
     """
+    if text.isascii():  # most names: nothing to translate or decompose (startup folds 20,000)
+        return _NON_WORD.sub(" ", text.lower()).strip()
+    return _fold_any(text)
+
+
+def _fold_any(text: str) -> str:
     text = text.translate(_SPECIAL_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -13,8 +13,9 @@ Discord's limits (title 256, description 4096, 25 fields of 256/1024, 6000 in al
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
+from typing import overload
 
 import discord
 from discord.utils import format_dt
@@ -61,6 +62,14 @@ _LINE_START = re.compile(r"^(?:[#>+-]|\d+\.)")
 _AUTOLINK = re.compile(r"(\w):(?=//)")
 _MENTION_START = re.compile(r"[<@]")
 _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Text none of the passes of `safe` would change: words of characters that are neither
+# syntax, whitespace, "<", "@", ":" nor bidirectional controls, joined by single spaces,
+# not starting as a heading, quote, list item or numbered line would.
+_PLAIN = re.compile(
+    r"(?![#>+-]|\d+\.)"
+    r"[^\s\\*_~|`\[\]<@:\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+"
+    r"(?: [^\s\\*_~|`\[\]<@:\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+)*"
+)
 COLOUR = discord.Colour(0xD9480F)  # track orange
 PENDING_COLOUR = discord.Colour(0xF59F00)
 
@@ -79,6 +88,13 @@ def safe(text: str | None, limit: int = 200) -> str:
     """
     if not text:
         return ""
+    if len(text) <= limit and _PLAIN.fullmatch(text):
+        return text  # the passes would not change it (most names): skip them
+    return _escape_all(text, limit)
+
+
+def _escape_all(text: str, limit: int) -> str:
+    """Every pass of `safe`, whatever the text."""
     flat = " ".join(_BIDI_CONTROLS.sub("", text).split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
@@ -230,15 +246,46 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
     return "\n".join([*head, f"… {omitted} earlier entries …", *tail])
 
 
-def records_pages(
-    answer: RecordsListAnswer, flags: dict[str, str], per_page: int = 12
-) -> list[discord.Embed]:
+class Pages(Sequence[discord.Embed]):
+    """A paginated answer's pages, each rendered the first time it is shown: a top list
+    of 100 rows answers with page 1 and renders the other six only if someone turns to
+    them. Every page is rendered from the whole answer (its number, the page count), so a
+    page reads the same whenever it is built."""
+
+    def __init__(self, count: int, render: Callable[[int], discord.Embed]):
+        self._count = count
+        self._render = render
+        self._built: dict[int, discord.Embed] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> discord.Embed: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[discord.Embed]: ...
+
+    def __getitem__(self, index: int | slice) -> discord.Embed | list[discord.Embed]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        page = self._built.get(index)
+        if page is None:
+            page = self._built[index] = self._render(index)
+        return page
+
+
+def records_pages(answer: RecordsListAnswer, flags: dict[str, str], per_page: int = 12) -> Pages:
     title = records_list_title(answer)
-    chunks = [answer.lines[i : i + per_page] for i in range(0, len(answer.lines), per_page)]
-    pages = []
-    for number, chunk in enumerate(chunks, start=1):
+    count = -(-len(answer.lines) // per_page)
+
+    def page(index: int) -> discord.Embed:
         builder = EmbedBuilder(title)
-        for line in chunk:
+        for line in answer.lines[index * per_page : (index + 1) * per_page]:
             holder = line.entry
             equal = holders_note(line)
             status = entry_status(holder, line.record_type)
@@ -250,10 +297,11 @@ def records_pages(
                 inline=True,
             )
         footer = " · ".join(
-            [f"Page {number}/{len(chunks)}", plural(len(answer.lines), "record"), *answer.notes]
+            [f"Page {index + 1}/{count}", plural(len(answer.lines), "record"), *answer.notes]
         )
-        pages.append(builder.build(footer))
-    return pages
+        return builder.build(footer)
+
+    return Pages(count, page)
 
 
 def join_within(lines: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
@@ -268,23 +316,24 @@ def join_within(lines: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
     return "\n".join(kept)
 
 
-def toplist_pages(answer: TopListAnswer, per_page: int = 15) -> list[discord.Embed]:
+def toplist_pages(answer: TopListAnswer, per_page: int = 15) -> Pages:
     event, name, by = toplist_words(answer)
     title = f"{event} — {name} ({by})"
     if not answer.rows:
-        return [EmbedBuilder(title, description="No results on file.").build()]
-    chunks = [answer.rows[i : i + per_page] for i in range(0, len(answer.rows), per_page)]
-    pages = []
-    for number, chunk in enumerate(chunks, start=1):
+        return Pages(1, lambda _: EmbedBuilder(title, description="No results on file.").build())
+    count = -(-len(answer.rows) // per_page)
+
+    def page(index: int) -> discord.Embed:
         lines = [
             f"`{row.rank:>3}.` **{mark_with_wind(str(row.result.mark), row.result.wind)}** · "
             f"{who(row.result, row.flag)} · {where(row.result)} · {day_text(row.result.date)}"
             + (f" · *split in {row.split_of.name}*" if row.split_of else "")
-            for row in chunk
+            for row in answer.rows[index * per_page : (index + 1) * per_page]
         ]
         builder = EmbedBuilder(title, description=_fit_lines(lines, DESCRIPTION_LIMIT - 50))
-        pages.append(builder.build(f"Page {number}/{len(chunks)} · " + " ".join(answer.notes)))
-    return pages
+        return builder.build(f"Page {index + 1}/{count} · " + " ".join(answer.notes))
+
+    return Pages(count, page)
 
 
 def error_embed(message: str) -> discord.Embed:

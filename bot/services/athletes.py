@@ -65,11 +65,13 @@ class AthleteIndex:
         # (folded name, id) by name length, each list sorted: the shortest names that start
         # with a query, in ranking order, without looking at the others.
         self._by_length: dict[int, list[tuple[str, int]]] = {}
-        self._short_prefixes: dict[str, frozenset[int]] = {}  # see _with_prefix
+        self._short_prefixes: dict[str, set[int]] = {}  # see _with_prefix
         self._aliases: dict[str, set[int]] = {}
         for athlete in athletes:
             self._add(athlete, bulk=True)
         self._words = sorted(self._by_word)
+        for word, ids in self._by_word.items():  # the first keystroke of any name, warm
+            self._short_prefixes.setdefault(word[:1], set()).update(ids)
         for athlete_id, key in self._keys.items():
             self._by_length.setdefault(len(key), []).append((key, athlete_id))
         for names in self._by_length.values():
@@ -84,8 +86,8 @@ class AthleteIndex:
         self._add(athlete, bulk=False)
 
     def _add(self, athlete: Athlete, *, bulk: bool) -> None:
-        self._short_prefixes.clear()
         key = fold(athlete.name)
+        indexed = _Indexed(athlete, key, tuple(key.split()))
         old = self._by_id.get(athlete.id)
         if old is not None and old.key != key:
             self._by_key[old.key].remove(athlete.id)
@@ -94,9 +96,14 @@ class AthleteIndex:
             if not bulk:
                 names = self._by_length[len(old.key)]
                 del names[bisect.bisect_left(names, (old.key, athlete.id))]
+            kept = {word[:n] for word in indexed.words for n in (1, 2)}
+            for prefix in {word[:n] for word in old.words for n in (1, 2)} - kept:
+                self._short_prefixes.get(prefix, set()).discard(athlete.id)
         if not bulk and (old is None or old.key != key):
             bisect.insort(self._by_length.setdefault(len(key), []), (key, athlete.id))
-        indexed = _Indexed(athlete, key, tuple(key.split()))
+            for prefix in {word[:n] for word in indexed.words for n in (1, 2)}:
+                if prefix in self._short_prefixes:
+                    self._short_prefixes[prefix].add(athlete.id)
         self._by_id[athlete.id] = indexed
         self._keys[athlete.id] = key
         ids = self._by_key.setdefault(key, [])
@@ -115,11 +122,12 @@ class AthleteIndex:
 
     def _with_prefix(self, prefix: str) -> Set[int]:
         """Ids of athletes with a name word starting with `prefix` (the one- and two-letter
-        ones, the first keystrokes, are kept until the next athlete is added)."""
+        ones, the first keystrokes, are kept, and kept up to date as athletes are added or
+        renamed: the one-letter ones from the start)."""
         if len(prefix) <= 2:
             cached = self._short_prefixes.get(prefix)
             if cached is None:
-                cached = self._short_prefixes[prefix] = frozenset(self._scan(prefix))
+                cached = self._short_prefixes[prefix] = self._scan(prefix)
             return cached
         return self._scan(prefix)
 

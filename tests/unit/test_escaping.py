@@ -15,7 +15,7 @@ import string
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.render.discord_embeds import cut, safe
+from bot.render.discord_embeds import _escape_all, cut, safe
 
 PUNCTUATION = set(string.punctuation)
 LITERAL = "\uffff"  # what an escaped character becomes in the model: matches no syntax
@@ -115,3 +115,23 @@ def test_the_reported_announcement_name_shows_no_link():
     escaped = safe(name)
     assert formatting(escaped) == []
     assert render(escaped)[0] == name  # reads as typed, renders as plain text
+
+
+plain_or_hostile = hostile | st.text(
+    alphabet=string.ascii_letters + string.digits + " -'.#>+:()éøÅ\u00a0", max_size=40
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(plain_or_hostile, st.integers(min_value=2, max_value=60))
+@example("Jakob Ingebrigtsen", 200)
+@example("12. Mai Stadion", 200)
+@example("- dash", 200)
+@example("a  b", 200)
+@example(" a", 200)
+@example("a\u00a0b", 200)
+@example("Paris: Stade", 200)
+def test_the_shortcut_for_plain_text_changes_nothing(text, limit):
+    """`safe` returns plain text as it is without running its passes: only where the
+    passes would have returned it unchanged."""
+    assert safe(text, limit) == (_escape_all(text, limit) if text else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from dateutil.relativedelta import relativedelta
 
 from bot.domain.answers import RecordAnswer, RecordLine, RecordsListAnswer, ScopeInfo
@@ -103,3 +104,21 @@ async def test_progression_embed_keeps_oldest_and_newest_when_long(app):
     embed = discord_embeds.progression_embed(many, {})
     _check_limits(embed)
     assert "earlier entries" in embed.description
+
+
+def test_pages_are_rendered_when_first_shown_and_kept():
+    rendered: list[int] = []
+
+    def render(index: int):
+        rendered.append(index)
+        return discord_embeds.EmbedBuilder(f"page {index + 1}").build()
+
+    pages = discord_embeds.Pages(7, render)
+    assert len(pages) == 7 and rendered == []
+    assert pages[0].title == "page 1" and rendered == [0]
+    assert pages[-1].title == "page 7" and pages[0] is pages[0] and rendered == [0, 6]
+    assert [p.title for p in pages[1:3]] == ["page 2", "page 3"]
+    assert [p.title for p in pages] == [f"page {n}" for n in range(1, 8)]
+    assert sorted(rendered) == list(range(7))
+    with pytest.raises(IndexError):
+        pages[7]

@@ -97,6 +97,22 @@ def test_the_word_index_follows_renames_and_new_athletes(index):
     assert index.resolve("smith").id == 3
 
 
+def test_first_keystrokes_follow_renames_and_new_athletes(index):
+    """The one- and two-letter prefixes are kept between keystrokes, and kept right."""
+    assert {a.id for a in index.suggest("h")} == {3, 5}
+    assert {a.id for a in index.suggest("ho")} == {3}
+    index.add(_athlete(3, "Cole Smith"))  # Hocker no more
+    index.add(_athlete(8, "Hobbs Holm"))
+    index.add(_athlete(9, "Zed Zane"))
+    assert {a.id for a in index.suggest("h")} == {5, 8}
+    assert {a.id for a in index.suggest("ho")} == {8}
+    assert {a.id for a in index.suggest("sm")} == {3}
+    assert {a.id for a in index.suggest("z")} == {9}
+    index.add(_athlete(8, "Hal Brown"))  # keeps an "h" word, loses its "ho" ones
+    assert {a.id for a in index.suggest("h")} == {5, 8}
+    assert [a.id for a in index.suggest("ho")] == []
+
+
 def test_hostile_queries_cost_nothing(index):
     assert index.suggest("a" * 10_000) == []
     assert len(index.suggest("<@123> ||x||")) <= 25

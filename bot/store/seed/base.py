@@ -93,17 +93,34 @@ class SeederBase:
         self.report = SeedReport()
         self._athletes: dict[tuple[str, str, Sex], Athlete] = {}
         self._events: dict[str, Event] = {}
+        self._logged: dict[str, set[str]] = {}  # file -> its row keys in seed_log (_seen)
+        self._unlogged: list[tuple[str, str]] = []  # seed_log rows flush_log will write
 
     # -- helpers -------------------------------------------------------------------------
 
-    async def _seen(self, file: str, key: str) -> bool:
-        rows = await self.conn.execute_fetchall(
-            "SELECT 1 FROM seed_log WHERE file = ? AND row_key = ?", (file, key)
+    async def flush_log(self) -> None:
+        await self.conn.executemany(
+            "INSERT INTO seed_log (file, row_key) VALUES (?, ?)", self._unlogged
         )
-        return bool(rows)
+        self._unlogged.clear()
+
+    async def _seen(self, file: str, key: str) -> bool:
+        """Whether the row is in seed_log: the file's keys are read once, not row by row
+        (each statement is a trip to the database thread, slow on a busy machine)."""
+        keys = self._logged.get(file)
+        if keys is None:
+            rows = await self.conn.execute_fetchall(
+                "SELECT row_key FROM seed_log WHERE file = ?", (file,)
+            )
+            keys = self._logged[file] = {row[0] for row in rows}
+            keys.update(k for f, k in self._unlogged if f == file)
+        return key in keys
 
     async def _log(self, file: str, key: str) -> None:
-        await self.conn.execute("INSERT INTO seed_log (file, row_key) VALUES (?, ?)", (file, key))
+        """Log a loaded row (written by `flush_log`, in the same transaction)."""
+        self._unlogged.append((file, key))
+        if file in self._logged:  # else the first _seen of the file reads both
+            self._logged[file].add(key)
         self.report.rows_loaded += 1
         self.report.files[file] = self.report.files.get(file, 0) + 1
 

@@ -159,6 +159,7 @@ class Seeder(RecordLists):
             "ORDER BY date, result_id, id"
         )
         best: dict[tuple[str, ...], int] = {}
+        changed: list[tuple[int, int]] = []
         for row in rows:
             key = (row[1], row[2], row[3], row[4], row[5])
             event = self.catalogue.get(row[3])
@@ -167,9 +168,8 @@ class Seeder(RecordLists):
             if standing is None or _better(event.lower_is_better, row[6], standing):
                 best[key] = row[6]
             if equal != bool(row[7]):
-                await self.conn.execute(
-                    "UPDATE record_entries SET equal = ? WHERE id = ?", (int(equal), row[0])
-                )
+                changed.append((int(equal), row[0]))
+        await self.conn.executemany("UPDATE record_entries SET equal = ? WHERE id = ?", changed)
 
     async def load_athletes(self) -> None:
         file = "athletes.csv"
@@ -244,6 +244,7 @@ async def seed(
         await seeder.load_record_lists()
         await seeder.load_athletes()
         await seeder.mark_equals()
+        await seeder.flush_log()
         if seeder.report.record_entries_added:
             # Thousands of rows logged as changed: readers re-read everything anyway.
             await RecordRepository.prune_changes(conn)
