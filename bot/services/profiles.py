@@ -56,14 +56,13 @@ async def rivalry(app: Trackside, first_name: str, second_name: str) -> RivalryA
     second = app.athlete(second_name)
     if first.id == second.id:
         raise InvalidInputError("Pick two different athletes for a rivalry.")
-    pairs = await app.results.meetings(first.id, second.id)
+    pairs, results = await app.results.head_to_head(first.id, second.id)
     meetings = tuple(Meeting(a, b, _outcome(a, b)) for a, b in pairs)
     wins = (
         sum(m.outcome is Outcome.FIRST for m in meetings),
         sum(m.outcome is Outcome.SECOND for m in meetings),
     )
     ties = sum(m.outcome is Outcome.TIE for m in meetings)
-    results = await app.results.profiles([first.id, second.id])
     first_held, first_marks = _records_of(app, first.id)
     second_held, second_marks = _records_of(app, second.id)
     first_bests = personal_bests(app.catalogue, results[first.id][0], first_marks)
