@@ -644,6 +644,8 @@ def write_import_csv(
 
 # --------------------------------------------------------------------------- the store
 
+_REPO_ROOT = Path(__file__).resolve().parents[1]  # where `python -m bench.generate` runs
+
 
 def _meta(path: Path) -> dict[str, Any] | None:
     """The generator's marker in an existing store, or None if there is none."""
@@ -779,11 +781,19 @@ def _file_mb(path: Path) -> float:
 
 
 async def ensure_store(
-    path: Path | None, config: GenerateConfig, progress: Progress, scratch: Path | None = None
+    path: Path | None,
+    config: GenerateConfig,
+    progress: Progress,
+    scratch: Path | None = None,
+    *,
+    in_subprocess: bool = False,
 ) -> LoadReport:
     """Reuse the store at `path` if it was generated with this config, else generate it.
 
     Without a path the store goes in `scratch` (a temporary directory the caller removes).
+    With `in_subprocess` the generating runs in a child process (`python -m bench.generate`),
+    so that this process's peak RSS measures what it does itself (serving lookups), not
+    the generator's batches of objects; the child's own peak is in the report.
     """
     if path is not None:
         found = reusable(path, config)
@@ -795,7 +805,21 @@ async def ensure_store(
             raise ValueError("a scratch directory is needed when no --db path is given")
         path = scratch / "bench.db"
     progress(f"generating {config.results:,} results into {path}")
-    return await generate(path, config, progress)
+    if not in_subprocess:
+        return await generate(path, config, progress)
+    command = [sys.executable, "-m", "bench.generate", "--db", str(path)]
+    command += ["--results", str(config.results), "--athletes", str(config.athletes)]
+    command += ["--seed", str(config.seed)]
+    child = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.DEVNULL, cwd=_REPO_ROOT
+    )
+    if await child.wait():
+        raise SystemExit(f"generating the store failed: {' '.join(command)}")
+    report = reusable(path, config)
+    if report is None:
+        raise SystemExit(f"the generator left no complete store at {path}")
+    report.generated = True
+    return report
 
 
 # --------------------------------------------------------------------------- command line

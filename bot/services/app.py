@@ -16,6 +16,7 @@ from datetime import date
 from bot.config import Settings
 from bot.domain.answers import (
     AthleteAnswer,
+    HeldRecord,
     ProgressionAnswer,
     RecordAnswer,
     RecordsListAnswer,
@@ -72,6 +73,9 @@ class Trackside:
         self.outbox_wakeup = asyncio.Event()
         # /progression answers by (record, day), kept until the records are next read.
         self.progressions: dict[tuple[RecordKey, date], ProgressionAnswer] = {}
+        # Per athlete who set records: (records held, names of the marks that set records),
+        # derived from the record book alone; kept until the records are next read.
+        self.athlete_records: dict[int, tuple[tuple[HeldRecord, ...], dict]] = {}
         self._data_version: int | None = None
         self._changes_seen: int | None = None  # record_changes read up to here
 
@@ -125,6 +129,7 @@ class Trackside:
             self.book.replace_keys(changed, found)
         self._changes_seen = seq
         self.progressions.clear()
+        self.athlete_records.clear()
         for athlete_id in new_athlete_ids:
             athlete = await self.athletes.get(athlete_id)
             if athlete is not None:  # None: the write that created it was rolled back
@@ -159,7 +164,12 @@ class Trackside:
         return self.scopes.resolve(text, self.book.scopes())
 
     def flag(self, nation: str | None) -> str:
-        found = self.nations.get(nation) if nation else None
+        if not nation:
+            return ""
+        flag = self.flags.get(nation)  # a stored code as it is, the common case
+        if flag is not None:
+            return flag
+        found = self.nations.get(nation)
         return found.flag if found else ""
 
     # -- read commands ---------------------------------------------------------------------

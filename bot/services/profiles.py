@@ -36,13 +36,14 @@ async def athlete_profile(app: Trackside, name: str) -> AthleteAnswer:
     athlete = app.athlete(name)
     results, count = await app.results.profile_results(athlete.id)
     nation = app.nations.get(athlete.nation) if athlete.nation else None
+    held, marks = _records_of(app, athlete.id)
     return AthleteAnswer(
         athlete=athlete,
         age=athlete.age_on(app.today()),
         nation_name=nation.name if nation else None,
         flag=nation.flag if nation else "",
-        personal_bests=tuple(personal_bests(app.catalogue, results, record_marks(app, athlete.id))),
-        records=_held(app, athlete.id),
+        personal_bests=tuple(personal_bests(app.catalogue, results, marks)),
+        records=held,
         latest=tuple(results[:10]),
         result_count=count,
         today=app.today(),
@@ -55,18 +56,17 @@ async def rivalry(app: Trackside, first_name: str, second_name: str) -> RivalryA
     second = app.athlete(second_name)
     if first.id == second.id:
         raise InvalidInputError("Pick two different athletes for a rivalry.")
-    pairs = await app.results.meetings(first.id, second.id)
+    pairs, results = await app.results.head_to_head(first.id, second.id)
     meetings = tuple(Meeting(a, b, _outcome(a, b)) for a, b in pairs)
     wins = (
         sum(m.outcome is Outcome.FIRST for m in meetings),
         sum(m.outcome is Outcome.SECOND for m in meetings),
     )
     ties = sum(m.outcome is Outcome.TIE for m in meetings)
-    results = await app.results.profiles([first.id, second.id])
-    first_bests = personal_bests(app.catalogue, results[first.id][0], record_marks(app, first.id))
-    second_bests = personal_bests(
-        app.catalogue, results[second.id][0], record_marks(app, second.id)
-    )
+    first_held, first_marks = _records_of(app, first.id)
+    second_held, second_marks = _records_of(app, second.id)
+    first_bests = personal_bests(app.catalogue, results[first.id][0], first_marks)
+    second_bests = personal_bests(app.catalogue, results[second.id][0], second_marks)
     second_by = {(r.event.key, r.venue): r for r in second_bests}
     shared = [
         SharedBest(r.event, r.venue, r, second_by[(r.event.key, r.venue)])
@@ -82,10 +82,24 @@ async def rivalry(app: Trackside, first_name: str, second_name: str) -> RivalryA
         wins=wins,
         ties=ties,
         bests=tuple(shared),
-        first_records=_held(app, first.id),
-        second_records=_held(app, second.id),
+        first_records=first_held,
+        second_records=second_held,
         today=app.today(),
     )
+
+
+def _records_of(
+    app: Trackside, athlete_id: int
+) -> tuple[tuple[HeldRecord, ...], dict[tuple[int, int | None], str]]:
+    """(records the athlete holds, `record_marks`): both from the record book alone, so an
+    athlete who set records keeps them in `app.athlete_records` until the records are next
+    read (`Trackside.reload_records` empties it; nothing else changes the book)."""
+    found = app.athlete_records.get(athlete_id)
+    if found is None:
+        found = (_held(app, athlete_id), record_marks(app, athlete_id))
+        if found[0] or found[1]:
+            app.athlete_records[athlete_id] = found
+    return found
 
 
 def _held(app: Trackside, athlete_id: int) -> tuple[HeldRecord, ...]:

@@ -43,8 +43,7 @@ async def top_list(
         performers=by is TopListBy.PERFORMERS,
         limit=limit,
     )
-    results = await app.results.top_list(event.key, sex, **wanted)
-    splits = await app.results.split_top_list(event.key, sex, **wanted)
+    results, splits = await app.results.top_list_with_splits(event.key, sex, **wanted)
     merged = _merge_marks(event, results, splits, performers=by is TopListBy.PERFORMERS)
     merged = merged[:limit]
     marks = [r for r, _ in merged]

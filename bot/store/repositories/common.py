@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.domain.catalogue import EventCatalogue
-from bot.domain.events import Sex, Venue
+from bot.domain.events import Sex, Unit, Venue
 from bot.domain.marks import WIND_LEGAL_MAX, Mark
 from bot.domain.models import (
     Athlete,
@@ -101,6 +102,30 @@ async def insert_splits(
     )
 
 
+T = TypeVar("T")
+_new = object.__new__
+
+
+def stored(cls: type[T], values: dict[str, Any]) -> T:
+    """The frozen dataclass `cls` holding exactly `values` (every field, by name), built
+    without running its __init__ (which sets each field through object.__setattr__ and
+    is most of the cost of reading a list of rows). Only for what the store reads back:
+    values the domain objects it wrote from had already checked. `tests/store` holds each
+    use equal to the object built the ordinary way."""
+    made = _new(cls)
+    made.__dict__.update(values)
+    return made
+
+
+def stored_mark(value: int, unit: Unit, hand_timed: int) -> Mark:
+    """A mark read back from the store. A hand time goes through Mark's own checks (a
+    tenth, track times only: rules no column constraint holds); others are ints > 0 by
+    the tables' CHECK constraints."""
+    if hand_timed:
+        return Mark(value, unit, True)
+    return stored(Mark, {"value": value, "unit": unit, "hand_timed": False})
+
+
 def athlete_from_row(row: aiosqlite.Row) -> Athlete:
     return Athlete(
         id=row["a_id"],
@@ -117,16 +142,19 @@ def athlete_from_row(row: aiosqlite.Row) -> Athlete:
 
 def athlete_at(row: Sequence, i: int) -> Athlete:
     """The athlete whose ATHLETE_COLUMNS start at position `i` of the row."""
-    return Athlete(
-        id=row[i],
-        name=row[i + 1],
-        nation=row[i + 2],
-        sex=SEXES[row[i + 3]],
-        birth_date=date.fromisoformat(row[i + 4]) if row[i + 4] else None,
-        is_team=bool(row[i + 5]),
-        birth_place=row[i + 6],
-        profile=row[i + 7],
-        birth_year=row[i + 8],
+    return stored(
+        Athlete,
+        {
+            "id": row[i],
+            "name": row[i + 1],
+            "nation": row[i + 2],
+            "sex": SEXES[row[i + 3]],
+            "birth_date": date.fromisoformat(row[i + 4]) if row[i + 4] else None,
+            "is_team": bool(row[i + 5]),
+            "birth_place": row[i + 6],
+            "profile": row[i + 7],
+            "birth_year": row[i + 8],
+        },
     )
 
 
@@ -157,23 +185,30 @@ class ResultRows:
             if day is None:
                 day = days[row[7]] = date.fromisoformat(row[7])
             results.append(
-                Result(
-                    id=row[0],
-                    athlete=athlete,
-                    event=event,
-                    sex=SEXES[row[2]],
-                    venue=VENUES[row[3]],
-                    mark=Mark(row[4], event.unit, bool(row[5])) if row[4] is not None else None,
-                    wind=row[6],
-                    date=day,
-                    competition=row[8],
-                    city=row[9],
-                    country=row[10],
-                    round=row[11],
-                    place=row[12],
-                    status=STATUSES[row[13]],
-                    source=row[14],
-                    added_by=row[15],
+                stored(
+                    Result,
+                    {
+                        "athlete": athlete,
+                        "event": event,
+                        "sex": SEXES[row[2]],
+                        "venue": VENUES[row[3]],
+                        "mark": (
+                            stored_mark(row[4], event.unit, row[5]) if row[4] is not None else None
+                        ),
+                        "date": day,
+                        "competition": row[8],
+                        "wind": row[6],
+                        "city": row[9],
+                        "country": row[10],
+                        "round": row[11],
+                        "place": row[12],
+                        "splits": (),
+                        "status": STATUSES[row[13]],
+                        "source": row[14],
+                        "added_by": row[15],
+                        "added_at": None,
+                        "id": row[0],
+                    },
                 )
             )
         return results
@@ -183,6 +218,6 @@ class ResultRows:
         splits: dict[int, list[Split]] = {}
         for row in rows:
             event = self._catalogue.get(row[2])
-            mark = Mark(row[3], event.unit, bool(row[4]))
+            mark = stored_mark(row[3], event.unit, row[4])
             splits.setdefault(row[0], []).append(Split(event, mark, row[1]))
         return splits

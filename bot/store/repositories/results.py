@@ -254,9 +254,28 @@ class ResultRepository(TopLists):
 
     async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
         """Every race both athletes ran: same competition, date, event, round and sex."""
+        return await run_on(self._reader, self._meetings_in_thread, athlete_id, opponent_id)
+
+    async def head_to_head(
+        self, athlete_id: int, opponent_id: int
+    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        """`meetings` and both athletes' `profiles`, in one hop to the reader."""
+        return await run_on(self._reader, self._head_to_head_in_thread, athlete_id, opponent_id)
+
+    def _head_to_head_in_thread(
+        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
+    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        return (
+            self._meetings_in_thread(conn, athlete_id, opponent_id),
+            self._profiles_in_thread(conn, (athlete_id, opponent_id)),
+        )
+
+    def _meetings_in_thread(
+        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
+    ) -> list[tuple[Result, Result]]:
         # CROSS JOIN keeps `mine` outer, and the unary + keeps SQLite from probing the
         # race index (about ten rows a race) instead of the opponent's own results.
-        rows = await self._reader.execute_fetchall(
+        rows = conn.execute(
             f"""
             SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, r.athlete_id = ? AS is_first
             FROM results mine
@@ -270,6 +289,6 @@ class ResultRepository(TopLists):
             ORDER BY r.date DESC, mine.id, is_first DESC
             """,
             (athlete_id, opponent_id, athlete_id),
-        )
+        ).fetchall()
         results = self._rows_to_results(rows)
         return [(results[i], results[i + 1]) for i in range(0, len(results) - 1, 2)]

@@ -8,10 +8,15 @@ import sqlite3
 from dataclasses import replace
 
 from bot.domain.events import Event, Sex, Venue
-from bot.domain.marks import Mark
 from bot.domain.models import Result
 from bot.store.database import run_on
-from bot.store.repositories.common import ATHLETE_COLUMNS, RESULT_COLUMNS, ResultRows, legal_sql
+from bot.store.repositories.common import (
+    ATHLETE_COLUMNS,
+    RESULT_COLUMNS,
+    ResultRows,
+    legal_sql,
+    stored_mark,
+)
 
 
 class TopLists(ResultRows):
@@ -30,21 +35,65 @@ class TopLists(ResultRows):
         offset: int = 0,
     ) -> list[Result]:
         """Best legal marks of an event: one line per performance, or per performer."""
-        order = "ASC" if lower_is_better else "DESC"
-        where = ["r.event_key = ?", "r.sex = ?", legal_sql("r")]
-        params: list[object] = [event_key, sex.value]
-        _narrow_to(where, params, venue, year)
-        conditions = " AND ".join(where)
-        ordering = f"ORDER BY r.mark {order}, r.date, r.id"
+        query = _list_query(event_key, sex, lower_is_better, venue, year)
+        return await run_on(
+            self._reader, self._top_list_in_thread, *query, performers, limit, offset
+        )
+
+    async def split_top_list(
+        self,
+        event_key: str,
+        sex: Sex,
+        *,
+        lower_is_better: bool,
+        venue: Venue | None = None,
+        year: int | None = None,
+        performers: bool = False,
+        limit: int = 25,
+    ) -> list[tuple[Result, Event]]:
+        """Best splits at an event run inside longer valid races, best first, as
+        (the race's result carrying the split's event and mark, the race's event); one per
+        athlete with `performers`. Statistics sites list these marked as splits."""
+        query = _split_query(event_key, sex, lower_is_better, venue, year)
+        return await run_on(
+            self._reader, self._split_top_list_in_thread, event_key, *query, performers, limit
+        )
+
+    async def top_list_with_splits(
+        self,
+        event_key: str,
+        sex: Sex,
+        *,
+        lower_is_better: bool,
+        venue: Venue | None = None,
+        year: int | None = None,
+        performers: bool = False,
+        limit: int = 25,
+    ) -> tuple[list[Result], list[tuple[Result, Event]]]:
+        """`top_list` and `split_top_list` of one description, in one hop to the reader."""
+        described = (event_key, sex, lower_is_better, venue, year)
         return await run_on(
             self._reader,
-            self._top_list_in_thread,
-            conditions,
-            ordering,
-            params,
+            self._both_in_thread,
+            event_key,
+            _list_query(*described),
+            _split_query(*described),
             performers,
             limit,
-            offset,
+        )
+
+    def _both_in_thread(
+        self,
+        conn: sqlite3.Connection,
+        event_key: str,
+        races: tuple[str, str, list[object]],
+        splits: tuple[str, list[object]],
+        performers: bool,
+        limit: int,
+    ) -> tuple[list[Result], list[tuple[Result, Event]]]:
+        return (
+            self._top_list_in_thread(conn, *races, performers, limit, 0),
+            self._split_top_list_in_thread(conn, event_key, *splits, performers, limit),
         )
 
     def _top_list_in_thread(
@@ -77,34 +126,6 @@ class TopLists(ResultRows):
             ).fetchall()
         return self._rows_to_results(rows)
 
-    async def split_top_list(
-        self,
-        event_key: str,
-        sex: Sex,
-        *,
-        lower_is_better: bool,
-        venue: Venue | None = None,
-        year: int | None = None,
-        performers: bool = False,
-        limit: int = 25,
-    ) -> list[tuple[Result, Event]]:
-        """Best splits at an event run inside longer valid races, best first, as
-        (the race's result carrying the split's event and mark, the race's event); one per
-        athlete with `performers`. Statistics sites list these marked as splits."""
-        order = "ASC" if lower_is_better else "DESC"
-        where = ["s.event_key = ?", "r.sex = ?", legal_sql("r", split="s")]
-        params: list[object] = [event_key, sex.value]
-        _narrow_to(where, params, venue, year)
-        return await run_on(
-            self._reader,
-            self._split_top_list_in_thread,
-            event_key,
-            f"WHERE {' AND '.join(where)} ORDER BY s.mark {order}, r.date, s.id",
-            params,
-            performers,
-            limit,
-        )
-
     def _split_top_list_in_thread(
         self,
         conn: sqlite3.Connection,
@@ -114,26 +135,54 @@ class TopLists(ResultRows):
         performers: bool,
         limit: int,
     ) -> list[tuple[Result, Event]]:
-        rows = conn.execute(
+        sql = (
             f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, "
             "s.id AS s_id, s.mark AS s_mark, s.hand_timed AS s_hand_timed FROM splits s "
             "JOIN results r ON r.id = s.result_id JOIN athletes a ON a.id = r.athlete_id "
-            f"{condition}",
-            params,
-        ).fetchall()
+            f"{condition}"
+        )
+        if not performers:  # every line is kept: read no more than are shown
+            sql += " LIMIT ?"
+            params = [*params, limit]
+        rows = conn.execute(sql, params).fetchall()
         event = self._catalogue.get(event_key)
-        found: list[tuple[Result, Event]] = []
+        kept = []
         seen: set[int] = set()
-        for race, row in zip(self._rows_to_results(rows), rows, strict=True):
+        for row in rows:
             if performers:
-                if race.athlete.id in seen:
+                if row[16] in seen:  # the athlete's id (ATHLETE_COLUMNS follow the result's)
                     continue
-                seen.add(race.athlete.id)
-            mark = Mark(row["s_mark"], event.unit, bool(row["s_hand_timed"]))
-            found.append((replace(race, event=event, mark=mark, wind=None, splits=()), race.event))
-            if len(found) == limit:
+                seen.add(row[16])
+            kept.append(row)
+            if len(kept) == limit:
                 break
+        found: list[tuple[Result, Event]] = []
+        for race, row in zip(self._rows_to_results(kept), kept, strict=True):
+            mark = stored_mark(row["s_mark"], event.unit, row["s_hand_timed"])
+            found.append((replace(race, event=event, mark=mark, wind=None, splits=()), race.event))
         return found
+
+
+def _list_query(
+    event_key: str, sex: Sex, lower_is_better: bool, venue: Venue | None, year: int | None
+) -> tuple[str, str, list[object]]:
+    """(conditions, ordering, parameters) of a list of race marks."""
+    order = "ASC" if lower_is_better else "DESC"
+    where = ["r.event_key = ?", "r.sex = ?", legal_sql("r")]
+    params: list[object] = [event_key, sex.value]
+    _narrow_to(where, params, venue, year)
+    return " AND ".join(where), f"ORDER BY r.mark {order}, r.date, r.id", params
+
+
+def _split_query(
+    event_key: str, sex: Sex, lower_is_better: bool, venue: Venue | None, year: int | None
+) -> tuple[str, list[object]]:
+    """(WHERE … ORDER BY …, parameters) of a list of split marks."""
+    order = "ASC" if lower_is_better else "DESC"
+    where = ["s.event_key = ?", "r.sex = ?", legal_sql("r", split="s")]
+    params: list[object] = [event_key, sex.value]
+    _narrow_to(where, params, venue, year)
+    return f"WHERE {' AND '.join(where)} ORDER BY s.mark {order}, r.date, s.id", params
 
 
 def _performer_bests(
