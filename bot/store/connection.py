@@ -1,6 +1,6 @@
 """What the layers above the store may name of it without importing a database driver:
 the connection a write transaction hands out, and the error a refused constraint raises
-(PostgreSQL's `bot.store.postgres.IntegrityError` is a subclass, so one `except` serves
+(PostgreSQL's `bot.store.pg_connections.IntegrityError` is a subclass, so one `except` serves
 both stores)."""
 
 from __future__ import annotations
