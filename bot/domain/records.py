@@ -166,15 +166,24 @@ def lists_checked(event: Event, venue: Venue) -> list[Venue]:
 
 
 def scopes_for(
-    athlete: Athlete, area: str | None, competition: str, year: int | None = None
+    athlete: Athlete,
+    area: str | None,
+    competition: str,
+    year: int | None = None,
+    *,
+    any_u20: bool = False,
 ) -> list[RecordScope]:
     """Every scope a performance could set a record in, widest first.
 
     U20 scopes (world U20, area U20) join when the athlete is known to be U20 in `year`,
-    the year of competition (World Athletics: under 20 on 31 December of that year).
+    the year of competition (World Athletics: under 20 on 31 December of that year) — or,
+    with `any_u20` (a coarse first pass; an exact check follows), whenever it is known.
     """
     scopes = [RecordScope.world()]
-    u20 = year is not None and athlete.is_u20_in(year) is True
+    if any_u20:
+        u20 = athlete.year_of_birth is not None
+    else:
+        u20 = year is not None and athlete.is_u20_in(year) is True
     if u20:
         scopes.append(RecordScope.u20())
     if area:

@@ -33,10 +33,10 @@ from bot.domain.records import (
     RecordBreak,
     RecordCheck,
     lists_checked,
-    meeting_name,
     recompute_progression,
     record_breaks_for,
     record_keys_for,
+    scopes_for,
 )
 from bot.services.writes.filing import channels_for, records_text, scope_label
 from bot.store import bulk
@@ -147,18 +147,7 @@ def _scopes(app: Trackside, athlete: Athlete, competition: str) -> tuple[tuple[s
     """(kind, code) of every scope a row could set a record in: `scopes_for`'s, with the
     U20 ones whenever the athlete's birth year is known (the exact check follows)."""
     area = app.nations.area_of(athlete.nation)
-    found = [RecordScope.world()]
-    u20 = athlete.year_of_birth is not None
-    if u20:
-        found.append(RecordScope.u20())
-    if area:
-        found.append(RecordScope(ScopeKind.AREA, area))
-        if u20:
-            found.append(RecordScope.u20(area))
-    if athlete.nation:
-        found.append(RecordScope(ScopeKind.NATION, athlete.nation))
-    if competition.strip():
-        found.append(RecordScope(ScopeKind.MEETING, meeting_name(competition)))
+    found = scopes_for(athlete, area, competition, any_u20=True)
     return tuple((scope.kind.value, scope.code) for scope in found)
 
 
