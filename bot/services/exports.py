@@ -31,7 +31,7 @@ async def export_csv(app: Trackside) -> str:
             "city": result.city or "",
             "country": result.country or "",
             "round": result.round,
-            "place": result.place or "",
+            "place": str(result.place or ""),
             "wind": format_wind(result.wind),
             "splits": ", ".join(f"{s.event.key}={s.mark}" for s in result.splits),
             "source": result.source,
