@@ -72,7 +72,7 @@ class AnnouncedRecord:
     record_name: str  # "world indoor record", "European record", "Millrose Games record"
     event_key: str
     event_name: str
-    list: str
+    record_list: str  # "outdoor" or "indoor"; "list" in the stored JSON
     kind: RecordNews
     mark: str
     is_split: bool
@@ -82,6 +82,19 @@ class AnnouncedRecord:
     margin: str  # "1.49"; "" for an equal
     stood: str  # "5 days"
     pending: bool = True
+
+
+# The outbox's JSON names AnnouncedRecord.record_list by the field's old name, so that
+# announcements queued before the rename (or by an older process) read the same.
+_STORED_LIST = "list"
+
+
+def _announced_from_json(fields: dict[str, Any]) -> AnnouncedRecord:
+    fields = dict(fields)
+    if _STORED_LIST in fields:
+        fields["record_list"] = fields.pop(_STORED_LIST)
+    fields["kind"] = RecordNews(fields["kind"])
+    return AnnouncedRecord(**fields)
 
 
 @dataclass(frozen=True)
@@ -103,16 +116,16 @@ class Announcement:
     first_since: str = ""
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        data = asdict(self)
+        for record in data["records"]:
+            record[_STORED_LIST] = record.pop("record_list")
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Announcement:
         data = json.loads(text)
         data["kind"] = AnnouncementKind(data["kind"])
-        data["records"] = [
-            AnnouncedRecord(**(r | {"kind": RecordNews(r["kind"])}))
-            for r in data.get("records", [])
-        ]
+        data["records"] = [_announced_from_json(r) for r in data.get("records", [])]
         return cls(**data)
 
     @property
@@ -186,7 +199,7 @@ def _announced_break(
         record_name=record_name_for(brk.key, event, scope_label(brk.key.scope)),
         event_key=event.key,
         event_name=event.name,
-        list=brk.key.list.value,
+        record_list=brk.key.list.value,
         kind=RecordNews(brk.kind.value),
         mark=str(brk.performance.mark),
         is_split=brk.performance.is_split,
@@ -309,7 +322,7 @@ def _announced(
         "record_name": name,
         "event_key": event.key,
         "event_name": event.name,
-        "list": key.list.value,
+        "record_list": key.list.value,
         "kind": news,
         "mark": str(entry.mark),
         "is_split": entry.split_id is not None,

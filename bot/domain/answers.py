@@ -34,7 +34,9 @@ _LIST_NAME = re.compile(r"^(?P<kind>[^(]*?)\s*(?:\*\s*)?(?:\(.*\))?$")
 def _list_kind(name: str) -> str:
     """A sources.csv list name as a reader says it: 'nation * (records/national.csv)' ->
     'national', 'u20 world (...)' -> 'world U20', 'u20 EUR (...)' -> 'EUR U20'."""
-    kind = _LIST_NAME.match(name.strip()).group("kind").replace("*", "").strip()
+    match = _LIST_NAME.match(name.strip())
+    # A name with an unclosed "(" does not match: then the whole name is the kind.
+    kind = (match.group("kind") if match else name).replace("*", "").strip()
     if kind == "nation":
         return "national"
     if kind.startswith("u20 "):
@@ -244,8 +246,8 @@ class Meeting:
 class SharedBest:
     event: Event
     venue: Venue
-    first: PersonalBest | None
-    second: PersonalBest | None
+    first: PersonalBest
+    second: PersonalBest
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,7 @@ def meeting_name(competition: str) -> str:
 
 def record_keys_for(result: Result, area: str | None) -> list[RecordKey]:
     """Every record a result or its splits could touch: what to load before checking."""
-    keys = []
+    keys: list[RecordKey] = []
     scopes = scopes_for(result.athlete, area, result.competition, result.date.year)
     for performance in performances_of(result):
         for list_venue in lists_checked(performance.event, result.venue):

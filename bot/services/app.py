@@ -34,6 +34,7 @@ from bot.services.athletes import AthleteIndex
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.reference import Reference
 from bot.services.scopes import ScopeResolver
+from bot.store.connection import Store
 from bot.store.database import Database
 from bot.store.outbox import GuildSettingsRepository
 from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
@@ -49,7 +50,7 @@ class Trackside:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         reference: Reference,
         *,
         today: Callable[[], date] = date.today,

@@ -230,10 +230,10 @@ class AthleteIndex:
             )
         close = self._close(query, 1, 75) if hint else []
         if close:
-            hint = f" — did you mean {close[0].athlete.name}?"
+            advice = f" — did you mean {close[0].athlete.name}?"
         else:
-            hint = " — check the spelling, or add their results first."
-        raise NotFoundError(f"Unknown athlete '{clip(text)}'{hint}")
+            advice = " — check the spelling, or add their results first."
+        raise NotFoundError(f"Unknown athlete '{clip(text)}'{advice}")
 
     def _clear_leader(self, tied: list[_Indexed]) -> _Indexed | None:
         """The most prominent of equally good matches (world records held, then area, then

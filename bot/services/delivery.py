@@ -203,16 +203,19 @@ class DeliveryLog:
         the same moment (the announcer has several channels in flight): one commit (one
         lock, one NOTIFY) for all of them. Returns once it is committed; raises what the
         commit raised."""
-        if self._batch is None:
+        if self._batch is None or self._batch_done is None:
             self._batch = []
             self._batch_done = asyncio.get_running_loop().create_future()
             asyncio.get_running_loop().call_soon(self._flush_soon)
+        done = self._batch_done
         self._batch.append((delivery.announcement_id, delivery.channel_id, message_id))
-        await asyncio.shield(self._batch_done)
+        await asyncio.shield(done)
 
     def _flush_soon(self) -> None:
         batch, done = self._batch, self._batch_done
         self._batch, self._batch_done = None, None
+        if batch is None or done is None:
+            return
         task = asyncio.get_running_loop().create_task(self._flush(batch, done))
         self._flushing.add(task)
         task.add_done_callback(self._flushing.discard)

@@ -160,7 +160,7 @@ def personal_bests(
         if result.status is not ResultStatus.VALID:
             continue
         if counts_for_lists(result):
-            record = records.get((result.id, None), "")
+            record = _record_of(records, result.id, None)
             origin = BestOrigin.RECORD if record else BestOrigin.RACE
             _keep_better(best, PersonalBest(result, origin, record=record))
         for split in result.splits:
@@ -173,13 +173,20 @@ def personal_bests(
                     as_result,
                     BestOrigin.SPLIT,
                     split_of=result.event,
-                    record=records.get((result.id, split.id), ""),
+                    record=_record_of(records, result.id, split.id),
                 ),
             )
     return sorted(
         best.values(),
         key=lambda r: (_catalogue_position(catalogue, r.event), r.venue != Venue.OUTDOOR),
     )
+
+
+def _record_of(
+    records: Mapping[tuple[int, int | None], str], result_id: int | None, split_id: int | None
+) -> str:
+    """The record a result (or its split) set, or "": never one for a result not on file."""
+    return "" if result_id is None else records.get((result_id, split_id), "")
 
 
 def _keep_better(best: dict[tuple[str, Venue], PersonalBest], candidate: PersonalBest) -> None:
@@ -212,11 +219,11 @@ def _outcome(first: Result, second: Result) -> Outcome:
         if first.place == second.place:
             return Outcome.TIE
         return Outcome.FIRST if first.place < second.place else Outcome.SECOND
-    first_ok = first.status is ResultStatus.VALID and first.mark is not None
-    second_ok = second.status is ResultStatus.VALID and second.mark is not None
-    if first_ok and second_ok:
-        order = compare(first.event, first.mark, second.mark)
+    first_mark = first.mark if first.status is ResultStatus.VALID else None
+    second_mark = second.mark if second.status is ResultStatus.VALID else None
+    if first_mark is not None and second_mark is not None:
+        order = compare(first.event, first_mark, second_mark)
         return Outcome.TIE if order == 0 else (Outcome.FIRST if order > 0 else Outcome.SECOND)
-    if first_ok != second_ok:
-        return Outcome.FIRST if first_ok else Outcome.SECOND
+    if (first_mark is None) != (second_mark is None):
+        return Outcome.FIRST if first_mark is not None else Outcome.SECOND
     return Outcome.UNKNOWN

@@ -113,7 +113,7 @@ def progression(
     rows = []
     best = None
     for index, entry in enumerate(entries):
-        gain = None if best is None else margin(event, entry.mark, best.mark)
+        gain: int | None = None if best is None else margin(event, entry.mark, best.mark)
         if best is None or compare(event, entry.mark, best.mark) >= 0:
             best = entry
         later = [e for e in entries[index + 1 :] if compare(event, e.mark, entry.mark) > 0]

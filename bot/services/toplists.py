@@ -3,11 +3,11 @@ longer ones in one list — all-time or one year, by performance or by performer
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.domain.answers import TopListAnswer, TopListBy, TopListRow
 from bot.domain.events import Event, Sex, Venue
-from bot.domain.marks import compare
+from bot.domain.marks import Mark, compare
 from bot.domain.models import Result
 from bot.services.errors import InvalidInputError
 from bot.services.record_lists import SEX_ORDER, sexes_of
@@ -36,7 +36,7 @@ async def top_list(
             f"Year {year} is out of range — give a year from 1800 to {app.today().year}."
         )
     # Whole races and the splits inside longer ones, from one description of the list.
-    wanted = dict(
+    wanted = _Wanted(
         lower_is_better=event.lower_is_better,
         venue=venue,
         year=year,
@@ -51,10 +51,27 @@ async def top_list(
         TopListRow(_rank(marks, i, event), r, app.flag(r.athlete.nation), split_of)
         for i, (r, split_of) in enumerate(merged)
     )
-    notes = ("Wind-aided, hand-timed and invalid marks are left out.",)
+    notes: tuple[str, ...] = ("Wind-aided, hand-timed and invalid marks are left out.",)
     if any(split_of for _, split_of in merged):
         notes += ("Splits (times passed inside a longer race) are marked as such.",)
     return TopListAnswer(event, sex, venue, year, by, rows, app.today(), notes)
+
+
+class _Wanted(TypedDict):
+    """What a top list asks the store for, races and splits alike."""
+
+    lower_is_better: bool
+    venue: Venue | None
+    year: int | None
+    performers: bool
+    limit: int
+
+
+def _mark(result: Result) -> Mark:
+    """A top list's result has a mark: the store lists legal, valid marks only."""
+    if result.mark is None:
+        raise ValueError(f"result {result.id} on a top list has no mark")
+    return result.mark
 
 
 def _merge_marks(
@@ -70,7 +87,7 @@ def _merge_marks(
     merged += splits
     merged.sort(
         key=lambda item: (
-            item[0].mark.value if event.lower_is_better else -item[0].mark.value,
+            _mark(item[0]).value if event.lower_is_better else -_mark(item[0]).value,
             item[0].date,
             item[1] is not None,
         )
@@ -89,6 +106,6 @@ def _merge_marks(
 def _rank(results: list[Result], index: int, event: Event) -> int:
     """Competition ranking: equal marks share a rank (1, 2, 2, 4)."""
     first = index
-    while first > 0 and compare(event, results[first - 1].mark, results[index].mark) == 0:
+    while first > 0 and compare(event, _mark(results[first - 1]), _mark(results[index])) == 0:
         first -= 1
     return first + 1

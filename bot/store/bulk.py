@@ -21,11 +21,11 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.announcements import Announcement
 from bot.domain.events import Sex
 from bot.domain.models import Result
+from bot.store.connection import Connection
+from bot.store.pg_connections import PgConnection
 
 # The columns of a result row as `insert_results` takes it (the order of _INSERT_RESULT in
 # repositories, athlete id first, added_by last).
@@ -45,15 +45,15 @@ def _postgres(conn: object) -> bool:
     return getattr(conn, "dialect", "sqlite") == "postgresql"
 
 
-async def _largest_id(conn: aiosqlite.Connection, table: str) -> int:
+async def _largest_id(conn: Connection, table: str) -> int:
     rows = await conn.execute_fetchall(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 - fixed names
-    return int(rows[0][0])
+    return int(next(iter(rows))[0])
 
 
 # -- athletes ---------------------------------------------------------------------------------
 
 
-async def athlete_ids(conn: aiosqlite.Connection) -> dict[tuple[str, str, str], int]:
+async def athlete_ids(conn: Connection) -> dict[tuple[str, str, str], int]:
     """Every athlete's id by identity (folded name, nation or '', sex): what
     `AthleteRepository.find_exact` answers for one, for all of them in one query."""
     rows = await conn.execute_fetchall(
@@ -63,7 +63,7 @@ async def athlete_ids(conn: aiosqlite.Connection) -> dict[tuple[str, str, str], 
 
 
 async def add_athletes(
-    conn: aiosqlite.Connection, athletes: Sequence[tuple[str, str, str | None, str, int, str]]
+    conn: Connection, athletes: Sequence[tuple[str, str, str | None, str, int, str]]
 ) -> dict[tuple[str, str, str], int]:
     """Insert (name, search_key, nation, sex, is_team, source) rows; their ids by identity."""
     if not athletes:
@@ -96,7 +96,7 @@ def result_fields(result: Result) -> tuple[Any, ...]:
 
 
 async def results_of(
-    conn: aiosqlite.Connection, athlete_ids: Iterable[int]
+    conn: Connection, athlete_ids: Iterable[int]
 ) -> list[tuple[int, str, str, int, str, int]]:
     """(athlete id, event, date, mark or -1, round, id) of every result of these athletes:
     what `ResultRepository.exists` compares, for a whole file in one query."""
@@ -108,20 +108,18 @@ async def results_of(
         "WHERE athlete_id IN (SELECT value FROM json_each(?))",
         (json.dumps(ids),),
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
-async def insert_results(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any]]) -> list[int]:
+async def insert_results(conn: Connection, rows: Sequence[Sequence[Any]]) -> list[int]:
     """Insert result rows (RESULT_COLUMNS); their ids, in the order given. A duplicate
     raises IntegrityError, and the caller's transaction then keeps none of them."""
     if not rows:
         return []
     before = await _largest_id(conn, "results")
-    copy = getattr(getattr(conn, "_conn", None), "copy_records_to_table", None)
-    if _postgres(conn) and copy is not None:
+    if isinstance(conn, PgConnection):
         # COPY: PostgreSQL's bulk path, several times faster than prepared INSERTs.
-        await copy("results", records=[tuple(r) for r in rows], columns=RESULT_COLUMNS)
-        conn.total_changes += len(rows)  # type: ignore[attr-defined] - what notifies others
+        await conn.copy_rows("results", RESULT_COLUMNS, [tuple(r) for r in rows])
     else:
         placeholders = ", ".join("?" * len(RESULT_COLUMNS))
         sql = f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
@@ -145,7 +143,7 @@ async def insert_results(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any
 
 
 async def insert_splits(
-    conn: aiosqlite.Connection, rows: Sequence[tuple[int, str, int, int]]
+    conn: Connection, rows: Sequence[tuple[int, str, int, int]]
 ) -> dict[tuple[int, str], int]:
     """Insert (result id, event, mark, hand_timed) rows; split ids by (result id, event)."""
     if not rows:
@@ -161,7 +159,7 @@ async def insert_splits(
 
 
 @asynccontextmanager
-async def bulk_load(conn: aiosqlite.Connection, rows: int) -> AsyncIterator[None]:
+async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[None]:
     """Inside an open transaction, around inserting `rows` results: on SQLite a larger page
     cache, and from REBUILD_INDEXES_FROM rows on the secondary indexes of `results` dropped
     first and created again after (their exact text from the schema, so an index a later
@@ -171,7 +169,7 @@ async def bulk_load(conn: aiosqlite.Connection, rows: int) -> AsyncIterator[None
     if _postgres(conn):
         yield
         return
-    (cache,) = (await conn.execute_fetchall("PRAGMA cache_size"))[0]
+    (cache,) = next(iter(await conn.execute_fetchall("PRAGMA cache_size")))
     await conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     indexes: list[tuple[str, str]] = []
     try:
@@ -194,7 +192,7 @@ async def bulk_load(conn: aiosqlite.Connection, rows: int) -> AsyncIterator[None
 
 
 async def record_marks(
-    conn: aiosqlite.Connection,
+    conn: Connection,
 ) -> list[tuple[str, str, str, str, str, int, str]]:
     """(scope kind, scope code, event, list, sex, mark, date) of every entry that counts
     (not superseded, not rejected), oldest first: enough to tell which rows of an import
@@ -203,10 +201,10 @@ async def record_marks(
         "SELECT scope_kind, scope_code, event_key, list, sex, mark, date FROM record_entries "
         "WHERE superseded = 0 AND status <> 'rejected' ORDER BY date, id"
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
-async def next_id(conn: aiosqlite.Connection, table: str) -> int:
+async def next_id(conn: Connection, table: str) -> int:
     """The first id an insert into `table` may take that was never used (ids are never
     reused: AUTOINCREMENT on SQLite, an identity sequence on PostgreSQL)."""
     largest = await _largest_id(conn, table)
@@ -218,10 +216,10 @@ async def next_id(conn: aiosqlite.Connection, table: str) -> int:
         rows = await conn.execute_fetchall(
             "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = ?", (table,)
         )
-    return max(largest, int(rows[0][0])) + 1
+    return max(largest, int(next(iter(rows))[0])) + 1
 
 
-async def insert_record_entries(conn: aiosqlite.Connection, rows: Sequence[Sequence[Any]]) -> None:
+async def insert_record_entries(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
     """Entries with the ids `next_id` handed out: (id, scope kind, scope code, event, list,
     sex, result id, split id, mark, date, equal, status, source, superseded)."""
     await conn.executemany(
@@ -232,13 +230,13 @@ async def insert_record_entries(conn: aiosqlite.Connection, rows: Sequence[Seque
     )
 
 
-async def set_entry_flags(conn: aiosqlite.Connection, rows: Sequence[tuple[int, int, int]]) -> None:
+async def set_entry_flags(conn: Connection, rows: Sequence[tuple[int, int, int]]) -> None:
     """(superseded, equal, id) of entries on file whose progression the import changed."""
     await conn.executemany("UPDATE record_entries SET superseded = ?, equal = ? WHERE id = ?", rows)
 
 
 async def queue_announcements(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     announcements: Sequence[tuple[Announcement, Sex | None]],
     channels_of: Any,
 ) -> list[int]:
@@ -281,7 +279,7 @@ async def queue_announcements(
 
 
 async def add_audit_rows(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     actor_id: int | None,
     guild_id: int | None,
     rows: Iterable[tuple[str, str, dict[str, Any]]],

@@ -5,7 +5,8 @@ transaction on the target, checked table by table against the source's counts.""
 
 from __future__ import annotations
 
-from bot.store.database import Database, StoreError
+from bot.store.connection import Store
+from bot.store.database import StoreError
 
 # Every table, parents before the tables that point at them.
 TABLES = (
@@ -28,12 +29,12 @@ DERIVED = ("record_changes",)
 BATCH = 5_000
 
 
-async def _count(db: Database, table: str) -> int:
-    rows = await db.reader.execute_fetchall(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
+async def _count(db: Store, table: str) -> int:
+    rows = list(await db.reader.execute_fetchall(f"SELECT count(*) FROM {table}"))  # noqa: S608 - fixed names
     return int(rows[0][0])
 
 
-async def copy_store(source: Database, target: Database) -> dict[str, int]:
+async def copy_store(source: Store, target: Store) -> dict[str, int]:
     """Copy every row; returns rows per table. Refuses a target that holds any row."""
     for table in TABLES:
         if await _count(target, table):
@@ -44,7 +45,7 @@ async def copy_store(source: Database, target: Database) -> dict[str, int]:
     counts = {}
     async with target.transaction() as conn:
         for table in TABLES:
-            rows = await source.reader.execute_fetchall(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
+            rows = list(await source.reader.execute_fetchall(f"SELECT * FROM {table}"))  # noqa: S608 - fixed names
             counts[table] = len(rows)
             if not rows:
                 continue

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.store.connection import Reader, Store
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -33,7 +35,7 @@ READER_CACHE_KIB = 16 * 1024
 T = TypeVar("T")
 
 
-async def run_on(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+async def run_on(conn: Reader, fn: Callable[..., T], *args: Any) -> T:
     """Run `fn(sqlite3_connection, *args)` on `conn`'s own thread: one hop to the thread for
     a whole answer instead of one per statement. `fn` is plain synchronous code over the
     stdlib connection (execute, fetchall) and must not keep cursors past its return.
@@ -45,6 +47,8 @@ async def run_on(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -
     runner = getattr(conn, "run_sync", None)
     if runner is not None:
         return await runner(fn, *args)
+    if not isinstance(conn, aiosqlite.Connection):
+        raise TypeError(f"{conn!r} can run no function on its thread")
     return await conn._execute(fn, conn._conn, *args)
 
 
@@ -184,12 +188,12 @@ class Database:
         self.own_version: int | None = None
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
         """A SQLite file, or (a postgresql:// URL) the PostgreSQL store: bot/store/postgres.py."""
         if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):  # noqa: ASYNC240
             from bot.store.postgres import PgDatabase
 
-            return await PgDatabase.open(path, migrate=migrate)  # type: ignore[return-value]
+            return await PgDatabase.open(path, migrate=migrate)
         path = Path(path)
         _check_file(path)
         if str(path) != ":memory:":
@@ -274,18 +278,17 @@ class Database:
         """Rows per table, for `trackside db status`."""
         counts = {}
         for table in ("athletes", "results", "splits", "record_entries", "seed_log"):
-            rows = await self._reader.execute_fetchall(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
+            rows = list(await self._reader.execute_fetchall(f"SELECT count(*) FROM {table}"))  # noqa: S608 - fixed names
             counts[table] = int(rows[0][0])
         return counts
 
     async def data_version(self) -> int:
         """Changes whenever another connection (another process, or our writer) commits."""
-        rows = await self._reader.execute_fetchall("PRAGMA data_version")
+        rows = list(await self._reader.execute_fetchall("PRAGMA data_version"))
         return int(rows[0][0])
 
     async def schema_version(self) -> int:
-        row = await (await self._reader.execute("PRAGMA user_version")).fetchone()
-        return int(row[0])
+        return await _user_version(self._reader)
 
 
 def check_schema_version(current: int, shipped: int, setting: str) -> int:
@@ -299,9 +302,13 @@ def check_schema_version(current: int, shipped: int, setting: str) -> int:
     return current
 
 
+async def _user_version(conn: aiosqlite.Connection) -> int:
+    (row,) = await conn.execute_fetchall("PRAGMA user_version")
+    return int(row[0])
+
+
 async def _check_version(conn: aiosqlite.Connection) -> int:
-    row = await (await conn.execute("PRAGMA user_version")).fetchone()
-    return check_schema_version(int(row[0]), len(migrations()), "DATABASE_PATH")
+    return check_schema_version(await _user_version(conn), len(migrations()), "DATABASE_PATH")
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:
@@ -320,7 +327,7 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
             try:
                 for statement in _statements(sql):
                     await conn.execute(statement)
-                broken = await conn.execute_fetchall("PRAGMA foreign_key_check")
+                broken = list(await conn.execute_fetchall("PRAGMA foreign_key_check"))
                 if broken:
                     raise MigrationError(
                         f"{name} would leave {len(broken)} rows pointing at nothing "

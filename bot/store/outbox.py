@@ -8,10 +8,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.announcements import Announcement
 from bot.domain.events import Sex
+from bot.store.connection import Connection, Reader, Row, new_id
 from bot.store.dialect import lock_rows
 
 _NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
@@ -63,7 +62,7 @@ class AuditRow:
     details: dict = field(default_factory=dict)
 
 
-def _subscription(row: aiosqlite.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         guild_id=row[0],
         channel_id=row[1],
@@ -80,19 +79,21 @@ _SUBSCRIPTION_COLUMNS = "guild_id, channel_id, scopes, events, sex, problem, pro
 
 class SubscriptionRepository:
     @staticmethod
-    async def all(conn: aiosqlite.Connection) -> list[Subscription]:
+    async def all(conn: Connection) -> list[Subscription]:
         rows = await conn.execute_fetchall(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions")
         return [_subscription(row) for row in rows]
 
     @staticmethod
-    async def get(conn: aiosqlite.Connection, guild_id: int) -> Subscription | None:
-        rows = await conn.execute_fetchall(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE guild_id = ?", (guild_id,)
+    async def get(conn: Reader, guild_id: int) -> Subscription | None:
+        rows = list(
+            await conn.execute_fetchall(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE guild_id = ?", (guild_id,)
+            )
         )
         return _subscription(rows[0]) if rows else None
 
     @staticmethod
-    async def upsert(conn: aiosqlite.Connection, sub: Subscription, created_by: int | None) -> None:
+    async def upsert(conn: Connection, sub: Subscription, created_by: int | None) -> None:
         await conn.execute(
             "INSERT INTO subscriptions (guild_id, channel_id, scopes, events, sex, created_by) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
@@ -110,13 +111,13 @@ class SubscriptionRepository:
         )
 
     @staticmethod
-    async def delete(conn: aiosqlite.Connection, guild_id: int) -> bool:
+    async def delete(conn: Connection, guild_id: int) -> bool:
         cursor = await conn.execute("DELETE FROM subscriptions WHERE guild_id = ?", (guild_id,))
         return cursor.rowcount > 0
 
     @staticmethod
     async def report_problem(
-        conn: aiosqlite.Connection, guild_id: int, channel_id: int, problem: str
+        conn: Connection, guild_id: int, channel_id: int, problem: str
     ) -> None:
         """Note a delivery problem on the server's subscription, if it still points at the
         channel that had it (a server that has moved its alerts is not told about the old
@@ -149,7 +150,7 @@ def _not_in_channels(channel_ids: Collection[int]) -> tuple[str, list[int]]:
 class OutboxRepository:
     @staticmethod
     async def add(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         announcement: Announcement,
         sex: Sex | None,
         channels: Iterable[tuple[int, int]],
@@ -167,7 +168,7 @@ class OutboxRepository:
                 sex.value if sex else None,
             ),
         )
-        announcement_id = cursor.lastrowid
+        announcement_id = new_id(cursor)
         await conn.executemany(
             "INSERT INTO deliveries (announcement_id, channel_id, guild_id) VALUES (?, ?, ?)",
             [(announcement_id, channel_id, guild_id) for guild_id, channel_id in channels],
@@ -175,7 +176,7 @@ class OutboxRepository:
         return announcement_id
 
     @staticmethod
-    async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 20) -> list[Delivery]:
+    async def due(conn: Connection, now: datetime, limit: int = 20) -> list[Delivery]:
         """Every pending delivery due by `now`, oldest announcement first."""
         return await OutboxRepository._deliveries(
             conn, "deliveries d", "d.status = 'pending' AND d.next_attempt_at <= ?",
@@ -184,7 +185,7 @@ class OutboxRepository:
 
     @staticmethod
     async def due_per_channel(
-        conn: aiosqlite.Connection, now: datetime, limit: int = 20, busy: Collection[int] = ()
+        conn: Reader, now: datetime, limit: int = 20, busy: Collection[int] = ()
     ) -> list[Delivery]:
         """At most one delivery per channel: its oldest pending one, if that is due by
         `now`. Channels in `busy` (being posted to) are left out."""
@@ -196,7 +197,7 @@ class OutboxRepository:
 
     @staticmethod
     async def claim(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         now: datetime,
         lease: timedelta,
         limit: int = 20,
@@ -223,7 +224,7 @@ class OutboxRepository:
 
     @staticmethod
     async def extend_leases(
-        conn: aiosqlite.Connection, leases: Iterable[tuple[int, int, datetime, datetime]]
+        conn: Connection, leases: Iterable[tuple[int, int, datetime, datetime]]
     ) -> set[tuple[int, int]]:
         """Move each (announcement id, channel id, lease held, new lease) still pending and
         still under the lease this process wrote to the new one, inside the caller's write
@@ -242,7 +243,7 @@ class OutboxRepository:
 
     @staticmethod
     async def _deliveries(
-        conn: aiosqlite.Connection,
+        conn: Reader,
         source: str,
         where: str,
         args: list,
@@ -260,11 +261,13 @@ class OutboxRepository:
         ]
 
     @staticmethod
-    async def next_due(conn: aiosqlite.Connection, busy: Collection[int] = ()) -> datetime | None:
+    async def next_due(conn: Reader, busy: Collection[int] = ()) -> datetime | None:
         """When the next delivery `due_per_channel` would give falls due (None: none)."""
         skip, skip_args = _not_in_channels(busy)
-        rows = await conn.execute_fetchall(
-            f"SELECT min(d.next_attempt_at) FROM {_CHANNEL_HEADS} WHERE 1{skip}", skip_args
+        rows = list(
+            await conn.execute_fetchall(
+                f"SELECT min(d.next_attempt_at) FROM {_CHANNEL_HEADS} WHERE 1{skip}", skip_args
+            )
         )
         if not rows or rows[0][0] is None:
             return None
@@ -272,14 +275,12 @@ class OutboxRepository:
 
     @staticmethod
     async def delivered(
-        conn: aiosqlite.Connection, announcement_id: int, channel_id: int, message_id: int
+        conn: Connection, announcement_id: int, channel_id: int, message_id: int
     ) -> None:
         await OutboxRepository.delivered_all(conn, [(announcement_id, channel_id, message_id)])
 
     @staticmethod
-    async def delivered_all(
-        conn: aiosqlite.Connection, posts: Iterable[tuple[int, int, int]]
-    ) -> None:
+    async def delivered_all(conn: Connection, posts: Iterable[tuple[int, int, int]]) -> None:
         """Record each (announcement id, channel id, message id) as delivered."""
         await conn.executemany(
             f"UPDATE deliveries SET status = 'delivered', message_id = ?, delivered_at = {_NOW}, "
@@ -290,7 +291,7 @@ class OutboxRepository:
 
     @staticmethod
     async def retry(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         announcement_id: int,
         channel_id: int,
         error: str,
@@ -304,9 +305,7 @@ class OutboxRepository:
         )
 
     @staticmethod
-    async def failed(
-        conn: aiosqlite.Connection, announcement_id: int, channel_id: int, error: str
-    ) -> None:
+    async def failed(conn: Connection, announcement_id: int, channel_id: int, error: str) -> None:
         await conn.execute(
             "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, last_error = ? "
             "WHERE announcement_id = ? AND channel_id = ?",
@@ -314,7 +313,7 @@ class OutboxRepository:
         )
 
     @staticmethod
-    async def drop_pending_for_guild(conn: aiosqlite.Connection, guild_id: int, why: str) -> None:
+    async def drop_pending_for_guild(conn: Connection, guild_id: int, why: str) -> None:
         await conn.execute(
             "UPDATE deliveries SET status = 'failed', last_error = ? "
             "WHERE guild_id = ? AND status = 'pending'",
@@ -322,7 +321,7 @@ class OutboxRepository:
         )
 
     @staticmethod
-    async def counts(conn: aiosqlite.Connection) -> dict[str, int]:
+    async def counts(conn: Reader) -> dict[str, int]:
         rows = await conn.execute_fetchall(
             "SELECT status, count(*) FROM deliveries GROUP BY status"
         )
@@ -332,7 +331,7 @@ class OutboxRepository:
 class AuditRepository:
     @staticmethod
     async def add(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         actor_id: int | None,
         guild_id: int | None,
         action: str,
@@ -346,7 +345,7 @@ class AuditRepository:
         )
 
     @staticmethod
-    async def latest(conn: aiosqlite.Connection, limit: int) -> list[AuditRow]:
+    async def latest(conn: Reader, limit: int) -> list[AuditRow]:
         rows = await conn.execute_fetchall(
             "SELECT id, at, actor_id, guild_id, action, target, details FROM audit_log "
             "ORDER BY id DESC LIMIT ?",
@@ -359,13 +358,13 @@ class AuditRepository:
 
 class GuildSettingsRepository:
     @staticmethod
-    async def moderator_roles(conn: aiosqlite.Connection) -> dict[int, int | None]:
+    async def moderator_roles(conn: Reader) -> dict[int, int | None]:
         rows = await conn.execute_fetchall("SELECT guild_id, moderator_role_id FROM guild_settings")
         return {row[0]: row[1] for row in rows}
 
     @staticmethod
     async def set_moderator_role(
-        conn: aiosqlite.Connection, guild_id: int, role_id: int | None, by: int | None
+        conn: Connection, guild_id: int, role_id: int | None, by: int | None
     ) -> None:
         await conn.execute(
             "INSERT INTO guild_settings (guild_id, moderator_role_id, updated_by) "

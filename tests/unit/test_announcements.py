@@ -4,6 +4,7 @@ subscriptions an announcement reaches."""
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -95,6 +96,25 @@ def test_lievin_is_one_announcement_of_two_world_indoor_records(catalogue):
     assert announcement.scope_codes == ["world"]
     assert announcement.event_keys == ["1500m", "mile"]
     assert Announcement.from_json(announcement.to_json()) == announcement
+
+
+def test_the_outbox_json_keeps_naming_a_records_list_list(catalogue):
+    """AnnouncedRecord.record_list was `list`: announcements queued before the rename (or
+    by an older process on the same database) read the same, and new ones are stored
+    under the old key."""
+    on_file = {
+        key("mile", Venue.INDOOR): [
+            entry(catalogue, key("mile", Venue.INDOOR), "3:47.01", date(2019, 3, 3), KEJELCHA)
+        ],
+    }
+    result = lievin(catalogue)
+    announcement = announcement_for(
+        result, record_breaks_for(result, on_file, area="EUR"), label, result_id=7
+    )
+    stored = json.loads(announcement.to_json())
+    assert [r["list"] for r in stored["records"]] == ["indoor"]
+    assert all("record_list" not in r for r in stored["records"])
+    assert Announcement.from_json(json.dumps(stored)).records[0].record_list == "indoor"
 
 
 def test_nothing_broken_is_no_announcement(catalogue):

@@ -33,7 +33,7 @@ def test_an_unknown_venue_is_a_clear_error(text):
 def test_a_record_kind_survives_the_outbox_as_its_enum_member():
     record = AnnouncedRecord(
         scope_kind="world", scope_code="world", record_name="world record", event_key="mile",
-        event_name="Mile", list="outdoor", kind=RecordNews.CORRECTED, mark="3:43.13",
+        event_name="Mile", record_list="outdoor", kind=RecordNews.CORRECTED, mark="3:43.13",
         is_split=False, previous_holders=[], previous_mark="", previous_date="", margin="",
         stood="", pending=False,
     )  # fmt: skip

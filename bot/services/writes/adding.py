@@ -4,14 +4,14 @@ all rows or none."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.domain.announcements import Announcement
 from bot.domain.events import Event, Sex
 from bot.domain.models import Athlete, Result
-from bot.domain.records import Preview
+from bot.domain.records import Preview, RecordCheck
 from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError, TracksideError
 from bot.services.writes.bulk_filing import (
     file_records_in_bulk,
@@ -157,12 +157,8 @@ async def _write_import(
         at = datetime.now(UTC).isoformat(timespec="seconds")
         for start in range(0, len(staged), WRITE_CHUNK):
             details = await asyncio.to_thread(
-                lambda start=start: [
-                    ("result.add", f"result #{ids[i]}",
-                     row_details(app, staged[i], athletes[i], checks.get(ids[i]), at))
-                    for i in range(start, min(start + WRITE_CHUNK, len(staged)))
-                ]
-            )  # fmt: skip
+                _audit_details, app, staged, athletes, ids, checks, at, start
+            )
             await bulk.add_audit_rows(conn, actor.user_id, actor.guild_id, details)
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
@@ -223,11 +219,29 @@ def _result_rows(
             for i in range(start, min(stop, len(staged)))]  # fmt: skip
 
 
+def _audit_details(
+    app: Trackside,
+    staged: Sequence[Staged],
+    athletes: Sequence[Athlete],
+    ids: Sequence[int],
+    checks: Mapping[int, RecordCheck],
+    at: str,
+    start: int,
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """The `result.add` audit rows of one chunk of an import."""
+    return [
+        ("result.add", f"result #{ids[i]}",
+         row_details(app, staged[i], athletes[i], checks.get(ids[i]), at))
+        for i in range(start, min(start + WRITE_CHUNK, len(staged)))
+    ]  # fmt: skip
+
+
 def _check_batch(
-    app: Trackside, rows: Sequence[tuple[int, dict[str, str]]]
+    app: CheckingApp, rows: Sequence[tuple[int, dict[str, str]]]
 ) -> tuple[list[Staged], list[RowError]]:
-    drafts, errors = check_import_rows(app, rows)
-    shared = app.shared if isinstance(app, CheckingApp) else {}
+    # CheckingApp answers everything a Trackside does (it delegates; see its docstring).
+    drafts, errors = check_import_rows(cast("Trackside", app), rows)
+    shared = app.shared
     return [staged_row(line, result, shared) for line, result in drafts], errors
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from dateutil import parser as date_parser
 
@@ -102,7 +102,7 @@ class _field:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> Literal[False]:
         # The innermost field is the precise one.
         if isinstance(exc, TracksideError) and getattr(exc, "field", None) is None:
             setattr(exc, "field", self.name)  # noqa: B010 -- TracksideError has no such slot
@@ -234,8 +234,9 @@ def _nation(app: Trackside, text: str | None) -> str | None:
     try:
         return app.nations.resolve(text).code
     except ValueError as exc:
-        with _field("nation"):
-            raise InvalidInputError(str(exc)) from None
+        problem = InvalidInputError(str(exc))
+    with _field("nation"):
+        raise problem from None
 
 
 def _athlete(app: Trackside, draft: ResultDraft, event: Event) -> tuple[Athlete, bool]:

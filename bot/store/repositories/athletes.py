@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
-
 from bot.domain.events import Sex
 from bot.domain.models import Athlete
 from bot.domain.text import fold
+from bot.store.connection import Connection, Reader, new_id
 from bot.store.repositories.common import ATHLETE_COLUMNS, athlete_from_row
 
 
 class AthleteRepository:
-    def __init__(self, reader: aiosqlite.Connection):
+    def __init__(self, reader: Reader):
         self._reader = reader
 
     async def all(self) -> list[Athlete]:
@@ -51,24 +50,27 @@ class AthleteRepository:
         }
 
     async def get(self, athlete_id: int) -> Athlete | None:
-        rows = await self._reader.execute_fetchall(
-            f"SELECT {ATHLETE_COLUMNS} FROM athletes a WHERE a.id = ?", (athlete_id,)
+        rows = list(
+            await self._reader.execute_fetchall(
+                f"SELECT {ATHLETE_COLUMNS} FROM athletes a WHERE a.id = ?", (athlete_id,)
+            )
         )
         return athlete_from_row(rows[0]) if rows else None
 
     @staticmethod
-    async def find_exact(
-        conn: aiosqlite.Connection, name: str, nation: str | None, sex: Sex
-    ) -> int | None:
-        rows = await conn.execute_fetchall(
-            "SELECT id FROM athletes WHERE search_key = ? AND coalesce(nation, '') = ? AND sex = ?",
-            (fold(name), nation or "", sex.value),
+    async def find_exact(conn: Connection, name: str, nation: str | None, sex: Sex) -> int | None:
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT id FROM athletes "
+                "WHERE search_key = ? AND coalesce(nation, '') = ? AND sex = ?",
+                (fold(name), nation or "", sex.value),
+            )
         )
         return rows[0][0] if rows else None
 
     @staticmethod
     async def create(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         name: str,
         nation: str | None,
         sex: Sex,
@@ -94,11 +96,11 @@ class AthleteRepository:
                 source,
             ),
         )
-        return cursor.lastrowid
+        return new_id(cursor)
 
     @staticmethod
     async def update_profile(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         athlete_id: int,
         *,
         birth_date: date | None,

@@ -9,8 +9,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
-import aiosqlite
-
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.events import Sex, Unit, Venue
 from bot.domain.marks import WIND_LEGAL_MAX, Mark
@@ -22,6 +20,7 @@ from bot.domain.models import (
     ScopeKind,
     Split,
 )
+from bot.store.connection import Connection, Reader, Row
 
 ATHLETE_COLUMNS = (
     "a.id AS a_id, a.name AS a_name, a.nation AS a_nation, a.sex AS a_sex, "
@@ -93,9 +92,7 @@ def result_fields(result: Result) -> tuple:
     )
 
 
-async def insert_splits(
-    conn: aiosqlite.Connection, result_id: int, splits: Sequence[Split]
-) -> None:
+async def insert_splits(conn: Connection, result_id: int, splits: Sequence[Split]) -> None:
     await conn.executemany(
         "INSERT INTO splits (result_id, event_key, mark, hand_timed) VALUES (?, ?, ?, ?)",
         [(result_id, s.event.key, s.mark.value, int(s.mark.hand_timed)) for s in splits],
@@ -126,7 +123,7 @@ def stored_mark(value: int, unit: Unit, hand_timed: int) -> Mark:
     return stored(Mark, {"value": value, "unit": unit, "hand_timed": False})
 
 
-def athlete_from_row(row: aiosqlite.Row) -> Athlete:
+def athlete_from_row(row: Row) -> Athlete:
     return Athlete(
         id=row["a_id"],
         name=row["a_name"],
@@ -140,7 +137,7 @@ def athlete_from_row(row: aiosqlite.Row) -> Athlete:
     )
 
 
-def athlete_at(row: Sequence, i: int) -> Athlete:
+def athlete_at(row: Row, i: int) -> Athlete:
     """The athlete whose ATHLETE_COLUMNS start at position `i` of the row."""
     return stored(
         Athlete,
@@ -165,11 +162,11 @@ def with_splits(result: Result, splits: Sequence[Split]) -> Result:
 class ResultRows:
     """Reading results: rows of RESULT_COLUMNS then ATHLETE_COLUMNS, and their splits."""
 
-    def __init__(self, reader: aiosqlite.Connection, catalogue: EventCatalogue):
+    def __init__(self, reader: Reader, catalogue: EventCatalogue):
         self._reader = reader
         self._catalogue = catalogue
 
-    def _rows_to_results(self, rows: Iterable[Sequence]) -> list[Result]:
+    def _rows_to_results(self, rows: Iterable[Row]) -> list[Result]:
         """Results from rows that start with RESULT_COLUMNS then ATHLETE_COLUMNS, read by
         position (several times cheaper than by name over a list of hundreds)."""
         athletes: dict[int, Athlete] = {}  # one object per athlete, not per row
@@ -213,7 +210,7 @@ class ResultRows:
             )
         return results
 
-    def _splits_by_result(self, rows: Iterable[Sequence]) -> dict[int, list[Split]]:
+    def _splits_by_result(self, rows: Iterable[Row]) -> dict[int, list[Split]]:
         """Splits by result id, from rows of SPLIT_COLUMNS (read by position)."""
         splits: dict[int, list[Split]] = {}
         for row in rows:

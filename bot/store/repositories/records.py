@@ -6,11 +6,10 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import date
 
-import aiosqlite
-
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.marks import Mark
 from bot.domain.models import Athlete, RecordEntry, RecordKey, RecordScope, RecordStatus
+from bot.store.connection import Connection, Reader, Row
 from bot.store.database import run_on
 from bot.store.repositories.common import (
     ATHLETE_COLUMNS,
@@ -30,7 +29,7 @@ def _record_key(kind: str, code: str, event_key: str, venue: str, sex: str) -> R
 class RecordRepository:
     """Record entries (progressions). The services keep them all in memory; see RecordBook."""
 
-    def __init__(self, reader: aiosqlite.Connection, catalogue: EventCatalogue):
+    def __init__(self, reader: Reader, catalogue: EventCatalogue):
         self._reader = reader
         self._catalogue = catalogue
         # Entry id -> (its stored row as last read by `all`, the entry built from it).
@@ -50,7 +49,7 @@ class RecordRepository:
 
     def _entry(
         self,
-        row: aiosqlite.Row,
+        row: Row,
         athletes: dict[int, Athlete] | None = None,
         keys: dict[tuple, RecordKey] | None = None,
     ) -> RecordEntry:
@@ -116,7 +115,7 @@ class RecordRepository:
         return newest, {_record_key(*row) for row in rows}
 
     @staticmethod
-    async def prune_changes(conn: aiosqlite.Connection) -> None:
+    async def prune_changes(conn: Connection) -> None:
         """Drop the change log but its newest row (inside a write transaction): a process
         that had read less than that sees the gap and reads every entry again."""
         await conn.execute(
@@ -149,7 +148,7 @@ class RecordRepository:
         return entries
 
     async def for_keys(
-        self, conn: aiosqlite.Connection, keys: Iterable[RecordKey]
+        self, conn: Reader, keys: Iterable[RecordKey]
     ) -> dict[RecordKey, list[RecordEntry]]:
         """The progressions of these records as the connection sees them: inside a write
         transaction, the committed state plus this transaction's own changes."""
@@ -170,35 +169,35 @@ class RecordRepository:
                 found[key] = [self._entry(row) for row in rows]
         return found
 
-    async def get(self, conn: aiosqlite.Connection, entry_id: int) -> RecordEntry | None:
-        rows = await conn.execute_fetchall(self._SELECT + " WHERE e.id = ?", (entry_id,))
+    async def get(self, conn: Connection, entry_id: int) -> RecordEntry | None:
+        rows = list(await conn.execute_fetchall(self._SELECT + " WHERE e.id = ?", (entry_id,)))
         return self._entry(rows[0]) if rows else None
 
-    async def for_result(self, conn: aiosqlite.Connection, result_id: int) -> list[RecordEntry]:
+    async def for_result(self, conn: Connection, result_id: int) -> list[RecordEntry]:
         rows = await conn.execute_fetchall(
             self._SELECT + " WHERE e.result_id = ? ORDER BY e.id", (result_id,)
         )
         return [self._entry(row) for row in rows]
 
     @staticmethod
-    async def delete(conn: aiosqlite.Connection, entry_ids: Iterable[int]) -> None:
+    async def delete(conn: Connection, entry_ids: Iterable[int]) -> None:
         await conn.executemany("DELETE FROM record_entries WHERE id = ?", [(i,) for i in entry_ids])
 
     @staticmethod
-    async def set_superseded(conn: aiosqlite.Connection, entry_id: int, superseded: bool) -> None:
+    async def set_superseded(conn: Connection, entry_id: int, superseded: bool) -> None:
         await conn.execute(
             "UPDATE record_entries SET superseded = ? WHERE id = ?", (int(superseded), entry_id)
         )
 
     @staticmethod
-    async def set_equal(conn: aiosqlite.Connection, entry_id: int, equal: bool) -> None:
+    async def set_equal(conn: Connection, entry_id: int, equal: bool) -> None:
         await conn.execute(
             "UPDATE record_entries SET equal = ? WHERE id = ?", (int(equal), entry_id)
         )
 
     @staticmethod
     async def set_status(
-        conn: aiosqlite.Connection, entry_id: int, status: RecordStatus, note: str | None
+        conn: Connection, entry_id: int, status: RecordStatus, note: str | None
     ) -> None:
         await conn.execute(
             "UPDATE record_entries SET status = ?, note = coalesce(?, note) WHERE id = ?",
@@ -207,7 +206,7 @@ class RecordRepository:
 
     @staticmethod
     async def insert(
-        conn: aiosqlite.Connection,
+        conn: Connection,
         key: RecordKey,
         *,
         result_id: int,

@@ -7,10 +7,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-import aiosqlite
-
 from bot.domain.models import Result, ResultStatus
 from bot.domain.records import legal_for_lists
+from bot.store.connection import Connection, Reader, new_id
 from bot.store.database import run_on
 from bot.store.repositories.common import (
     ATHLETE_COLUMNS,
@@ -36,16 +35,16 @@ _VALID = ResultStatus.VALID.value
 
 class ResultRepository(TopLists):
     @staticmethod
-    async def insert(conn: aiosqlite.Connection, result: Result) -> int:
+    async def insert(conn: Connection, result: Result) -> int:
         """Insert a result and its splits; returns the new id. Raises IntegrityError on a
         duplicate (the same athlete, event, day, round and mark)."""
         cursor = await conn.execute(INSERT_RESULT, (*result_fields(result), result.added_by))
-        result_id = cursor.lastrowid
+        result_id = new_id(cursor)
         await insert_splits(conn, result_id, result.splits)
         return result_id
 
     @staticmethod
-    async def insert_many(conn: aiosqlite.Connection, results: Iterable[Result]) -> int:
+    async def insert_many(conn: Connection, results: Iterable[Result]) -> int:
         """Bulk insert of split-less results in one statement (imports, benchmarks).
 
         Returns how many rows were written; a duplicate raises IntegrityError and, inside
@@ -64,63 +63,71 @@ class ResultRepository(TopLists):
 
     @staticmethod
     async def find_id(
-        conn: aiosqlite.Connection, athlete_id: int, event_key: str, day: date, mark: int | None
+        conn: Connection, athlete_id: int, event_key: str, day: date, mark: int | None
     ) -> int | None:
         """A result on file for this athlete, event, day and mark, whatever its round."""
-        rows = await conn.execute_fetchall(
-            "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
-            "AND coalesce(mark, -1) = ? ORDER BY id LIMIT 1",
-            (athlete_id, event_key, day.isoformat(), -1 if mark is None else mark),
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
+                "AND coalesce(mark, -1) = ? ORDER BY id LIMIT 1",
+                (athlete_id, event_key, day.isoformat(), -1 if mark is None else mark),
+            )
         )
         return rows[0][0] if rows else None
 
     @staticmethod
     async def find_split_id(
-        conn: aiosqlite.Connection, athlete_id: int, event_key: str, day: date, mark: int
+        conn: Connection, athlete_id: int, event_key: str, day: date, mark: int
     ) -> tuple[int, int] | None:
         """(result id, split id) of a split with this mark run by the athlete that day."""
-        rows = await conn.execute_fetchall(
-            "SELECT r.id, s.id FROM splits s JOIN results r ON r.id = s.result_id "
-            "WHERE r.athlete_id = ? AND s.event_key = ? AND r.date = ? AND s.mark = ? LIMIT 1",
-            (athlete_id, event_key, day.isoformat(), mark),
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT r.id, s.id FROM splits s JOIN results r ON r.id = s.result_id "
+                "WHERE r.athlete_id = ? AND s.event_key = ? AND r.date = ? AND s.mark = ? LIMIT 1",
+                (athlete_id, event_key, day.isoformat(), mark),
+            )
         )
         return (rows[0][0], rows[0][1]) if rows else None
 
     @staticmethod
-    async def split_ids(conn: aiosqlite.Connection, result_id: int) -> dict[str, int]:
+    async def split_ids(conn: Connection, result_id: int) -> dict[str, int]:
         rows = await conn.execute_fetchall(
             "SELECT event_key, id FROM splits WHERE result_id = ?", (result_id,)
         )
         return {row[0]: row[1] for row in rows}
 
     @staticmethod
-    async def exists(conn: aiosqlite.Connection, result: Result) -> int | None:
+    async def exists(conn: Reader, result: Result) -> int | None:
         """The id of a result on file for the same performance, or None: the same athlete,
         event, day and mark, in the same round — or where either side names no round, since
         reference rows often do not and the same race must not be filed twice."""
-        rows = await conn.execute_fetchall(
-            "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
-            "AND coalesce(mark, -1) = ? AND (round = ? OR round = '' OR ? = '') "
-            "ORDER BY id LIMIT 1",
-            (
-                result.athlete.id,
-                result.event.key,
-                result.date.isoformat(),
-                result.mark.value if result.mark else -1,
-                result.round,
-                result.round,
-            ),
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT id FROM results WHERE athlete_id = ? AND event_key = ? AND date = ? "
+                "AND coalesce(mark, -1) = ? AND (round = ? OR round = '' OR ? = '') "
+                "ORDER BY id LIMIT 1",
+                (
+                    result.athlete.id,
+                    result.event.key,
+                    result.date.isoformat(),
+                    result.mark.value if result.mark else -1,
+                    result.round,
+                    result.round,
+                ),
+            )
         )
         return rows[0][0] if rows else None
 
     @staticmethod
-    async def delete(conn: aiosqlite.Connection, result_id: int) -> None:
+    async def delete(conn: Connection, result_id: int) -> None:
         await conn.execute("DELETE FROM splits WHERE result_id = ?", (result_id,))
         await conn.execute("DELETE FROM results WHERE id = ?", (result_id,))
 
     @staticmethod
-    async def update(conn: aiosqlite.Connection, result: Result) -> None:
+    async def update(conn: Connection, result: Result) -> None:
         """Rewrite a result's fields and splits (its id and who added it stay)."""
+        if result.id is None:
+            raise ValueError("only a stored result (one with an id) can be updated")
         await conn.execute(
             "UPDATE results SET athlete_id = ?, event_key = ?, sex = ?, venue = ?, mark = ?, "
             "hand_timed = ?, wind = ?, date = ?, competition = ?, city = ?, country = ?, "
@@ -130,7 +137,7 @@ class ResultRepository(TopLists):
         await conn.execute("DELETE FROM splits WHERE result_id = ?", (result.id,))
         await insert_splits(conn, result.id, result.splits)
 
-    async def get(self, result_id: int, conn: aiosqlite.Connection | None = None) -> Result | None:
+    async def get(self, result_id: int, conn: Reader | None = None) -> Result | None:
         conn = conn or self._reader
         rows = await conn.execute_fetchall(
             f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} FROM results r "
@@ -156,7 +163,10 @@ class ResultRepository(TopLists):
             f"SELECT {SPLIT_COLUMNS} FROM splits s ORDER BY s.id"
         )
         splits = self._splits_by_result(split_rows)
-        return [with_splits(r, splits.get(r.id, [])) for r in self._rows_to_results(rows)]
+        return [
+            with_splits(r, splits[r.id]) if r.id in splits else r
+            for r in self._rows_to_results(rows)
+        ]
 
     async def for_athlete(self, athlete_id: int) -> list[Result]:
         """Every result of an athlete, newest first (profile: PBs and latest results)."""

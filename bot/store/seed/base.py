@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import aiosqlite
-
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.events import Event, Sex, Unit
 from bot.domain.marks import Mark, MarkError, parse_mark
 from bot.domain.models import Athlete, RecordStatus
+from bot.store.connection import Connection
 from bot.store.repositories import AthleteRepository
 
 # Reference-data statuses (data/reference/README.md) -> record entry statuses.
@@ -81,7 +80,7 @@ class SeederBase:
 
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         catalogue: EventCatalogue,
         data_dir: Path,
         as_of: date | None,

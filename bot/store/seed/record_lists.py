@@ -265,7 +265,7 @@ class RecordLists(SeederBase):
         """The result (or split) each row describes: one on file for the same athlete,
         event, day and mark, or one new result per performance."""
         performances = await self._performances_of(rows)
-        last = await self.conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM results")
+        last = list(await self.conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM results"))
         next_id = last[0][0] + 1
         new = []
         for r in rows:

@@ -17,7 +17,7 @@ from bot.domain.events import Event, Sex, Venue
 from bot.domain.marks import Mark, parse_wind
 from bot.domain.models import Athlete, RecordKey, RecordScope, Result, Split
 from bot.domain.text import fold
-from bot.store.database import Database
+from bot.store.connection import Store
 from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
 from bot.store.seed.base import STATUS, SeedError, SeedReport, read_rows, row_key, split_location
 from bot.store.seed.record_lists import RecordLists
@@ -212,7 +212,7 @@ def _race_event(race: str) -> str:
 
 
 async def seed(
-    db: Database,
+    db: Store,
     catalogue: EventCatalogue,
     data_dir: Path,
     *,
@@ -233,8 +233,8 @@ async def seed(
                     "INSERT INTO meta (key, value) VALUES (?, ?)", (_AS_OF_KEY, as_of.isoformat())
                 )
         elif as_of is None:
-            rows = await conn.execute_fetchall(
-                "SELECT value FROM meta WHERE key = ?", (_AS_OF_KEY,)
+            rows = list(
+                await conn.execute_fetchall("SELECT value FROM meta WHERE key = ?", (_AS_OF_KEY,))
             )
             as_of = date.fromisoformat(rows[0][0]) if rows else None
         seeder = Seeder(conn, catalogue, data_dir, as_of)
