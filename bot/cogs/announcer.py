@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 import aiohttp
 import discord
@@ -35,7 +36,8 @@ AFTER_UNEXPECTED_ERROR = 5.0  # seconds a channel rests after a bug, so it canno
 class Announcer(commands.Cog):
     def __init__(self, bot: TracksideBot):
         self.bot = bot
-        self.log = DeliveryLog(bot.app)
+        lease = timedelta(seconds=bot.settings.delivery_lease_seconds)
+        self.log = DeliveryLog(bot.app, lease=lease)
         self._task: asyncio.Task[None] | None = None
         # Channel id -> the task posting to it. One post per channel at a time keeps each
         # channel's announcements in order; different channels do not wait for each other
