@@ -25,6 +25,7 @@ from bot.domain.announcements import Announcement
 from bot.domain.events import Sex
 from bot.domain.models import Result
 from bot.store.connection import Connection
+from bot.store.dialect import is_postgres
 from bot.store.pg_connections import PgConnection
 
 # The columns of a result row as `insert_results` takes it (the order of _INSERT_RESULT in
@@ -39,10 +40,6 @@ RESULT_COLUMNS = (
 REBUILD_INDEXES_FROM = 100_000
 # Page cache for a bulk load (KiB): the indexes being built and the pages being filled.
 BULK_CACHE_KIB = 128 * 1024
-
-
-def _postgres(conn: object) -> bool:
-    return getattr(conn, "dialect", "sqlite") == "postgresql"
 
 
 async def _largest_id(conn: Connection, table: str) -> int:
@@ -123,7 +120,7 @@ async def insert_results(conn: Connection, rows: Sequence[Sequence[Any]]) -> lis
     else:
         placeholders = ", ".join("?" * len(RESULT_COLUMNS))
         sql = f"INSERT INTO results ({', '.join(RESULT_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
-        if _postgres(conn):
+        if is_postgres(conn):
             await conn.executemany(sql, rows)
         else:
             # The rows come from checked domain objects, so the CHECK constraints hold by
@@ -166,7 +163,7 @@ async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[None]:
     migration adds is kept too). DDL is transactional in SQLite: if anything fails the
     rollback restores the indexes with the rows. PostgreSQL keeps its indexes (dropping
     one there locks out every reader until the commit)."""
-    if _postgres(conn):
+    if is_postgres(conn):
         yield
         return
     (cache,) = next(iter(await conn.execute_fetchall("PRAGMA cache_size")))
@@ -208,7 +205,7 @@ async def next_id(conn: Connection, table: str) -> int:
     """The first id an insert into `table` may take that was never used (ids are never
     reused: AUTOINCREMENT on SQLite, an identity sequence on PostgreSQL)."""
     largest = await _largest_id(conn, table)
-    if _postgres(conn):
+    if is_postgres(conn):
         rows = await conn.execute_fetchall(
             f"SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')), 0)"
         )

@@ -91,10 +91,15 @@ def is_query(sql: str) -> bool:
     return head in {"SELECT", "WITH", "VALUES"} or " RETURNING " in sql.upper()
 
 
+def is_postgres(conn: object) -> bool:
+    """Whether a store connection is PostgreSQL's (it says so: `dialect`)."""
+    return getattr(conn, "dialect", "sqlite") == "postgresql"
+
+
 def lock_rows(conn: object, alias: str) -> str:
     """The locking clause that claims the rows of `alias` a SELECT reads, skipping rows
     another transaction holds: PostgreSQL's FOR UPDATE SKIP LOCKED. SQLite locks the
     whole database for a write transaction (BEGIN IMMEDIATE), so it needs none."""
-    if getattr(conn, "dialect", "sqlite") == "postgresql":
+    if is_postgres(conn):
         return f" FOR UPDATE OF {alias} SKIP LOCKED"
     return ""
