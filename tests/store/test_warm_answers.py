@@ -185,3 +185,21 @@ def test_answers_kept_are_frozen():
         assert cls.__dataclass_params__.frozen, name
     assert dataclasses.is_dataclass(answers.RecordsListAnswer)
     assert answers.RecordsListAnswer.__dataclass_params__.frozen
+
+
+async def test_a_performers_list_widens_its_walk_past_one_athletes_many_marks(app):
+    """The walk reads three lines a performer first: with one athlete holding the first
+    dozen marks it must widen to find the next performers."""
+    writes = Writes(app)
+    for day in range(1, 13):
+        draft = _mile(f"3:40.{day:02d}", f"2024-02-{day:02d}", f"Fast Meet {day}")
+        await writes.add_result(draft, MOD, confirm_implausible=True)
+    got = await app.results.top_list(
+        "mile", Sex.MEN, lower_is_better=True, performers=True, limit=3
+    )
+    everyone = await app.results.top_list("mile", Sex.MEN, lower_is_better=True, limit=10_000)
+    firsts: dict[int, int] = {}
+    for result in everyone:
+        firsts.setdefault(result.athlete.id, result.id)
+    assert [r.id for r in got] == list(firsts.values())[:3]
+    assert got[0].athlete.name == RUNNER and len({r.athlete.id for r in got}) == 3
