@@ -19,16 +19,20 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
-WARM_ANSWERS = 256  # answers kept at most, the least recently asked dropped first
+# How much is kept at most, in lines (a top list's rows, a profile's bests and results,
+# a rivalry's meetings: about 1-2 KB each in memory), the least recently asked dropped
+# first: some forty 100-line top lists, or a few hundred profiles.
+WARM_LINES = 4_000
 
 
 class WarmAnswers:
     """Read answers by what was asked, until the next write."""
 
-    def __init__(self, size: int = WARM_ANSWERS) -> None:
+    def __init__(self, lines: int = WARM_LINES) -> None:
         self.generation = 0
-        self._size = size
-        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._most = lines
+        self._lines = 0
+        self._answers: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -37,22 +41,27 @@ class WarmAnswers:
         """After a write (ours or another process's): nothing kept is current any more."""
         self.generation += 1
         self._answers.clear()
+        self._lines = 0
 
     def get(self, key: Hashable) -> Any | None:
         found = self._answers.get(key)
-        if found is not None:
-            self._answers.move_to_end(key)
-        return found
+        if found is None:
+            return None
+        self._answers.move_to_end(key)
+        return found[0]
 
     def keep(self, key: Hashable, generation: int, answer: object) -> None:
         """Keep `answer`, read from the store during `generation`, unless a write has
         come since (then it may be stale and is dropped)."""
         if generation != self.generation:
             return
-        self._answers[key] = answer
-        self._answers.move_to_end(key)
-        while len(self._answers) > self._size:
-            self._answers.popitem(last=False)
+        lines = _lines(answer)
+        if key in self._answers:
+            self._lines -= self._answers.pop(key)[1]
+        self._answers[key] = (answer, lines)
+        self._lines += lines
+        while self._lines > self._most and len(self._answers) > 1:
+            self._lines -= self._answers.popitem(last=False)[1][1]
 
     def answer_now(self, key: Hashable, read: Callable[[], T]) -> T:
         """`answer` for what is read from memory (the record book) without waiting."""
@@ -73,3 +82,9 @@ class WarmAnswers:
         answer = await read()
         self.keep(key, generation, answer)
         return answer
+
+
+def _lines(answer: object) -> int:
+    """An answer's weight: 1 plus the items of its tuples (rows, results, meetings)."""
+    fields = getattr(answer, "__dict__", {})
+    return 1 + sum(len(value) for value in fields.values() if isinstance(value, tuple))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -164,14 +165,23 @@ async def test_an_answer_read_across_a_write_is_not_kept():
 
 
 def test_only_the_most_recently_asked_answers_are_kept():
-    warm = WarmAnswers(size=2)
+    """Up to a number of lines (an answer's tuples' items, plus one)."""
+    warm = WarmAnswers(lines=6)
     for key in ("a", "b"):
-        warm.keep(key, warm.generation, key.upper())
-    assert warm.get("a") == "A"  # now the most recent
-    warm.keep("c", warm.generation, "C")
-    assert (warm.get("a"), warm.get("b"), warm.get("c")) == ("A", None, "C")
+        warm.keep(key, warm.generation, Answer(key.upper(), ("row", "row")))  # 3 lines each
+    assert warm.get("a") == Answer("A", ("row", "row"))  # now the most recent
+    warm.keep("c", warm.generation, Answer("C", ()))
+    assert [warm.get(key) is not None for key in "abc"] == [True, False, True]
+    warm.keep("big", warm.generation, Answer("BIG", ("row",) * 10))  # alone over the limit
+    assert [warm.get(key) is not None for key in ("a", "c", "big")] == [False, False, True]
     warm.forget_all()
     assert len(warm) == 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    rows: tuple[str, ...]
 
 
 def test_answers_kept_are_frozen():
