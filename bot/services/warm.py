@@ -2,10 +2,11 @@
 comes from memory instead of the store.
 
 The rule of the record engine holds: nothing is kept that a write cannot invalidate
-exactly. Every write reaches `Trackside.reload_records` — our own through `after_write`
-(add, edit, remove, ratify, import), another process's through the store watcher
-(`refresh_if_changed`: SQLite's data_version, PostgreSQL's LISTEN) — and that calls
-`forget_all`, which drops every answer and starts a new generation. An answer read while
+exactly. Every write of results, records or athletes reaches `Trackside.reload_records`
+— our own through `after_write` (add, edit, remove, ratify, import), another process's
+through the store watcher (`refresh_if_changed`: SQLite's data_version, PostgreSQL's
+LISTEN; within its few seconds, as for the record book) — and that calls `forget_all`,
+which drops every answer and starts a new generation. An answer read while
 a write was committing may be older than the write: it is kept only if no
 `forget_all` happened since its read began (`keep` compares generations), so it can
 never outlive the write it missed.
