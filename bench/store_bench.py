@@ -2,11 +2,15 @@
 
 1. Generate (or reuse) a synthetic store with `bench.generate`: its bulk-load throughput.
 2. Open it with `Trackside` and time each read use case through the service layer: current
-   record, progression, athlete profile, head-to-head and top lists.
+   record, progression, athlete profile, head-to-head and top lists. Answers the services
+   keep warm until the next write (`bot.services.warm`) are timed twice: as asked again
+   (warm), and "cold: after a write", each call reading the store.
 3. Time the *floor* of each: the very SQL the repositories ran for that call, replayed with
    the stdlib `sqlite3` module (+ fetchall) on the same file. The statements are captured
-   from the repositories at run time (a recording stand-in for the reader connection), so
-   the floor follows the repositories as they change. Record lookups are answered from the
+   from the repositories at run time, reading past the warm answers (a recording stand-in
+   for the reader connection), so the floor follows the repositories as they change (a
+   warm answer's floor is the same SQL: what answering it takes without the services'
+   memory). Record lookups are answered from the
    in-memory RecordBook, so their floor is the equivalent indexed SQL over
    `record_entries`, written here.
 4. Memory: peak RSS of this process after the lookups (the store is generated in a child
@@ -186,7 +190,22 @@ def _operations(samples: Samples, calls: int) -> list[Operation]:
                     calls,
                 )
             )
-    return ops
+    return ops + [_cold(op) for op in ops if op.floor is None]
+
+
+COLD = " (cold: after a write)"
+
+
+def _cold(op: Operation) -> Operation:
+    """The same lookup right after a write: nothing kept warm (`bot.services.warm`), so
+    every call reads the store."""
+    lookup = op.call
+
+    async def call(app: Trackside, args: Any) -> object:
+        app.warm.forget_all()
+        return await lookup(app, args)
+
+    return Operation(op.name + COLD, op.samples, call, op.calls)
 
 
 # --------------------------------------------------------------------------- samples
@@ -293,6 +312,7 @@ async def _capture_floors(app: Trackside, ops: Sequence[Operation]) -> None:
         floors = []
         for args in op.samples:
             recording.reader.statements.clear()
+            twin.warm.forget_all()  # the floor is what reading the answer from the store runs
             await op.call(twin, args)
             floors.append(list(recording.reader.statements))
         op.floor = floors

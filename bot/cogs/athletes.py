@@ -8,6 +8,7 @@ from discord.ext import commands
 from bot.bot import Interaction, TracksideBot
 from bot.cogs.options import AthleteOption, app_of
 from bot.render.embeds_athletes import athlete_embed, rivalry_embed
+from bot.render.once import rendered
 
 
 class Athletes(commands.Cog):
@@ -20,7 +21,7 @@ class Athletes(commands.Cog):
         self, interaction: Interaction, name: app_commands.Transform[str, AthleteOption]
     ) -> None:
         answer = await app_of(interaction).athlete_profile(name)
-        await interaction.response.send_message(embed=athlete_embed(answer))
+        await interaction.response.send_message(embed=rendered(athlete_embed, answer))
 
     @app_commands.command(name="rivalry", description="Head-to-head of two athletes")
     @app_commands.describe(athlete="The first athlete", opponent="The second athlete")
@@ -31,7 +32,7 @@ class Athletes(commands.Cog):
         opponent: app_commands.Transform[str, AthleteOption],
     ) -> None:
         answer = await app_of(interaction).rivalry(athlete, opponent)
-        await interaction.response.send_message(embed=rivalry_embed(answer))
+        await interaction.response.send_message(embed=rendered(rivalry_embed, answer))
 
 
 async def setup(bot: TracksideBot) -> None:

@@ -19,10 +19,11 @@ from bot.cogs.options import (
     sex_of,
     venue_of,
 )
-from bot.cogs.views import Paginator, answer_stale_page_click
+from bot.cogs.views import Paginator, answer_stale_page_click, stop_pages
 from bot.domain.events import Venue
 from bot.render.chart import progression_chart
 from bot.render.discord_embeds import progression_embed, record_embed, records_pages
+from bot.render.once import rendered
 
 CHART_NAME = "progression.png"
 
@@ -30,6 +31,10 @@ CHART_NAME = "progression.png"
 class Records(commands.Cog):
     def __init__(self, bot: TracksideBot):
         self.bot = bot
+
+    async def cog_unload(self) -> None:
+        """The bot is closing (or the cog reloading): its page buttons stop with it."""
+        stop_pages(self.bot)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:
@@ -53,7 +58,7 @@ class Records(commands.Cog):
     ) -> None:
         app = app_of(interaction)
         answer = await app.record(event, venue_of(venue), sex_of(sex), scope)
-        await interaction.response.send_message(embed=record_embed(answer, app.flags))
+        await interaction.response.send_message(embed=rendered(record_embed, answer, app.flags))
 
     @app_commands.command(name="progression", description="A record's history, with a chart")
     @app_commands.describe(
@@ -97,7 +102,8 @@ class Records(commands.Cog):
     ) -> None:
         app = app_of(interaction)
         answer = await app.records(venue_of(venue) or Venue.OUTDOOR, sex_of(sex), scope)
-        await Paginator(records_pages(answer, app.flags), interaction.user.id).start(interaction)
+        pages = rendered(records_pages, answer, app.flags)
+        await Paginator(pages, interaction.user.id).start(interaction)
 
 
 async def setup(bot: TracksideBot) -> None:

@@ -18,6 +18,7 @@ from bot.cogs.options import (
 )
 from bot.cogs.views import Paginator
 from bot.render.discord_embeds import toplist_pages
+from bot.render.once import rendered
 
 TOPLIST_LENGTH = 100
 
@@ -48,7 +49,7 @@ class TopLists(commands.Cog):
         answer = await app_of(interaction).top_list(
             event, venue_of(venue), sex_of(sex), year, by_of(by), limit=TOPLIST_LENGTH
         )
-        await Paginator(toplist_pages(answer), interaction.user.id).start(interaction)
+        await Paginator(rendered(toplist_pages, answer), interaction.user.id).start(interaction)
 
 
 async def setup(bot: TracksideBot) -> None:

@@ -30,6 +30,14 @@ def custom_id_of(interaction: Interaction) -> str:
     return str(data.get("custom_id", ""))
 
 
+def stop_pages(client: TracksideBot) -> None:
+    """Stop this bot's live paginators (it is closing): none times out afterwards and
+    tries to edit its message over a closed connection."""
+    for paginator in _live_pages(client).values():
+        paginator.stop()
+    _live_pages(client).clear()
+
+
 async def answer_stale_page_click(interaction: Interaction) -> None:
     """A page button on a message no live paginator owns — sent before a restart, or timed
     out while the buttons stayed (the edit failed) — gets an answer, not "interaction
@@ -53,6 +61,7 @@ class Paginator(discord.ui.View):
         self.author_id = author_id
         self.index = 0
         self.message: discord.InteractionMessage | None = None
+        self._client: discord.Client | None = None
         self._live: dict[int, Paginator] | None = None
         self._update_buttons()
 
@@ -62,6 +71,7 @@ class Paginator(discord.ui.View):
             await interaction.response.send_message(embed=self.pages[0])
             self.stop()
             return
+        self._client = interaction.client
         sent = await interaction.response.send_message(embed=self.pages[0], view=self)
         if sent.message_id is not None:  # before the next await: the first click finds it
             self._live = _live_pages(interaction.client)
@@ -117,6 +127,8 @@ class Paginator(discord.ui.View):
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
+        if self._client is not None and self._client.is_closed():
+            return  # the bot has closed: there is no connection left to edit with
         if self.message is not None:
             try:
                 await self.message.edit(view=self)

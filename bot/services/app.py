@@ -34,6 +34,7 @@ from bot.services.athletes import AthleteIndex
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.reference import Reference
 from bot.services.scopes import ScopeResolver
+from bot.services.warm import WarmAnswers
 from bot.store.connection import Store
 from bot.store.database import Database
 from bot.store.outbox import GuildSettingsRepository
@@ -77,6 +78,8 @@ class Trackside:
         # Per athlete who set records: (records held, names of the marks that set records),
         # derived from the record book alone; kept until the records are next read.
         self.athlete_records: dict[int, tuple[tuple[HeldRecord, ...], dict]] = {}
+        # Read answers (top lists, profiles, ...) until the next write: see `warm`.
+        self.warm = WarmAnswers()
         self._data_version: int | None = None
         self._changes_seen: int | None = None  # record_changes read up to here
 
@@ -116,6 +119,7 @@ class Trackside:
             prominence=await self.athletes.prominence(),
         )
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
+        self.warm.forget_all()  # profiles hold the index's athletes: none from before
 
     async def reload_records(self, new_athlete_ids: Iterable[int] = ()) -> None:
         """After our own write: re-read only the records the store's change log says were
@@ -131,6 +135,7 @@ class Trackside:
         self._changes_seen = seq
         self.progressions.clear()
         self.athlete_records.clear()
+        self.warm.forget_all()
         for athlete_id in new_athlete_ids:
             athlete = await self.athletes.get(athlete_id)
             if athlete is not None:  # None: the write that created it was rolled back

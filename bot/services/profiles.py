@@ -20,7 +20,7 @@ from bot.domain.answers import (
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.events import Event, Venue
 from bot.domain.marks import compare
-from bot.domain.models import Result, ResultStatus, ScopeKind
+from bot.domain.models import Athlete, Result, ResultStatus, ScopeKind
 from bot.domain.records import counts_for_lists, record_name_for, record_type_of
 from bot.services.errors import InvalidInputError
 
@@ -32,8 +32,14 @@ _SCOPE_ORDER = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.U20, ScopeKind.NATION
 
 
 async def athlete_profile(app: Trackside, name: str) -> AthleteAnswer:
-    """/athlete: nation, age, personal bests, records held, latest results."""
+    """/athlete: nation, age, personal bests, records held, latest results. Kept warm
+    until the next write (`bot.services.warm`)."""
     athlete = app.athlete(name)
+    asked = ("athlete", athlete.id, app.today())
+    return await app.warm.answer(asked, lambda: _read_profile(app, athlete))
+
+
+async def _read_profile(app: Trackside, athlete: Athlete) -> AthleteAnswer:
     results, count = await app.results.profile_results(athlete.id)
     nation = app.nations.get(athlete.nation) if athlete.nation else None
     held, marks = _records_of(app, athlete.id)
@@ -56,6 +62,11 @@ async def rivalry(app: Trackside, first_name: str, second_name: str) -> RivalryA
     second = app.athlete(second_name)
     if first.id == second.id:
         raise InvalidInputError("Pick two different athletes for a rivalry.")
+    asked = ("rivalry", first.id, second.id, app.today())
+    return await app.warm.answer(asked, lambda: _read_rivalry(app, first, second))
+
+
+async def _read_rivalry(app: Trackside, first: Athlete, second: Athlete) -> RivalryAnswer:
     pairs, results = await app.results.head_to_head(first.id, second.id)
     meetings = tuple(Meeting(a, b, _outcome(a, b)) for a, b in pairs)
     wins = (

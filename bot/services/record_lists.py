@@ -35,7 +35,19 @@ def record(
     sex: Sex | None = None,
     scope_text: str | None = None,
 ) -> RecordAnswer:
-    """/record: the current record(s) of an event; both sexes and lists unless narrowed."""
+    """/record: the current record(s) of an event; both sexes and lists unless narrowed.
+    Kept warm until the next write (`bot.services.warm`)."""
+    asked = ("record", event_text, venue, sex, scope_text, app.today())
+    return app.warm.answer_now(asked, lambda: _read_record(app, event_text, venue, sex, scope_text))
+
+
+def _read_record(
+    app: Trackside,
+    event_text: str,
+    venue: Venue | None,
+    sex: Sex | None,
+    scope_text: str | None,
+) -> RecordAnswer:
     event = app.event(event_text)
     scope = app.scope(scope_text)
     lines = []
@@ -145,7 +157,15 @@ def records(
     sex: Sex | None = None,
     scope_text: str | None = None,
 ) -> RecordsListAnswer:
-    """/records: every current record of a list, in catalogue order."""
+    """/records: every current record of a list, in catalogue order. Kept warm until the
+    next write (`bot.services.warm`)."""
+    asked = ("records", venue, sex, scope_text, app.today())
+    return app.warm.answer_now(asked, lambda: _read_records(app, venue, sex, scope_text))
+
+
+def _read_records(
+    app: Trackside, venue: Venue, sex: Sex | None, scope_text: str | None
+) -> RecordsListAnswer:
     scope = app.scope(scope_text)
     lines = []
     single_list = []

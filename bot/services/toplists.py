@@ -25,7 +25,23 @@ async def top_list(
     by: TopListBy = TopListBy.PERFORMANCES,
     limit: int = 25,
 ) -> TopListAnswer:
-    """/toplist: best legal marks on file, all-time or one year, performances or performers."""
+    """/toplist: best legal marks on file, all-time or one year, performances or performers.
+    Kept warm until the next write (`bot.services.warm`)."""
+    asked = ("toplist", event_text, venue, sex, year, by, limit, app.today())
+    return await app.warm.answer(
+        asked, lambda: _read_top_list(app, event_text, venue, sex, year, by, limit)
+    )
+
+
+async def _read_top_list(
+    app: Trackside,
+    event_text: str,
+    venue: Venue | None,
+    sex: Sex | None,
+    year: int | None,
+    by: TopListBy,
+    limit: int,
+) -> TopListAnswer:
     event = app.event(event_text)
     if sex is None:
         sex = next(s for s in SEX_ORDER if s in event.sexes)

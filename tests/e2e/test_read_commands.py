@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from bot.cogs import views
 from bot.services.app import Trackside
 from tests.e2e.conftest import BotRunner
 from tests.e2e.fake_discord import CallbackType, FakeDiscord
@@ -223,3 +226,30 @@ async def test_page_buttons_are_disabled_on_timeout(fake_discord, bot, monkeypat
         timeout=5,
     )
     assert buttons["components"]
+
+
+async def test_closing_the_bot_stops_its_pages_before_they_time_out(fake_discord, bot, monkeypatch):
+    """A paginator outliving its bot timed out and edited its message over the closed
+    HTTP session ("RuntimeError: Session is closed", a task exception nobody retrieved)."""
+    monkeypatch.setattr("bot.cogs.views.PAGE_TIMEOUT", 0.3)
+    rec = await fake_discord.slash("records", {"venue": "indoor"})
+    await rec.response()
+    await fake_discord.wait_for(lambda: views._live_pages(bot), 5, "the paginator to go live")
+    (paginator,) = views._live_pages(bot).values()
+    await bot.close()
+    # Stopped by the close (False), not timed out (True, then on_timeout edits).
+    assert await asyncio.wait_for(paginator.wait(), 5) is False
+    assert not views._live_pages(bot)
+
+
+async def test_a_page_timing_out_after_the_bot_closed_leaves_its_message(
+    fake_discord, bot, monkeypatch
+):
+    rec = await fake_discord.slash("records", {"venue": "indoor"})
+    await rec.response()
+    await fake_discord.wait_for(lambda: views._live_pages(bot), 5, "the paginator to go live")
+    (paginator,) = views._live_pages(bot).values()
+    requests = len(fake_discord.requests)
+    await bot.close()
+    await paginator.on_timeout()  # as if its timeout had fired during the close: no error
+    assert len(fake_discord.requests) == requests

@@ -185,6 +185,10 @@ def _split_query(
     return f"WHERE {' AND '.join(where)} ORDER BY s.mark {order}, r.date, s.id", params
 
 
+_LINES_PER_PERFORMER = 3  # a performers list's first walk reads this many lines a performer
+_WIDER = 4  # and each further walk this many times more
+
+
 def _performer_bests(
     conn: sqlite3.Connection, conditions: str, ordering: str, params: list[object], wanted: int
 ) -> list[int]:
@@ -192,10 +196,14 @@ def _performer_bests(
 
     Walks the performances list in the order the covering index `results_legal_by_mark`
     gives it and keeps each athlete's first line, instead of grouping every result of the
-    event (tens of thousands): the first few hundred lines usually hold the top performers.
-    The walk widens tenfold until it has enough, or has read the whole list.
+    event (tens of thousands): the first lines usually hold the top performers (25 of them
+    within 30-90 lines, 100 within 100-400, on a million generated results). The walk
+    starts at three lines a performer and widens fourfold until it has enough, or has read
+    the whole list.
     """
-    window = max(wanted * 8, 200)
+    if wanted <= 0:
+        return []
+    window = wanted * _LINES_PER_PERFORMER
     while True:
         rows = conn.execute(
             f"SELECT r.id, r.athlete_id FROM results r WHERE {conditions} {ordering} LIMIT ?",
@@ -211,7 +219,7 @@ def _performer_bests(
                     return ids
         if len(rows) < window:
             return ids
-        window *= 10
+        window *= _WIDER
 
 
 def _narrow_to(
