@@ -23,7 +23,6 @@ from typing import Any
 
 from bot.domain.announcements import Announcement
 from bot.domain.events import Sex
-from bot.domain.models import Result
 from bot.store.connection import Connection
 from bot.store.dialect import is_postgres
 from bot.store.pg_connections import PgConnection
@@ -78,18 +77,6 @@ async def add_athletes(
 
 
 # -- results ----------------------------------------------------------------------------------
-
-
-def result_fields(result: Result) -> tuple[Any, ...]:
-    """A result's stored values in RESULT_COLUMNS order, without the athlete id and
-    added_by (an import learns the first only in its transaction)."""
-    mark = result.mark
-    return (
-        result.event.key, result.sex.value, result.venue.value,
-        mark.value if mark else None, int(bool(mark and mark.hand_timed)), result.wind,
-        result.date.isoformat(), result.competition, result.city, result.country,
-        result.round, result.place, result.status.value, result.source,
-    )  # fmt: skip
 
 
 async def results_of(

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.announcements import Announcement
-from bot.domain.events import Event, Sex
-from bot.domain.models import Athlete, Result
+from bot.domain.events import Sex
+from bot.domain.models import Athlete
 from bot.domain.records import Preview, RecordCheck
-from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError, TracksideError
+from bot.services.errors import InvalidInputError
 from bot.services.writes.bulk_filing import (
     file_records_in_bulk,
     record_candidates,
@@ -20,7 +20,6 @@ from bot.services.writes.bulk_filing import (
     stored_result,
 )
 from bot.services.writes.csv_import import (
-    IMPORT_COLUMNS,
     STAGED_ATHLETE,
     STAGED_DATE,
     STAGED_EVENT,
@@ -33,26 +32,24 @@ from bot.services.writes.csv_import import (
     ImportReport,
     RowError,
     Staged,
-    column_of,
-    identity,
     import_rows,
     next_rows,
     same_results,
-    staged_row,
 )
 from bot.services.writes.drafts import (
     Actor,
     ResultDraft,
-    build,
     gate,
-    implausible,
     preview,
 )
 from bot.services.writes.filing import Added, add_in, after_write, audit
+from bot.services.writes.row_check import RowChecker, check_import_rows
 from bot.store import bulk
 
 if TYPE_CHECKING:
     from bot.services.app import Trackside
+
+__all__ = ["add_result", "check_import_rows", "import_csv"]
 
 
 async def add_result(
@@ -98,7 +95,7 @@ async def import_csv(
 
 async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Staged]:
     """Every row read and checked, oldest first; raises with every bad row at once."""
-    checking = CheckingApp(app)
+    checker = RowChecker(app)
     rows = import_rows(data, bounded)
     staged: list[Staged] = []
     errors: list[RowError] = []
@@ -107,7 +104,7 @@ async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Stag
         errors += unreadable
         if not batch:
             break
-        good, bad = await asyncio.to_thread(_check_batch, checking, batch)
+        good, bad = await asyncio.to_thread(checker.check, batch)
         staged += good
         errors += bad
     # Oldest first, so each row is checked against the records as they stood that day.
@@ -169,44 +166,6 @@ IMPORT_BATCH = 5_000  # rows checked per trip to the worker thread
 WRITE_CHUNK = 50_000  # rows per statement of the bulk writes
 
 
-class CheckingApp:
-    """The app as one import's row checks see it: the same answers, but each athlete's
-    name and each event's name looked up once per import, not once per row (a name new to
-    the store costs a fuzzy search over every athlete to be sure). Everything else is the
-    app's own."""
-
-    def __init__(self, app: Trackside):
-        self._app = app
-        self._athletes: dict[str, tuple[Athlete | None, type[TracksideError] | None, str]] = {}
-        self._events: dict[str, Event] = {}
-        self.shared: dict[object, object] = {}  # see csv_import.staged_row
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._app, name)
-
-    def athlete(self, text: str) -> Athlete:
-        found = self._athletes.get(text)
-        if found is None:
-            try:
-                # The hint of an unknown name's error is never shown: drafts.build
-                # then takes the name as a new athlete's, or asks for nation and sex.
-                found = (self._app.athlete_index.resolve(text, hint=False), None, "")
-            except (NotFoundError, AmbiguousError) as exc:
-                found = (None, type(exc), str(exc))
-            self._athletes[text] = found
-        athlete, error, message = found
-        if error is not None:
-            raise error(message)
-        assert athlete is not None
-        return athlete
-
-    def event(self, text: str | None) -> Event:
-        found = self._events.get(text or "")
-        if found is None:
-            found = self._events[text or ""] = self._app.event(text)
-        return found
-
-
 def _result_rows(
     staged: Sequence[Staged],
     athletes: Sequence[Athlete],
@@ -234,15 +193,6 @@ def _audit_details(
          row_details(app, staged[i], athletes[i], checks.get(ids[i]), at))
         for i in range(start, min(start + WRITE_CHUNK, len(staged)))
     ]  # fmt: skip
-
-
-def _check_batch(
-    app: CheckingApp, rows: Sequence[tuple[int, dict[str, str]]]
-) -> tuple[list[Staged], list[RowError]]:
-    # CheckingApp answers everything a Trackside does (it delegates; see its docstring).
-    drafts, errors = check_import_rows(cast("Trackside", app), rows)
-    shared = app.shared
-    return [staged_row(line, result, shared) for line, result in drafts], errors
 
 
 async def _on_file(
@@ -330,48 +280,3 @@ def _athletes_of(
             found[ref] = athlete
         athletes.append(athlete)
     return athletes
-
-
-def check_import_rows(
-    app: Trackside, rows: Sequence[tuple[int, dict[str, str]]]
-) -> tuple[list[tuple[int, Result]], list[RowError]]:
-    """Build every row (in a worker thread: see `import_csv`); the rows that pass, and
-    an error for each problem, by row and column."""
-    drafts: list[tuple[int, Result]] = []
-    errors: list[RowError] = []
-    seen: dict[tuple[object, ...], int] = {}
-    for line, values in rows:
-        fields: dict[str, Any] = {c: values.get(c) for c in IMPORT_COLUMNS}
-        draft = ResultDraft(**fields)
-        try:
-            result = _build_row(app, draft)
-        except (InvalidInputError, NotFoundError, AmbiguousError) as exc:
-            errors.append(RowError(line, column_of(exc), str(exc)))
-            continue
-        # An import has no second confirmation, so a probable typo is a bad row
-        # (add_result refuses it too unless the moderator confirms it).
-        typos = [
-            RowError(line, column, f"{warning} To keep it, add it alone and confirm.")
-            for column, warning in implausible(app, result)
-        ]
-        if typos:
-            errors.extend(typos)
-            continue
-        same = identity(result)
-        if same in seen:
-            errors.append(RowError(line, "mark", f"the same result as row {seen[same]}"))
-            continue
-        seen[same] = line
-        drafts.append((line, result))
-    return drafts, errors
-
-
-def _build_row(app: Trackside, draft: ResultDraft) -> Result:
-    try:
-        return build(app, draft)[0]
-    except RuntimeError as exc:
-        # The loop added an athlete (another moderator's write) while this thread
-        # walked the name index: the index is whole again, so check the row again.
-        if "changed size during iteration" not in str(exc):
-            raise
-        return build(app, draft)[0]

@@ -177,9 +177,9 @@ def place_step(value: str | int | None) -> int | None:
     return int(text)
 
 
-def date_step(text: str, today: date) -> date:
+def date_step(text: str | None, today: date) -> date:
     with _field("date"):
-        return parse_day(text, today)
+        return parse_day(text or "", today)
 
 
 def competition_step(text: str | None) -> str:
