@@ -34,7 +34,6 @@ from bot.services.writes.csv_import import (
     Staged,
     import_rows,
     next_rows,
-    same_results,
 )
 from bot.services.writes.drafts import (
     Actor,
@@ -109,7 +108,6 @@ async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Stag
         errors += bad
     # Oldest first, so each row is checked against the records as they stood that day.
     staged.sort(key=lambda row: (row[STAGED_DATE], row[STAGED_LINE]))  # C: quick
-    errors += await asyncio.to_thread(same_results, staged)
     # Rows already on file are reported all at once, each with its row, not only the
     # first one the transaction would meet. (A new athlete has no results yet.)
     errors += await _on_file(app.db.reader, staged, {})
@@ -152,9 +150,10 @@ async def _write_import(
         )  # fmt: skip
         announcements, checks = await file_records_in_bulk(conn, app, stored)
         at = datetime.now(UTC).isoformat(timespec="seconds")
+        texts: dict[tuple[str, int, int], str] = {}  # the marks as text, each once
         for start in range(0, len(staged), WRITE_CHUNK):
             details = await asyncio.to_thread(
-                _audit_details, app, staged, athletes, ids, checks, at, start
+                _audit_details, app, staged, athletes, ids, checks, at, start, texts
             )
             await bulk.add_audit_rows(conn, actor.user_id, actor.guild_id, details)
         rows_read = f"{len(staged)} rows"
@@ -186,11 +185,12 @@ def _audit_details(
     checks: Mapping[int, RecordCheck],
     at: str,
     start: int,
+    texts: dict[tuple[str, int, int], str],
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """The `result.add` audit rows of one chunk of an import."""
     return [
         ("result.add", f"result #{ids[i]}",
-         row_details(app, staged[i], athletes[i], checks.get(ids[i]), at))
+         row_details(app, staged[i], athletes[i], checks.get(ids[i]), at, texts))
         for i in range(start, min(start + WRITE_CHUNK, len(staged)))
     ]  # fmt: skip
 

@@ -227,29 +227,37 @@ def staged_row(line: int, result: Result, shared: dict[Any, Any]) -> Staged:
     )  # fmt: skip
 
 
-def same_results(staged: Sequence[Staged]) -> list[RowError]:
-    """An error for each row that gives a result an earlier row gave (rows in date order,
-    then line): the same athlete, event, day and mark, in the same round or where either
-    names none — the rule `ResultRepository.exists` holds the store to."""
-    # One (round, line) per race, a list only for the rare race given twice or more.
-    races: dict[tuple[object, ...], tuple[str, int] | list[tuple[str, int]]] = {}
-    errors = []
-    for row in staged:
-        ref = row[STAGED_ATHLETE]
-        race = (ref if isinstance(ref, int) else ref[:3], row[STAGED_EVENT], row[STAGED_DATE],
-                row[STAGED_MARK])  # fmt: skip
-        round_, line = row[STAGED_ROUND], row[STAGED_LINE]
-        held = races.get(race)
+class Races:
+    """The rows of an import by race, to find a result given twice: the same athlete,
+    event, day and mark, in the same round or where either names none — the rule
+    `ResultRepository.exists` holds the store to. Rows are met in file order; as the race
+    holds the day, that is also the order of the rows (by day, then line) it compares."""
+
+    def __init__(self) -> None:
+        # The line of the race's first row (one without a round), (round, line) for one
+        # with a round; a list only for the rare race given twice or more.
+        self._races: dict[tuple[object, ...], Any] = {}
+
+    def first(
+        self, who: object, event: str, day: str, mark: int | None, round_: str, line: int
+    ) -> int | None:
+        """The earlier row that gave this result, or None (and the row is noted)."""
+        race = (who if isinstance(who, int) else who[:3], event, day, mark)  # type: ignore[index]
+        held = self._races.get(race)
         if held is None:
-            races[race] = (round_, line)
-            continue
+            self._races[race] = (round_, line) if round_ else line
+            return None
         earlier = held if isinstance(held, list) else [held]
-        first = next((ln for r, ln in earlier if r == round_ or not r or not round_), None)
-        if first is not None:
-            errors.append(RowError(line, "mark", f"the same result as row {first}"))
-            continue
-        races[race] = [*earlier, (round_, line)]
-    return errors
+        for item in earlier:
+            r, ln = item if isinstance(item, tuple) else ("", item)
+            if r == round_ or not r or not round_:
+                return ln
+        self._races[race] = [*earlier, (round_, line) if round_ else line]
+        return None
+
+
+def same_as(line: int, first: int) -> RowError:
+    return RowError(line, "mark", f"the same result as row {first}")
 
 
 def _check_header(header: Sequence[str], header_line: int) -> None:

@@ -24,6 +24,7 @@ from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError
 from bot.services.writes import fields
 from bot.services.writes.csv_import import (
     IMPORT_COLUMNS,
+    Races,
     RawRow,
     RowError,
     Staged,
@@ -32,6 +33,7 @@ from bot.services.writes.csv_import import (
     column_of,
     identity,
     identity_of,
+    same_as,
     staged,
     staged_splits,
     who_of,
@@ -122,7 +124,7 @@ def check_import_rows(
             continue
         same = identity(result)
         if same in seen:
-            errors.append(RowError(line, "mark", f"the same result as row {seen[same]}"))
+            errors.append(same_as(line, seen[same]))
             continue
         seen[same] = line
         drafts.append((line, result))
@@ -145,23 +147,26 @@ class RowChecker:
         self._rounds: dict[object, Any] = {}
         self._splits: dict[object, Any] = {}
         self._typos: dict[object, list[tuple[str, str]]] = {}
+        self._races = Races()
 
     def check(self, rows: Sequence[tuple[int, RawRow]]) -> tuple[list[Staged], list[RowError]]:
-        """The rows that pass as `Staged` tuples, and an error for each problem."""
+        """The rows that pass as `Staged` tuples, and an error for each problem (with the
+        rows that give a result an earlier row of the import gave: `csv_import.Races`)."""
         if self.app.today() != self._today:  # past midnight: "in the future" moved
             self._today = self.app.today()
             self._meetings.clear()
         good: list[Staged] = []
         errors: list[RowError] = []
-        seen: dict[tuple[object, ...], int] = {}
+        seen: dict[tuple[object, ...], int] = {}  # per batch, as check_import_rows
         for line, raw in rows:
             row = self._values(raw)
             if row is _BAD:
                 errors.append(self._error(line, raw))
                 continue
-            event, (athlete, who, folded, sex), (status, mark, value, hand), meeting = row[:4]
-            venue, day, day_text, competition, city, country, source = meeting
-            (round_, place, wind), (splits, split_rows) = row[4:]
+            event, key, (athlete, who, folded, sex, sex_value), mark_values, meeting = row[:5]
+            status, mark, value, hand = mark_values
+            venue, venue_value, day, day_text, competition, city, country, source = meeting
+            (round_, place, wind), (splits, split_rows) = row[5:]
             typos = self._typos.get(row_key := (raw[_EVENT], raw[_MARK], raw[_SPLITS], venue, sex))
             if typos is None:
                 typos = self._typos[row_key] = implausible_marks(
@@ -170,14 +175,15 @@ class RowChecker:
             if typos:
                 errors += [RowError(line, column, _TYPO.format(w)) for column, w in typos]
                 continue
-            same = identity_of(folded, athlete.nation, event.key, day, round_, value)
-            if same in seen:
-                errors.append(RowError(line, "mark", f"the same result as row {seen[same]}"))
+            same = identity_of(folded, athlete.nation, key, day, round_, value)
+            first = seen.get(same) or self._races.first(who, key, day_text, value, round_, line)
+            if first is not None:
+                errors.append(same_as(line, first))
                 continue
             seen[same] = line
-            good.append(staged(line, who, event.key, sex.value, venue.value, value, hand, wind,
-                               day_text, competition, city, country, round_, place,
-                               status.value, source, split_rows))  # fmt: skip
+            good.append(staged(line, who, key, sex_value, venue_value, value, hand, wind,
+                               day_text, competition, city, country, round_, place, status,
+                               source, split_rows))  # fmt: skip
         return good, errors
 
     def _values(self, raw: RawRow) -> Any:
@@ -195,7 +201,7 @@ class RowChecker:
             splits = self._splits.get((sp, ev, mk)) or self._split(sp, ev, mk, event, mark[1])
         if _BAD in (who, mark, meeting, rest, splits):
             return _BAD
-        return event, who, mark, meeting, rest, splits
+        return event, event.key, who, mark, meeting, rest, splits
 
     def _error(self, line: int, raw: RawRow) -> RowError:
         """The error drafts.build gives for a row one of whose values failed."""
@@ -212,11 +218,12 @@ class RowChecker:
         return found
 
     def _athlete(self, key: tuple[str | None, ...], event: Event) -> Any:
-        def step() -> tuple[Athlete, object, str, object]:
+        def step() -> tuple[Athlete, object, str, object, str]:
             name, nation, sex = (cell(i, key[i]) for i in (_NAME, _NATION, _SEX))
             athlete = _walking(fields.athlete_step, self.app, name, nation, sex, event)[0]
             list_sex = fields.list_sex_step(event, athlete)
-            return athlete, who_of(athlete, self.shared), athlete.name.casefold(), list_sex
+            return (athlete, who_of(athlete, self.shared), athlete.name.casefold(), list_sex,
+                    list_sex.value)  # fmt: skip
 
         found = self._athletes[key] = _checked(step)
         return found
@@ -225,8 +232,8 @@ class RowChecker:
         def step() -> tuple[object, ...]:
             status, mark = fields.mark_step(cell(_MARK, mk), event)
             if mark is None:
-                return status, None, None, 0
-            return status, mark, mark.value, int(mark.hand_timed)
+                return status.value, None, None, 0
+            return status.value, mark, mark.value, int(mark.hand_timed)
 
         found = self._marks[(mk, ev)] = _checked(step)
         return found
@@ -234,8 +241,9 @@ class RowChecker:
     def _meeting(self, key: tuple[str | None, ...]) -> Any:
         def step() -> tuple[object, ...]:
             venue, day, competition, city, country, source = key
+            where = fields.venue_step(cell(_VENUE, venue))
             checked = fields.date_step(cell(_DATE, day), self._today)
-            return (fields.venue_step(cell(_VENUE, venue)), checked, checked.isoformat(),
+            return (where, where.value, checked, checked.isoformat(),
                     fields.competition_step(cell(_COMPETITION, competition)),
                     fields.city_step(cell(_CITY, city)),
                     fields.country_step(self.app, cell(_COUNTRY, country)),
