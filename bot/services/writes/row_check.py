@@ -176,11 +176,12 @@ class RowChecker:
                 errors += [RowError(line, column, _TYPO.format(w)) for column, w in typos]
                 continue
             same = identity_of(folded, athlete.nation, key, day, round_, value)
-            first = seen.get(same) or self._races.first(who, key, day_text, value, round_, line)
-            if first is not None:
+            first = seen.setdefault(same, line)
+            if first == line:  # not given in this batch: and in the import so far?
+                first = self._races.first(who, key, day_text, value, round_, line) or line
+            if first != line:
                 errors.append(same_as(line, first))
                 continue
-            seen[same] = line
             good.append(staged(line, who, key, sex_value, venue_value, value, hand, wind,
                                day_text, competition, city, country, round_, place, status,
                                source, split_rows))  # fmt: skip
