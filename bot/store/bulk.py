@@ -39,6 +39,7 @@ RESULT_COLUMNS = (
 REBUILD_INDEXES_FROM = 100_000
 # Page cache for a bulk load (KiB): the indexes being built and the pages being filled.
 BULK_CACHE_KIB = 128 * 1024
+SORT_THREADS = 2
 
 
 async def _largest_id(conn: Connection, table: str) -> int:
@@ -154,7 +155,10 @@ async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[None]:
         yield
         return
     (cache,) = next(iter(await conn.execute_fetchall("PRAGMA cache_size")))
+    (threads,) = next(iter(await conn.execute_fetchall("PRAGMA threads")))
     await conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    # Helper threads for the sorts that build the indexes again (a second core).
+    await conn.execute(f"PRAGMA threads = {SORT_THREADS}")
     indexes: list[tuple[str, str]] = []
     try:
         if rows >= REBUILD_INDEXES_FROM:
@@ -170,6 +174,7 @@ async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[None]:
             await conn.execute(sql)
     finally:
         await conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        await conn.execute(f"PRAGMA threads = {int(threads)}")
 
 
 # -- records ----------------------------------------------------------------------------------
@@ -269,10 +274,12 @@ async def add_audit_rows(
     rows: Iterable[tuple[str, str, dict[str, Any]]],
 ) -> None:
     """(action, target, details) audit rows of one actor (see AuditRepository.add)."""
-    # JSON for thousands of rows is CPU work: off the event loop.
+    # JSON for thousands of rows is CPU work: off the event loop. (One encoder for all:
+    # json.dumps with an option builds a new one per call. The same text as dumps.)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     values = await asyncio.to_thread(
         lambda: [
-            (actor_id, guild_id, action, target, json.dumps(details, ensure_ascii=False))
+            (actor_id, guild_id, action, target, encode(details))
             for action, target, details in rows
         ]
     )

@@ -202,22 +202,38 @@ async def _on_file(
     rule: the same athlete, event, day and mark, in the same round or where either names
     none). `known`: athlete ids by identity, for rows naming an athlete new to the index
     whom the store has (another moderator added them meanwhile)."""
-    athlete_of = await asyncio.to_thread(lambda: [_known_id(row, known) for row in staged])
-    on_file = await bulk.results_of(conn, [a for a in athlete_of if a])
-    return await asyncio.to_thread(_already_on_file, staged, athlete_of, on_file)
+    ids = await asyncio.to_thread(_known_ids, staged, known)
+    on_file = await bulk.results_of(conn, ids.values())
+    if not on_file:
+        return []
+    return await asyncio.to_thread(_already_on_file, staged, ids, on_file)
+
+
+def _known_ids(
+    staged: Sequence[Staged], known: dict[tuple[str, str, str], int]
+) -> dict[object, int]:
+    """The store's id of each athlete the rows name who is on file, by `Staged` athlete."""
+    ids = {}
+    for ref in {row[STAGED_ATHLETE] for row in staged}:
+        found = ref if isinstance(ref, int) else known.get(ref[:3], 0)
+        if found:
+            ids[ref] = found
+    return ids
 
 
 def _already_on_file(
     staged: Sequence[Staged],
-    athlete_of: Sequence[int],
+    ids: dict[object, int],
     on_file: Sequence[tuple[int, str, str, int, str, int]],
 ) -> list[RowError]:
     by_race: dict[tuple[int, str, str, int], list[tuple[str, int]]] = {}
     for athlete_id, event, day, mark, round_, result_id in on_file:
         by_race.setdefault((athlete_id, event, day, mark), []).append((round_, result_id))
+    with_results = {race[0] for race in by_race}
     errors = []
-    for athlete_id, row in zip(athlete_of, staged, strict=True):
-        if not athlete_id:
+    for row in staged:
+        athlete_id = ids.get(row[STAGED_ATHLETE], 0)
+        if athlete_id not in with_results:
             continue
         mark = row[STAGED_MARK]
         race = (athlete_id, row[STAGED_EVENT], row[STAGED_DATE], -1 if mark is None else mark)
@@ -226,11 +242,6 @@ def _already_on_file(
         if same:
             errors.append(RowError(row[STAGED_LINE], "mark", f"already on file (#{min(same)})"))
     return errors
-
-
-def _known_id(row: Staged, known: dict[tuple[str, str, str], int]) -> int:
-    ref = row[STAGED_ATHLETE]
-    return ref if isinstance(ref, int) else known.get(ref[:3], 0)
 
 
 async def _create_athletes(
