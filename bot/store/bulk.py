@@ -23,7 +23,6 @@ from typing import Any
 
 from bot.domain.announcements import Announcement
 from bot.domain.events import Sex
-from bot.domain.models import Result
 from bot.store.connection import Connection
 from bot.store.dialect import is_postgres
 from bot.store.pg_connections import PgConnection
@@ -40,6 +39,7 @@ RESULT_COLUMNS = (
 REBUILD_INDEXES_FROM = 100_000
 # Page cache for a bulk load (KiB): the indexes being built and the pages being filled.
 BULK_CACHE_KIB = 128 * 1024
+SORT_THREADS = 2
 
 
 async def _largest_id(conn: Connection, table: str) -> int:
@@ -78,18 +78,6 @@ async def add_athletes(
 
 
 # -- results ----------------------------------------------------------------------------------
-
-
-def result_fields(result: Result) -> tuple[Any, ...]:
-    """A result's stored values in RESULT_COLUMNS order, without the athlete id and
-    added_by (an import learns the first only in its transaction)."""
-    mark = result.mark
-    return (
-        result.event.key, result.sex.value, result.venue.value,
-        mark.value if mark else None, int(bool(mark and mark.hand_timed)), result.wind,
-        result.date.isoformat(), result.competition, result.city, result.country,
-        result.round, result.place, result.status.value, result.source,
-    )  # fmt: skip
 
 
 async def results_of(
@@ -167,7 +155,10 @@ async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[None]:
         yield
         return
     (cache,) = next(iter(await conn.execute_fetchall("PRAGMA cache_size")))
+    (threads,) = next(iter(await conn.execute_fetchall("PRAGMA threads")))
     await conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    # Helper threads for the sorts that build the indexes again (a second core).
+    await conn.execute(f"PRAGMA threads = {SORT_THREADS}")
     indexes: list[tuple[str, str]] = []
     try:
         if rows >= REBUILD_INDEXES_FROM:
@@ -183,6 +174,7 @@ async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[None]:
             await conn.execute(sql)
     finally:
         await conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        await conn.execute(f"PRAGMA threads = {int(threads)}")
 
 
 # -- records ----------------------------------------------------------------------------------
@@ -282,10 +274,12 @@ async def add_audit_rows(
     rows: Iterable[tuple[str, str, dict[str, Any]]],
 ) -> None:
     """(action, target, details) audit rows of one actor (see AuditRepository.add)."""
-    # JSON for thousands of rows is CPU work: off the event loop.
+    # JSON for thousands of rows is CPU work: off the event loop. (One encoder for all:
+    # json.dumps with an option builds a new one per call. The same text as dumps.)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     values = await asyncio.to_thread(
         lambda: [
-            (actor_id, guild_id, action, target, json.dumps(details, ensure_ascii=False))
+            (actor_id, guild_id, action, target, encode(details))
             for action, target, details in rows
         ]
     )

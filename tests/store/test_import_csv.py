@@ -18,7 +18,8 @@ from bot.services.app import Trackside
 from bot.services.errors import InvalidInputError
 from bot.services.exports import export_csv
 from bot.services.spreadsheet import from_spreadsheet, spreadsheet_safe
-from bot.services.writes import IMPORT_COLUMNS, Actor, ImportError_, ResultDraft, Writes, adding
+from bot.services.writes import IMPORT_COLUMNS, Actor, ImportError_, ResultDraft, Writes, fields
+from bot.services.writes.row_check import RowChecker
 from tests.conftest import TODAY
 
 MOD = Actor(user_id=1001, guild_id=2001)
@@ -139,17 +140,17 @@ async def test_export_neutralises_formulas_and_import_reads_them_back(tmp_path: 
 
 async def test_row_checks_run_off_the_event_loop(app, monkeypatch):
     """While thousands of rows are checked, the loop goes on serving other tasks: every
-    row is built in a worker thread, and a task on the loop keeps running meanwhile."""
+    row is checked in a worker thread, and a task on the loop keeps running meanwhile."""
     writes = Writes(app)
     ticks = 0
     seen: list[tuple[bool, int]] = []
-    build = adding.build
+    values = RowChecker._values  # what a row's values are: once per row
 
-    def watched(app, draft):
+    def watched(checker, raw):
         seen.append((threading.current_thread() is threading.main_thread(), ticks))
-        return build(app, draft)
+        return values(checker, raw)
 
-    monkeypatch.setattr(adding, "build", watched)
+    monkeypatch.setattr(RowChecker, "_values", watched)
     done = asyncio.Event()
 
     async def ticker() -> None:
@@ -182,16 +183,16 @@ async def test_a_row_met_by_a_concurrent_new_athlete_is_checked_again(app, monke
     moderator's /result add): Python then raises 'dictionary changed size during
     iteration' in the thread. Simulated here: the row is checked again, not lost."""
     writes = Writes(app)
-    build = adding.build
+    athlete_step = fields.athlete_step  # what walks the index: once per athlete
     calls = 0
 
-    def racing(app, draft):
+    def racing(*args):
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError("dictionary changed size during iteration")
-        return build(app, draft)
+        return athlete_step(*args)
 
-    monkeypatch.setattr(adding, "build", racing)
+    monkeypatch.setattr(fields, "athlete_step", racing)
     report = await writes.import_csv(csv_bytes(KERR, NORDAS), MOD)
     assert report.imported == 2 and calls == 3

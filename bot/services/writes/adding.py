@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.announcements import Announcement
-from bot.domain.events import Event, Sex
-from bot.domain.models import Athlete, Result
+from bot.domain.events import Sex
+from bot.domain.models import Athlete
 from bot.domain.records import Preview, RecordCheck
-from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError, TracksideError
+from bot.services.errors import InvalidInputError
 from bot.services.writes.bulk_filing import (
     file_records_in_bulk,
     record_candidates,
@@ -20,7 +20,6 @@ from bot.services.writes.bulk_filing import (
     stored_result,
 )
 from bot.services.writes.csv_import import (
-    IMPORT_COLUMNS,
     STAGED_ATHLETE,
     STAGED_DATE,
     STAGED_EVENT,
@@ -33,26 +32,23 @@ from bot.services.writes.csv_import import (
     ImportReport,
     RowError,
     Staged,
-    column_of,
-    identity,
     import_rows,
     next_rows,
-    same_results,
-    staged_row,
 )
 from bot.services.writes.drafts import (
     Actor,
     ResultDraft,
-    build,
     gate,
-    implausible,
     preview,
 )
 from bot.services.writes.filing import Added, add_in, after_write, audit
+from bot.services.writes.row_check import RowChecker, check_import_rows
 from bot.store import bulk
 
 if TYPE_CHECKING:
     from bot.services.app import Trackside
+
+__all__ = ["add_result", "check_import_rows", "import_csv"]
 
 
 async def add_result(
@@ -98,7 +94,7 @@ async def import_csv(
 
 async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Staged]:
     """Every row read and checked, oldest first; raises with every bad row at once."""
-    checking = CheckingApp(app)
+    checker = RowChecker(app)
     rows = import_rows(data, bounded)
     staged: list[Staged] = []
     errors: list[RowError] = []
@@ -107,12 +103,11 @@ async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Stag
         errors += unreadable
         if not batch:
             break
-        good, bad = await asyncio.to_thread(_check_batch, checking, batch)
+        good, bad = await asyncio.to_thread(checker.check, batch)
         staged += good
         errors += bad
     # Oldest first, so each row is checked against the records as they stood that day.
     staged.sort(key=lambda row: (row[STAGED_DATE], row[STAGED_LINE]))  # C: quick
-    errors += await asyncio.to_thread(same_results, staged)
     # Rows already on file are reported all at once, each with its row, not only the
     # first one the transaction would meet. (A new athlete has no results yet.)
     errors += await _on_file(app.db.reader, staged, {})
@@ -155,9 +150,10 @@ async def _write_import(
         )  # fmt: skip
         announcements, checks = await file_records_in_bulk(conn, app, stored)
         at = datetime.now(UTC).isoformat(timespec="seconds")
+        texts: dict[tuple[str, int, int], str] = {}  # the marks as text, each once
         for start in range(0, len(staged), WRITE_CHUNK):
             details = await asyncio.to_thread(
-                _audit_details, app, staged, athletes, ids, checks, at, start
+                _audit_details, app, staged, athletes, ids, checks, at, start, texts
             )
             await bulk.add_audit_rows(conn, actor.user_id, actor.guild_id, details)
         rows_read = f"{len(staged)} rows"
@@ -167,44 +163,6 @@ async def _write_import(
 
 IMPORT_BATCH = 5_000  # rows checked per trip to the worker thread
 WRITE_CHUNK = 50_000  # rows per statement of the bulk writes
-
-
-class CheckingApp:
-    """The app as one import's row checks see it: the same answers, but each athlete's
-    name and each event's name looked up once per import, not once per row (a name new to
-    the store costs a fuzzy search over every athlete to be sure). Everything else is the
-    app's own."""
-
-    def __init__(self, app: Trackside):
-        self._app = app
-        self._athletes: dict[str, tuple[Athlete | None, type[TracksideError] | None, str]] = {}
-        self._events: dict[str, Event] = {}
-        self.shared: dict[object, object] = {}  # see csv_import.staged_row
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._app, name)
-
-    def athlete(self, text: str) -> Athlete:
-        found = self._athletes.get(text)
-        if found is None:
-            try:
-                # The hint of an unknown name's error is never shown: drafts.build
-                # then takes the name as a new athlete's, or asks for nation and sex.
-                found = (self._app.athlete_index.resolve(text, hint=False), None, "")
-            except (NotFoundError, AmbiguousError) as exc:
-                found = (None, type(exc), str(exc))
-            self._athletes[text] = found
-        athlete, error, message = found
-        if error is not None:
-            raise error(message)
-        assert athlete is not None
-        return athlete
-
-    def event(self, text: str | None) -> Event:
-        found = self._events.get(text or "")
-        if found is None:
-            found = self._events[text or ""] = self._app.event(text)
-        return found
 
 
 def _result_rows(
@@ -227,22 +185,14 @@ def _audit_details(
     checks: Mapping[int, RecordCheck],
     at: str,
     start: int,
+    texts: dict[tuple[str, int, int], str],
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """The `result.add` audit rows of one chunk of an import."""
     return [
         ("result.add", f"result #{ids[i]}",
-         row_details(app, staged[i], athletes[i], checks.get(ids[i]), at))
+         row_details(app, staged[i], athletes[i], checks.get(ids[i]), at, texts))
         for i in range(start, min(start + WRITE_CHUNK, len(staged)))
     ]  # fmt: skip
-
-
-def _check_batch(
-    app: CheckingApp, rows: Sequence[tuple[int, dict[str, str]]]
-) -> tuple[list[Staged], list[RowError]]:
-    # CheckingApp answers everything a Trackside does (it delegates; see its docstring).
-    drafts, errors = check_import_rows(cast("Trackside", app), rows)
-    shared = app.shared
-    return [staged_row(line, result, shared) for line, result in drafts], errors
 
 
 async def _on_file(
@@ -252,22 +202,38 @@ async def _on_file(
     rule: the same athlete, event, day and mark, in the same round or where either names
     none). `known`: athlete ids by identity, for rows naming an athlete new to the index
     whom the store has (another moderator added them meanwhile)."""
-    athlete_of = await asyncio.to_thread(lambda: [_known_id(row, known) for row in staged])
-    on_file = await bulk.results_of(conn, [a for a in athlete_of if a])
-    return await asyncio.to_thread(_already_on_file, staged, athlete_of, on_file)
+    ids = await asyncio.to_thread(_known_ids, staged, known)
+    on_file = await bulk.results_of(conn, ids.values())
+    if not on_file:
+        return []
+    return await asyncio.to_thread(_already_on_file, staged, ids, on_file)
+
+
+def _known_ids(
+    staged: Sequence[Staged], known: dict[tuple[str, str, str], int]
+) -> dict[object, int]:
+    """The store's id of each athlete the rows name who is on file, by `Staged` athlete."""
+    ids = {}
+    for ref in {row[STAGED_ATHLETE] for row in staged}:
+        found = ref if isinstance(ref, int) else known.get(ref[:3], 0)
+        if found:
+            ids[ref] = found
+    return ids
 
 
 def _already_on_file(
     staged: Sequence[Staged],
-    athlete_of: Sequence[int],
+    ids: dict[object, int],
     on_file: Sequence[tuple[int, str, str, int, str, int]],
 ) -> list[RowError]:
     by_race: dict[tuple[int, str, str, int], list[tuple[str, int]]] = {}
     for athlete_id, event, day, mark, round_, result_id in on_file:
         by_race.setdefault((athlete_id, event, day, mark), []).append((round_, result_id))
+    with_results = {race[0] for race in by_race}
     errors = []
-    for athlete_id, row in zip(athlete_of, staged, strict=True):
-        if not athlete_id:
+    for row in staged:
+        athlete_id = ids.get(row[STAGED_ATHLETE], 0)
+        if athlete_id not in with_results:
             continue
         mark = row[STAGED_MARK]
         race = (athlete_id, row[STAGED_EVENT], row[STAGED_DATE], -1 if mark is None else mark)
@@ -276,11 +242,6 @@ def _already_on_file(
         if same:
             errors.append(RowError(row[STAGED_LINE], "mark", f"already on file (#{min(same)})"))
     return errors
-
-
-def _known_id(row: Staged, known: dict[tuple[str, str, str], int]) -> int:
-    ref = row[STAGED_ATHLETE]
-    return ref if isinstance(ref, int) else known.get(ref[:3], 0)
 
 
 async def _create_athletes(
@@ -330,48 +291,3 @@ def _athletes_of(
             found[ref] = athlete
         athletes.append(athlete)
     return athletes
-
-
-def check_import_rows(
-    app: Trackside, rows: Sequence[tuple[int, dict[str, str]]]
-) -> tuple[list[tuple[int, Result]], list[RowError]]:
-    """Build every row (in a worker thread: see `import_csv`); the rows that pass, and
-    an error for each problem, by row and column."""
-    drafts: list[tuple[int, Result]] = []
-    errors: list[RowError] = []
-    seen: dict[tuple[object, ...], int] = {}
-    for line, values in rows:
-        fields: dict[str, Any] = {c: values.get(c) for c in IMPORT_COLUMNS}
-        draft = ResultDraft(**fields)
-        try:
-            result = _build_row(app, draft)
-        except (InvalidInputError, NotFoundError, AmbiguousError) as exc:
-            errors.append(RowError(line, column_of(exc), str(exc)))
-            continue
-        # An import has no second confirmation, so a probable typo is a bad row
-        # (add_result refuses it too unless the moderator confirms it).
-        typos = [
-            RowError(line, column, f"{warning} To keep it, add it alone and confirm.")
-            for column, warning in implausible(app, result)
-        ]
-        if typos:
-            errors.extend(typos)
-            continue
-        same = identity(result)
-        if same in seen:
-            errors.append(RowError(line, "mark", f"the same result as row {seen[same]}"))
-            continue
-        seen[same] = line
-        drafts.append((line, result))
-    return drafts, errors
-
-
-def _build_row(app: Trackside, draft: ResultDraft) -> Result:
-    try:
-        return build(app, draft)[0]
-    except RuntimeError as exc:
-        # The loop added an athlete (another moderator's write) while this thread
-        # walked the name index: the index is whole again, so check the row again.
-        if "changed size during iteration" not in str(exc):
-            raise
-        return build(app, draft)[0]

@@ -77,41 +77,72 @@ def _candidates(
     steps = _standing_steps(app, marks)
     if not steps:
         return []
-    catalogue = app.catalogue
-    lists: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {}
-    scopes: dict[tuple[str | None, bool, str], tuple[tuple[str, str], ...]] = {}
+    records = _Records(app, steps)
+    valid = ResultStatus.VALID.value
     candidates = []
-    for index, (row, athlete) in enumerate(zip(staged, athletes, strict=True)):
+    for index, row in enumerate(staged):
         (day, _, _, event_key, sex, venue, mark, hand, _, _, competition, *_) = row
         splits = row[-1]
-        if row[-3] != ResultStatus.VALID.value or (mark is None and not splits):
+        if row[-3] != valid or (mark is None and not splits):
             continue
-        who = (athlete.nation, athlete.year_of_birth is not None, competition)
-        their_scopes = scopes.get(who)
-        if their_scopes is None:
-            their_scopes = scopes[who] = _scopes(app, athlete, competition)
+        athlete = athletes[index]
         performances = [(event_key, mark, hand)] if mark is not None else []
         performances += splits
         for perf_event, perf_mark, perf_hand in performances:
             if perf_hand:
                 continue  # hand times never count
-            checked = lists.get((perf_event, venue))
-            if checked is None:
-                event = catalogue.get(perf_event)
-                sign = -1 if event.lower_is_better else 1
-                checked = lists[(perf_event, venue)] = tuple(
-                    (v.value, sign) for v in lists_checked(event, Venue(venue))
-                )
-            if any(
-                _may_count(
-                    steps.get((kind, code, perf_event, list_value, sex)), day, sign * perf_mark
-                )
-                for list_value, sign in checked
-                for kind, code in their_scopes
-            ):
+            standing = records.of(athlete, competition, perf_event, venue, sex)
+            if any(_may_count(step, day, sign * perf_mark) for step, sign in standing):
                 candidates.append(index)
                 break
     return candidates
+
+
+class _Records:
+    """The records on file a performance could touch, with their signs: those of the
+    athlete's scopes (by nation and whether a birth year is known) and of the meeting's,
+    on the lists its event and venue are checked on (`lists_checked`), each found once."""
+
+    def __init__(self, app: Trackside, steps: dict[tuple[str, str, str, str, str], Any]):
+        self._app, self._steps = app, steps
+        self._scopes: dict[object, tuple[tuple[str, str], ...]] = {}
+        self._lists: dict[tuple[str, str], tuple[tuple[str, int], ...]] = {}
+        self._found: dict[object, tuple[tuple[Any, int], ...]] = {}
+
+    def of(
+        self, athlete: Athlete, competition: str, event: str, venue: str, sex: str
+    ) -> tuple[tuple[Any, int], ...]:
+        who = (athlete.nation, athlete.year_of_birth is not None)
+        found = self._found.get(key := (who, event, venue, sex))
+        if found is None:
+            scopes = self._scopes.get(who)
+            if scopes is None:  # scopes_for's without the meeting's (competition "")
+                scopes = self._scopes[who] = _scopes(self._app, athlete, "")
+            found = self._found[key] = self._standing(scopes, event, venue, sex)
+        meeting = self._found.get(at := (competition, event, venue, sex))
+        if meeting is None:
+            scopes = self._scopes.get(competition)
+            if scopes is None:  # the meeting's: all that the competition adds
+                everyone = _scopes(self._app, athlete, competition)
+                scopes = self._scopes[competition] = everyone[
+                    len(_scopes(self._app, athlete, "")) :
+                ]
+            meeting = self._found[at] = self._standing(scopes, event, venue, sex)
+        return found + meeting if meeting else found
+
+    def _standing(
+        self, scopes: tuple[tuple[str, str], ...], event: str, venue: str, sex: str
+    ) -> tuple[tuple[Any, int], ...]:
+        checked = self._lists.get((event, venue))
+        if checked is None:
+            performed = self._app.catalogue.get(event)
+            sign = -1 if performed.lower_is_better else 1
+            checked = self._lists[(event, venue)] = tuple(
+                (v.value, sign) for v in lists_checked(performed, Venue(venue))
+            )
+        found = ((self._steps.get((kind, code, event, list_value, sex)), sign)
+                 for list_value, sign in checked for kind, code in scopes)  # fmt: skip
+        return tuple((step, sign) for step, sign in found if step is not None)
 
 
 def _standing_steps(
@@ -135,10 +166,11 @@ def _standing_steps(
     return steps
 
 
-def _may_count(step: tuple[list[str], list[int]] | None, day: str, signed: int) -> bool:
-    if step is None:
-        return False  # no record on file: nothing to claim (see record_breaks_for)
+def _may_count(step: tuple[list[str], list[int]], day: str, signed: int) -> bool:
+    """(A record not on file is not in `_Records`: nothing to claim, see record_breaks_for.)"""
     days, bests = step
+    if signed < bests[0]:  # worse than it ever stood (bests only grow)
+        return False
     at = bisect.bisect_right(days, day) - 1
     return at >= 0 and signed >= bests[at]
 
@@ -208,29 +240,43 @@ async def file_records_in_bulk(
 
 
 def row_details(
-    app: Trackside, row: tuple, athlete: Athlete, check: RecordCheck | None, at: str
+    app: Trackside,
+    row: tuple,
+    athlete: Athlete,
+    check: RecordCheck | None,
+    at: str,
+    texts: dict[tuple[str, int, int], str] | None = None,
 ) -> dict[str, Any]:
-    """`result_details` of an import row, from its staged values (see stored_result)."""
+    """`result_details` of an import row, from its staged values (see stored_result);
+    `texts`: one import's marks as text, each written once."""
     (day, _, _, event_key, _, venue, mark, hand, wind, _, competition, _, _, _, _, status,
      _, splits) = row  # fmt: skip
-    unit = app.catalogue.get(event_key).unit
+    texts = {} if texts is None else texts
     details: dict[str, Any] = {
         "athlete": athlete.name,
         "nation": athlete.nation,
         "event": event_key,
-        "mark": str(Mark(mark, unit, bool(hand))) if mark is not None else status,
+        "mark": _mark_text(app, texts, event_key, mark, hand) if mark is not None else status,
         "venue": venue,
         "date": day,
         "competition": competition,
         "wind": wind,
         "splits": {
-            key: str(Mark(value, app.catalogue.get(key).unit, bool(split_hand)))
-            for key, value, split_hand in splits
+            key: _mark_text(app, texts, key, value, split_hand) for key, value, split_hand in splits
         },
         "at": at,
         "records": records_text(check) if check is not None else [],
     }
     return details
+
+
+def _mark_text(
+    app: Trackside, texts: dict[tuple[str, int, int], str], event: str, value: int, hand: int
+) -> str:
+    text = texts.get(key := (event, value, hand))
+    if text is None:
+        text = texts[key] = str(Mark(value, app.catalogue.get(event).unit, bool(hand)))
+    return text
 
 
 def _file_in_memory(

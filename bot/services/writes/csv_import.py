@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.announcements import Announcement
-from bot.domain.models import Result
+from bot.domain.models import Athlete, Result, Split
 from bot.domain.text import fold
 from bot.services.errors import InvalidInputError, TracksideError, clip
 from bot.services.spreadsheet import FREE_TEXT_COLUMNS, from_spreadsheet
@@ -59,10 +61,16 @@ def column_of(exc: TracksideError) -> str:
 
 def identity(result: Result) -> tuple[object, ...]:
     """Two rows of one file with the same identity are the same result given twice."""
-    return (
-        result.athlete.name.casefold(), result.athlete.nation, result.event.key,
-        result.date, result.round, result.mark.value if result.mark else None,
-    )  # fmt: skip
+    mark = result.mark
+    return identity_of(result.athlete.name.casefold(), result.athlete.nation, result.event.key,
+                       result.date, result.round, mark.value if mark else None)  # fmt: skip
+
+
+def identity_of(
+    name: str, nation: str | None, event: str, day: date, round_: str, mark: int | None
+) -> tuple[object, ...]:
+    """`identity` of a result with these values (its athlete's name casefolded)."""
+    return (name, nation, event, day, round_, mark)
 
 
 def _unreadable(line: int, exc: csv.Error) -> InvalidInputError:
@@ -78,15 +86,42 @@ def read_import_csv(
     """The rows of an import file as (line where the row starts, {column: text}), with the
     header checked, and the rows that cannot be read; InvalidInputError says what is wrong
     with the file as a whole. Pure: runs in a worker thread."""
-    return next_rows(import_rows(data, bounded), None)
+    good: list[tuple[int, dict[str, str]]] = []
+    bad: list[RowError] = []
+    for item in import_rows(data, bounded):
+        if isinstance(item, RowError):
+            bad.append(item)
+        else:
+            line, values = item
+            good.append((line, {c: v for c, v in cells(values).items() if v is not None}))
+    return good, bad
 
 
-ImportRows = Iterator["tuple[int, dict[str, str]] | RowError"]
+# A row as read: its raw values in IMPORT_COLUMNS order, None for a column the file lacks
+# (or a row too short to reach it); `cell` is what each value means.
+RawRow = tuple["str | None", ...]
+ImportRows = Iterator["tuple[int, RawRow] | RowError"]
+_FREE_TEXT = tuple(column in FREE_TEXT_COLUMNS for column in IMPORT_COLUMNS)
+
+
+def cell(column: int, raw: str | None) -> str | None:
+    """The text a raw value of column `column` (an index in IMPORT_COLUMNS) stands for:
+    stripped, and for a free-text column without the quote that makes a spreadsheet
+    show a formula as text (`bot.services.spreadsheet`)."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    return from_spreadsheet(value) if _FREE_TEXT[column] else value
+
+
+def cells(raw: RawRow) -> dict[str, str | None]:
+    """A row as {column: `cell`}, every column of IMPORT_COLUMNS."""
+    return {column: cell(i, raw[i]) for i, column in enumerate(IMPORT_COLUMNS)}
 
 
 def import_rows(data: bytes, bounded: bool = True) -> ImportRows:
     """The rows of an import file, read as they are asked for (a million rows need not be
-    in memory as text at once): (line where the row starts, {column: text}), or a RowError
+    in memory as text at once): (line where the row starts, its `RawRow`), or a RowError
     for a row that cannot be read. The header is checked on the first request;
     InvalidInputError says what is wrong with the file as a whole."""
     if bounded and len(data) > MAX_IMPORT_BYTES:
@@ -106,8 +141,11 @@ def _rows(data: bytes, bounded: bool) -> ImportRows:
     header_line, first = next(records, (1, []))
     header = [h.strip() for h in first]
     _check_header(header, header_line)
-    free_text = [column in FREE_TEXT_COLUMNS for column in header]
     width = len(header)
+    # Each IMPORT_COLUMNS' place in a record; a missing column reads the None appended.
+    pick = operator.itemgetter(*(header.index(c) if c in header else width
+                                 for c in IMPORT_COLUMNS))  # fmt: skip
+    padding = [None] * (width + 1)
     count = 0
     for line, record in records:
         if not record:  # a blank line
@@ -118,25 +156,19 @@ def _rows(data: bytes, bounded: bool) -> ImportRows:
         if len(record) > width:
             yield RowError(line, "-", "more values than columns")
             continue
-        values = {}
-        for column, value, free in zip(header, record, free_text, strict=False):
-            value = value.strip()
-            values[column] = from_spreadsheet(value) if free else value
-        yield line, values
+        yield line, pick(record + padding[len(record) :])
 
 
-def next_rows(
-    rows: ImportRows, limit: int | None
-) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
-    """Up to `limit` more rows (all that are left with None), and the unreadable ones met."""
-    good: list[tuple[int, dict[str, str]]] = []
+def next_rows(rows: ImportRows, limit: int) -> tuple[list[tuple[int, RawRow]], list[RowError]]:
+    """Up to `limit` more rows, and the unreadable ones met."""
+    good: list[tuple[int, RawRow]] = []
     bad: list[RowError] = []
     for item in rows:
         if isinstance(item, RowError):
             bad.append(item)
         else:
             good.append(item)
-            if limit is not None and len(good) >= limit:
+            if len(good) >= limit:
                 break
     return good, bad
 
@@ -148,55 +180,84 @@ def next_rows(
 # (folded name, nation or '', sex, name, is a team) — who they are in the store's terms.
 Staged = tuple
 STAGED_DATE, STAGED_LINE, STAGED_ATHLETE = 0, 1, 2
-STAGED_FIELDS = slice(3, 3 + len(bulk.RESULT_COLUMNS) - 2)  # as bulk.result_fields gives
+STAGED_FIELDS = slice(3, 3 + len(bulk.RESULT_COLUMNS) - 2)  # RESULT_COLUMNS[1:-1]
 STAGED_EVENT, STAGED_MARK, STAGED_ROUND = 3, 6, 13
 STAGED_SPLITS = STAGED_FIELDS.stop
-_DATE_FIELD = bulk.RESULT_COLUMNS.index("date") - 1  # in bulk.result_fields
 
 
-def staged_row(line: int, result: Result, shared: dict[object, object]) -> Staged:
+def staged(
+    line: int, who: object, event: str, sex: str, venue: str, mark: int | None, hand: int,
+    wind: int | None, day: str, competition: str, city: str | None, country: str | None,
+    round_: str, place: int | None, status: str, source: str, splits: tuple,
+) -> Staged:  # fmt: skip
+    """A checked row's `Staged` tuple, from its stored values (bulk.RESULT_COLUMNS)."""
+    return (day, line, who, event, sex, venue, mark, hand, wind, day, competition, city,
+            country, round_, place, status, source, splits)  # fmt: skip
+
+
+def who_of(athlete: Athlete, shared: dict[object, object]) -> object:
+    """A row's athlete as `Staged` holds them: their id, or a new one's identity, one
+    copy per import (`shared`: one dict per import)."""
+    if athlete.id:
+        return athlete.id
+    seen = (athlete.name, athlete.nation, athlete.sex, athlete.is_team)
+    who = shared.get(seen)
+    if who is None:
+        who = shared[seen] = (fold(athlete.name), athlete.nation or "", athlete.sex.value,
+                              athlete.name, athlete.is_team)  # fmt: skip
+    return who
+
+
+def staged_splits(splits: Sequence[Split]) -> tuple[tuple[str, int, int], ...]:
+    return tuple((s.event.key, s.mark.value, int(s.mark.hand_timed)) for s in splits)
+
+
+def staged_row(line: int, result: Result, shared: dict[Any, Any]) -> Staged:
     """A checked row as a `Staged` tuple; `shared` (one dict per import) makes the rows
     share one copy of each repeated value (a meeting's name, a new athlete's identity)."""
-    athlete = result.athlete
-    if athlete.id:
-        who: object = athlete.id
-    else:
-        seen = (athlete.name, athlete.nation, athlete.sex, athlete.is_team)
-        who = shared.get(seen)
-        if who is None:
-            who = shared[seen] = (fold(athlete.name), athlete.nation or "", athlete.sex.value,
-                                  athlete.name, athlete.is_team)  # fmt: skip
-    fields = tuple(
-        shared.setdefault(value, value) if isinstance(value, str) else value
-        for value in bulk.result_fields(result)
-    )
-    splits = tuple((s.event.key, s.mark.value, int(s.mark.hand_timed)) for s in result.splits)
-    return (fields[_DATE_FIELD], line, who, *fields, splits)
+    mark, one = result.mark, shared.setdefault
+    return staged(
+        line, who_of(result.athlete, shared), result.event.key, result.sex.value,
+        result.venue.value, mark.value if mark else None,
+        int(bool(mark and mark.hand_timed)), result.wind, one(d := result.date.isoformat(), d),
+        one(result.competition, result.competition),
+        one(result.city, result.city) if result.city else result.city, result.country,
+        one(result.round, result.round), result.place, result.status.value,
+        one(result.source, result.source), staged_splits(result.splits),
+    )  # fmt: skip
 
 
-def same_results(staged: Sequence[Staged]) -> list[RowError]:
-    """An error for each row that gives a result an earlier row gave (rows in date order,
-    then line): the same athlete, event, day and mark, in the same round or where either
-    names none — the rule `ResultRepository.exists` holds the store to."""
-    # One (round, line) per race, a list only for the rare race given twice or more.
-    races: dict[tuple[object, ...], tuple[str, int] | list[tuple[str, int]]] = {}
-    errors = []
-    for row in staged:
-        ref = row[STAGED_ATHLETE]
-        race = (ref if isinstance(ref, int) else ref[:3], row[STAGED_EVENT], row[STAGED_DATE],
-                row[STAGED_MARK])  # fmt: skip
-        round_, line = row[STAGED_ROUND], row[STAGED_LINE]
-        held = races.get(race)
+class Races:
+    """The rows of an import by race, to find a result given twice: the same athlete,
+    event, day and mark, in the same round or where either names none — the rule
+    `ResultRepository.exists` holds the store to. Rows are met in file order; as the race
+    holds the day, that is also the order of the rows (by day, then line) it compares."""
+
+    def __init__(self) -> None:
+        # The line of the race's first row (one without a round), (round, line) for one
+        # with a round; a list only for the rare race given twice or more.
+        self._races: dict[tuple[object, ...], Any] = {}
+
+    def first(
+        self, who: object, event: str, day: str, mark: int | None, round_: str, line: int
+    ) -> int | None:
+        """The earlier row that gave this result, or None (and the row is noted)."""
+        race = (who if isinstance(who, int) else who[:3], event, day, mark)  # type: ignore[index]
+        held = self._races.get(race)
         if held is None:
-            races[race] = (round_, line)
-            continue
+            self._races[race] = (round_, line) if round_ else line
+            return None
         earlier = held if isinstance(held, list) else [held]
-        first = next((ln for r, ln in earlier if r == round_ or not r or not round_), None)
-        if first is not None:
-            errors.append(RowError(line, "mark", f"the same result as row {first}"))
-            continue
-        races[race] = [*earlier, (round_, line)]
-    return errors
+        for item in earlier:
+            r, ln = item if isinstance(item, tuple) else ("", item)
+            if r == round_ or not r or not round_:
+                return ln
+        self._races[race] = [*earlier, (round_, line) if round_ else line]
+        return None
+
+
+def same_as(line: int, first: int) -> RowError:
+    return RowError(line, "mark", f"the same result as row {first}")
 
 
 def _check_header(header: Sequence[str], header_line: int) -> None:
