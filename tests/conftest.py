@@ -138,6 +138,40 @@ async def app(settings: Settings) -> AsyncIterator[Trackside]:
         await trackside.close()
 
 
+# -- No store left open -----------------------------------------------------------------------
+# Each SQLite connection (aiosqlite) and PostgreSQL reader runs on a thread of its own that
+# only closing the store ends. One left open keeps the test process from exiting at the end
+# of the run (a serial run hung; under pytest-xdist a worker that never exits stalls the
+# whole run): each test must close what it opened, even when it fails or skips half-way.
+_STORE_THREADS = ("_connection_worker_thread", "trackside-pg-reader")
+_THREADS_BEFORE = pytest.StashKey[set[threading.Thread]]()
+
+
+def store_threads() -> set[threading.Thread]:
+    """The live threads of open stores (aiosqlite connections, PostgreSQL readers)."""
+    return {t for t in threading.enumerate() if any(n in t.name for n in _STORE_THREADS)}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    item.stash[_THREADS_BEFORE] = store_threads()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    left = store_threads() - item.stash.get(_THREADS_BEFORE, set())
+    for thread in left:
+        thread.join(2)  # a store closed just now: its thread is ending
+    if left := {t.name for t in left if t.is_alive()}:
+        raise AssertionError(
+            f"this test left a store open ({', '.join(sorted(left))} still running): close "
+            "it in a finally (or a fixture), also when the test fails or skips half-way"
+        )
+    return result
+
+
 # -- CI must test PostgreSQL ----------------------------------------------------------------
 # Counted from test reports, which pytest-xdist also hands to the controlling process: with
 # workers, the controller collects nothing itself and each worker runs only its share.
@@ -163,6 +197,13 @@ def postgresql_left_untested(config: pytest.Config) -> bool:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if open_stores := sorted(t.name for t in store_threads()):
+        # The per-test check names the test; this catches a store opened outside one (a
+        # session fixture). The process would not exit: say why before it hangs.
+        session.config.get_terminal_writer().line(
+            f"stores left open at the end of the run: {', '.join(open_stores)}", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if exitstatus == 0 and postgresql_left_untested(session.config):
         session.config.get_terminal_writer().line(
             f"CI: {_postgresql_tests['seen']} PostgreSQL tests met and none passed "

@@ -33,6 +33,16 @@ MAX_CHANNELS_AT_ONCE = 8  # posts in flight together, one per channel (discord.p
 AFTER_UNEXPECTED_ERROR = 5.0  # seconds a channel rests after a bug, so it cannot spin
 
 
+async def wait_for_wakeup(wakeup: asyncio.Event, seconds: float) -> None:
+    """Until `wakeup` is set or `seconds` have passed. Not asyncio.wait_for: on Python
+    3.11 it returns instead of raising when cancelled just as the event is set, and that
+    swallowed bot.close()'s cancellation of the announcer (a write or the store watcher's
+    reload sets the event): the process did not exit on SIGTERM."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wakeup.wait()
+
+
 class Announcer(commands.Cog):
     def __init__(self, bot: TracksideBot):
         self.bot = bot
@@ -69,8 +79,7 @@ class Announcer(commands.Cog):
             if len(self._in_flight) >= MAX_CHANNELS_AT_ONCE:
                 wait = None  # a finishing post sets wakeup
             timeout = IDLE_POLL_SECONDS if wait is None else min(wait, IDLE_POLL_SECONDS)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), timeout=max(timeout, 0.05))
+            await wait_for_wakeup(wakeup, max(timeout, 0.05))
 
     async def start_due(self) -> int:
         """Start posting the due delivery of each idle channel, up to the limit; returns

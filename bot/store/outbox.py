@@ -130,13 +130,15 @@ class SubscriptionRepository:
 
 
 # The oldest pending delivery of each channel, as `d`: a channel gets its announcements in
-# the order they were made (a correction never before its record). Grouping the pending
-# rows (read through the partial index deliveries_due) keeps this as cheap as the pending
-# rows are few, however many delivered ones the table holds.
-_CHANNEL_HEADS = (
-    "(SELECT channel_id, min(announcement_id) AS announcement_id FROM deliveries "
-    "WHERE status = 'pending' GROUP BY channel_id) h JOIN deliveries d "
-    "ON d.announcement_id = h.announcement_id AND d.channel_id = h.channel_id"
+# the order they were made (a correction never before its record). The pending rows are
+# few however many delivered ones the table holds: each pending row is checked against its
+# channel's oldest with one probe of the partial index deliveries_pending_by_channel
+# (migration 0011). (A join to the pending rows grouped by channel, as before, let
+# PostgreSQL's planner hash the whole table once it held many deliveries.)
+_CHANNEL_HEADS = "deliveries d"
+_IS_HEAD = (
+    "d.status = 'pending' AND d.announcement_id = (SELECT min(p.announcement_id) "
+    "FROM deliveries p WHERE p.channel_id = d.channel_id AND p.status = 'pending')"
 )
 
 
@@ -191,7 +193,7 @@ class OutboxRepository:
         `now`. Channels in `busy` (being posted to) are left out."""
         skip, skip_args = _not_in_channels(busy)
         return await OutboxRepository._deliveries(
-            conn, _CHANNEL_HEADS, f"d.next_attempt_at <= ?{skip}",
+            conn, _CHANNEL_HEADS, f"{_IS_HEAD} AND d.next_attempt_at <= ?{skip}",
             [utc_stamp(now), *skip_args], limit,
         )  # fmt: skip
 
@@ -212,7 +214,7 @@ class OutboxRepository:
         PostgreSQL also locks the claimed rows (FOR UPDATE SKIP LOCKED)."""
         skip, skip_args = _not_in_channels(busy)
         claimed = await OutboxRepository._deliveries(
-            conn, _CHANNEL_HEADS, f"d.next_attempt_at <= ?{skip}",
+            conn, _CHANNEL_HEADS, f"{_IS_HEAD} AND d.next_attempt_at <= ?{skip}",
             [utc_stamp(now), *skip_args], limit, lock_rows(conn, "d"),
         )  # fmt: skip
         await conn.executemany(
@@ -266,7 +268,8 @@ class OutboxRepository:
         skip, skip_args = _not_in_channels(busy)
         rows = list(
             await conn.execute_fetchall(
-                f"SELECT min(d.next_attempt_at) FROM {_CHANNEL_HEADS} WHERE 1{skip}", skip_args
+                f"SELECT min(d.next_attempt_at) FROM {_CHANNEL_HEADS} WHERE {_IS_HEAD}{skip}",
+                skip_args,
             )
         )
         if not rows or rows[0][0] is None:

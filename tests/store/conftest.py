@@ -11,8 +11,9 @@ import pytest
 
 from tests import pg
 
-# Not parametrised: about SQLite files, or choosing both backends themselves (test_copy).
-SQLITE_ONLY = {"test_bad_files", "test_database", "test_ids", "test_copy"}
+# Not parametrised: about SQLite files, or choosing the backend themselves (test_copy,
+# test_pg_restart).
+SQLITE_ONLY = {"test_bad_files", "test_database", "test_ids", "test_copy", "test_pg_restart"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
