@@ -27,7 +27,7 @@ from bot.domain.answers import (
 )
 from bot.domain.catalogue import UnknownEventError
 from bot.domain.events import Event, Sex, Venue
-from bot.domain.models import Athlete, RecordKey
+from bot.domain.models import Athlete, RecordKey, RecordStatus, ScopeKind
 from bot.domain.recordbook import RecordBook
 from bot.services import profiles, record_lists, toplists
 from bot.services.athletes import AthleteIndex
@@ -43,6 +43,22 @@ from bot.store.seed import SeedReport, seed
 # Past this many records touched by one write (a big import), reading every entry in one
 # statement is cheaper than one statement per record.
 _MOST_KEYS_READ_ONE_BY_ONE = 200
+
+
+def records_by_athlete(book: RecordBook) -> dict[int, tuple[int, int, int]]:
+    """Athlete id -> (world, area, national) record entries on file, rejected ones left
+    out: the record half of an athlete's prominence, from the book instead of a join of
+    the entries with a million results."""
+    counted = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.NATION)
+    counts: dict[int, list[int]] = {}
+    for scope in book.scopes():
+        if scope.kind not in counted:
+            continue
+        column = counted.index(scope.kind)
+        for entry in book.scope_entries(scope):
+            if entry.status is not RecordStatus.REJECTED:
+                counts.setdefault(entry.athlete.id, [0, 0, 0])[column] += 1
+    return {athlete_id: (w, a, n) for athlete_id, (w, a, n) in counts.items()}
 
 
 class Trackside:
@@ -113,7 +129,7 @@ class Trackside:
         self.athlete_index = AthleteIndex(
             await self.athletes.all(),
             await self.athletes.aliases(),
-            prominence=await self.athletes.prominence(),
+            prominence=await self.athletes.prominence(records_by_athlete(self.book)),
         )
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
 
