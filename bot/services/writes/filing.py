@@ -103,6 +103,8 @@ async def _athlete_id(conn: Connection, result: Result, actor: Actor) -> int:
 async def with_split_ids(conn: Connection, result: Result) -> Result:
     """The stored result with the ids its splits got."""
     assert result.id is not None
+    if not result.splits:  # most results: no statement for nothing
+        return result
     split_ids = await ResultRepository.split_ids(conn, result.id)
     splits = tuple(replace(s, id=split_ids[s.event.key]) for s in result.splits)
     return replace(result, splits=splits)
