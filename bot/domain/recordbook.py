@@ -27,7 +27,8 @@ class RecordBook:
         # book, so that a write's announcement ("first since") does not walk every key.
         self._by_scope: dict[RecordScope, list[RecordEntry]] = defaultdict(list)
         for key, progression in self._by_key.items():
-            progression.sort(key=chronological(catalogue.get(key.event_key)))
+            if len(progression) > 1:  # most national records have one entry on file
+                progression.sort(key=chronological(catalogue.get(key.event_key)))
             self._by_scope[key.scope].extend(progression)
         self._forget()
 
