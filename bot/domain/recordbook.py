@@ -27,7 +27,8 @@ class RecordBook:
         # book, so that a write's announcement ("first since") does not walk every key.
         self._by_scope: dict[RecordScope, list[RecordEntry]] = defaultdict(list)
         for key, progression in self._by_key.items():
-            progression.sort(key=chronological(catalogue.get(key.event_key)))
+            if len(progression) > 1:  # most national records have one entry on file
+                progression.sort(key=chronological(catalogue.get(key.event_key)))
             self._by_scope[key.scope].extend(progression)
         self._forget()
 
@@ -52,9 +53,9 @@ class RecordBook:
     ) -> None:
         """Replace the progressions of these records with `found` (a key missing from it has
         no entry left); every other record is kept as it is."""
-        scopes = set()
+        changed: dict[RecordScope, list[RecordKey]] = {}
         for key in keys:
-            scopes.add(key.scope)
+            changed.setdefault(key.scope, []).append(key)
             entries = found.get(key)
             if entries:
                 self._by_key[key] = sorted(
@@ -62,10 +63,18 @@ class RecordBook:
                 )
             else:
                 self._by_key.pop(key, None)
-        for scope in scopes:
-            self._by_scope[scope] = [
-                e for key, entries in self._by_key.items() if key.scope == scope for e in entries
-            ]
+        for scope, scope_keys in changed.items():
+            # The scope's keys in the book's order: those it had (a key keeps its place
+            # when its entries are replaced), then those new to the book, which are last.
+            # Only this scope's entries are walked, never every record's.
+            order: dict[RecordKey, None] = {}
+            last = None
+            for entry in self._by_scope.get(scope, ()):  # grouped by key: one lookup a key
+                if entry.key is not last:
+                    last = entry.key
+                    order[last] = None
+            order.update(dict.fromkeys(scope_keys))
+            self._by_scope[scope] = [e for k in order for e in self._by_key.get(k, ())]
         self._forget()
 
     def entries(self, key: RecordKey) -> list[RecordEntry]:

@@ -11,6 +11,7 @@ import heapq
 import re
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
+from sys import intern
 
 from rapidfuzz import fuzz, process
 
@@ -30,7 +31,7 @@ def athlete_ref(athlete_id: int) -> str:
     return f"#{athlete_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Indexed:
     athlete: Athlete
     key: str
@@ -58,17 +59,18 @@ class AthleteIndex:
         # tuple: among equally good name matches the clear leader is the one meant.
         self._prominence: Mapping[int, tuple[int, ...]] = prominence or {}
         self._by_id: dict[int, _Indexed] = {}
-        self._by_key: dict[str, list[int]] = {}  # folded full name -> ids: exact hits in O(1)
-        self._by_word: dict[str, set[int]] = {}  # folded name word -> ids
+        # Folded name word -> ids (a list: most words name one or two athletes, and a set
+        # costs four times the memory of a short list).
+        self._by_word: dict[str, list[int]] = {}
         self._words: list[str] = []  # every name word, sorted: prefixes by bisect
         self._keys: dict[int, str] = {}  # id -> folded name, what rapidfuzz compares
-        # (folded name, id) by name length, each list sorted: the shortest names that start
-        # with a query, in ranking order, without looking at the others.
+        # (folded name, id) by name length, each list sorted: exact names by bisect, and the
+        # shortest names that start with a query, in ranking order, without the others.
         self._by_length: dict[int, list[tuple[str, int]]] = {}
         self._short_prefixes: dict[str, set[int]] = {}  # see _with_prefix
         self._aliases: dict[str, set[int]] = {}
         for athlete in athletes:
-            self._add(athlete, bulk=True)
+            self._add_new(athlete)
         self._words = sorted(self._by_word)
         for word, ids in self._by_word.items():  # the first keystroke of any name, warm
             self._short_prefixes.setdefault(word[:1], set()).update(ids)
@@ -85,14 +87,31 @@ class AthleteIndex:
     def add(self, athlete: Athlete) -> None:
         self._add(athlete, bulk=False)
 
+    def _add_new(self, athlete: Athlete) -> None:
+        """Index an athlete while the index is being built (the sorted structures are
+        sorted once afterwards); an id seen before is indexed as a rename."""
+        if athlete.id in self._by_id:
+            self._add(athlete, bulk=True)
+            return
+        key = fold(athlete.name)
+        words = tuple(map(intern, key.split()))  # one string per distinct word
+        self._by_id[athlete.id] = _Indexed(athlete, key, words)
+        self._keys[athlete.id] = key
+        by_word = self._by_word
+        for word in words:
+            ids = by_word.get(word)
+            if ids is None:
+                by_word[word] = [athlete.id]
+            elif ids[-1] != athlete.id:  # a word twice in one name is indexed once
+                ids.append(athlete.id)
+
     def _add(self, athlete: Athlete, *, bulk: bool) -> None:
         key = fold(athlete.name)
-        indexed = _Indexed(athlete, key, tuple(key.split()))
+        indexed = _Indexed(athlete, key, tuple(map(intern, key.split())))
         old = self._by_id.get(athlete.id)
         if old is not None and old.key != key:
-            self._by_key[old.key].remove(athlete.id)
-            for word in old.words:
-                self._by_word[word].discard(athlete.id)
+            for word in set(old.words):
+                self._by_word[word].remove(athlete.id)
             if not bulk:
                 names = self._by_length[len(old.key)]
                 del names[bisect.bisect_left(names, (old.key, athlete.id))]
@@ -106,19 +125,28 @@ class AthleteIndex:
                     self._short_prefixes[prefix].add(athlete.id)
         self._by_id[athlete.id] = indexed
         self._keys[athlete.id] = key
-        ids = self._by_key.setdefault(key, [])
-        if athlete.id not in ids:
-            ids.append(athlete.id)
         for word in indexed.words:
             if word not in self._by_word:
-                self._by_word[word] = set()
+                self._by_word[word] = []
                 if not bulk:
                     bisect.insort(self._words, word)
-            self._by_word[word].add(athlete.id)
+            if athlete.id not in self._by_word[word]:
+                self._by_word[word].append(athlete.id)
 
     def get(self, athlete_id: int) -> Athlete | None:
         found = self._by_id.get(athlete_id)
         return found.athlete if found else None
+
+    def _named(self, key: str) -> list[int]:
+        """Ids of the athletes whose folded name is `key`: a bisect in the names of its
+        length (they are sorted by name, then id)."""
+        names = self._by_length.get(len(key), ())
+        at = bisect.bisect_left(names, (key,))
+        found = []
+        while at < len(names) and names[at][0] == key:
+            found.append(names[at][1])
+            at += 1
+        return found
 
     def _with_prefix(self, prefix: str) -> Set[int]:
         """Ids of athletes with a name word starting with `prefix` (the one- and two-letter
@@ -135,7 +163,7 @@ class AthleteIndex:
         found: set[int] = set()
         at = bisect.bisect_left(self._words, prefix)
         while at < len(self._words) and self._words[at].startswith(prefix):
-            found |= self._by_word[self._words[at]]
+            found.update(self._by_word[self._words[at]])
             at += 1
         return found
 
@@ -147,7 +175,7 @@ class AthleteIndex:
         words = query.split()
         if not words:
             return []
-        exact = [self._by_id[i] for i in self._by_key.get(query, ())]
+        exact = [self._by_id[i] for i in self._named(query)]
         exact += [self._by_id[a] for a in self._aliases.get(query, ()) if a in self._by_id]
         if exact:
             return list(dict.fromkeys(exact))

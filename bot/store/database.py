@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.store.checkpoints import Checkpointer
 from bot.store.connection import Reader, Store
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,7 @@ class Database:
         # The reader's data_version right after our latest commit, so that watching for
         # other processes' writes does not mistake our own (deliveries, settings) for them.
         self.own_version: int | None = None
+        self._checkpoints = Checkpointer(path, BUSY_TIMEOUT_MS)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Store:
@@ -212,6 +214,8 @@ class Database:
         reader = None
         try:
             await _configure(writer, WRITER_CACHE_KIB)
+            # Checkpoints run beside the commits, never inside one: see checkpoints.py.
+            await writer.execute("PRAGMA wal_autocheckpoint = 0")
             mode = await (await writer.execute("PRAGMA journal_mode = WAL")).fetchone()
             if mode and mode[0] != "wal" and str(path) != ":memory:":
                 log.warning("SQLite refused WAL mode (got %s); concurrent reads will block", mode)
@@ -238,6 +242,7 @@ class Database:
     async def close(self) -> None:
         async with self._write_lock:
             try:
+                await self._checkpoints.close()
                 await self._reader.close()
                 # Fold the WAL back into the main file so a copied .db is complete.
                 try:
@@ -273,6 +278,7 @@ class Database:
                 await self._writer.execute("COMMIT")
                 # What the reader sees now is our own doing: see `own_version`.
                 self.own_version = await self.data_version()
+                self._checkpoints.after_commit()
 
     async def counts(self) -> dict[str, int]:
         """Rows per table, for `trackside db status`."""

@@ -21,16 +21,12 @@ from bot.domain.models import (
     RecordEntry,
     RecordKey,
     RecordScope,
-    RecordStatus,
     Result,
     ResultStatus,
-    ScopeKind,
     Split,
 )
 from bot.domain.records import (
-    BreakKind,
     ProgressionFix,
-    RecordBreak,
     RecordCheck,
     lists_checked,
     recompute_progression,
@@ -38,7 +34,7 @@ from bot.domain.records import (
     record_keys_for,
     scopes_for,
 )
-from bot.services.writes.filing import channels_for, records_text, scope_label
+from bot.services.writes.filing import channels_for, entry_for, records_text, scope_label
 from bot.store import bulk
 from bot.store.connection import Connection
 from bot.store.outbox import SubscriptionRepository
@@ -297,7 +293,7 @@ def _file_in_memory(
         if not check.breaks:
             continue
         for brk in check.breaks:
-            progressions.setdefault(brk.key, []).append(_entry_for(result, brk, next_entry))
+            progressions.setdefault(brk.key, []).append(entry_for(result, brk, next_entry))
             next_entry += 1
         for key in {b.key for b in check.breaks}:
             fix = recompute_progression(app.catalogue.get(key.event_key), progressions[key])
@@ -312,30 +308,6 @@ def _file_in_memory(
         if announcement is not None:
             queued.append((announcement, result.sex))
     return queued
-
-
-def _entry_for(result: Result, brk: RecordBreak, entry_id: int) -> RecordEntry:
-    """The record entry a break files (its id as the store will give it)."""
-    index = brk.performance.split_index
-    split = result.splits[index] if index is not None else None
-    # Meeting records are the organiser's to keep; the rest await ratification.
-    meeting = brk.key.scope.kind is ScopeKind.MEETING
-    return RecordEntry(
-        id=entry_id,
-        key=brk.key,
-        mark=brk.performance.mark,
-        date=result.date,
-        athlete=result.athlete,
-        result_id=result.id or 0,
-        status=RecordStatus.RATIFIED if meeting else RecordStatus.PENDING,
-        competition=result.competition,
-        city=result.city,
-        country=result.country,
-        wind=result.wind if split is None else None,
-        split_id=split.id if split else None,
-        equal=brk.kind is BreakKind.EQUALS,
-        source=result.source,
-    )
 
 
 def _fixed(entries: list[RecordEntry], fix: ProgressionFix) -> list[RecordEntry]:

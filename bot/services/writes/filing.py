@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.domain.announcements import Announcement, announcement_for
 from bot.domain.events import Sex
 from bot.domain.models import (
+    RecordEntry,
     RecordKey,
     RecordScope,
     RecordStatus,
@@ -22,6 +23,7 @@ from bot.domain.models import (
 )
 from bot.domain.records import (
     BreakKind,
+    RecordBreak,
     RecordCheck,
     recompute_progression,
     record_breaks_for,
@@ -101,6 +103,8 @@ async def _athlete_id(conn: Connection, result: Result, actor: Actor) -> int:
 async def with_split_ids(conn: Connection, result: Result) -> Result:
     """The stored result with the ids its splits got."""
     assert result.id is not None
+    if not result.splits:  # most results: no statement for nothing
+        return result
     split_ids = await ResultRepository.split_ids(conn, result.id)
     splits = tuple(replace(s, id=split_ids[s.event.key]) for s in result.splits)
     return replace(result, splits=splits)
@@ -124,19 +128,8 @@ async def records_for(
     keys = record_keys_for(result, area)
     on_file = await app.record_entries.for_keys(conn, keys)
     check = record_breaks_for(result, on_file, area=area)
-    assert result.id is not None, "records are filed for a stored result"
-    for brk in check.breaks:
-        index = brk.performance.split_index
-        split_id = result.splits[index].id if index is not None else None
-        mark = brk.performance.mark.value
-        # Meeting records are the organiser's to keep; the rest await ratification.
-        fresh = RecordStatus.RATIFIED if brk.key.scope.kind is ScopeKind.MEETING else None
-        status = (statuses or {}).get((brk.key, mark), fresh or RecordStatus.PENDING)
-        await RecordRepository.insert(
-            conn, brk.key, result_id=result.id, split_id=split_id, mark=mark, day=result.date,
-            status=status, equal=brk.kind is BreakKind.EQUALS, source=result.source,
-        )  # fmt: skip
-    await fix_progressions(conn, app, {b.key for b in check.breaks})
+    progressions = await _file_breaks(conn, result, check, on_file, statuses or {})
+    await fix_progressions(conn, app, progressions, progressions)
     news = tuple(
         b
         for b in check.breaks
@@ -156,11 +149,70 @@ async def records_for(
     return check, announcement, announcement_id
 
 
-async def fix_progressions(conn: Connection, app: Trackside, keys: Iterable[RecordKey]) -> None:
+def entry_for(result: Result, brk: RecordBreak, entry_id: int) -> RecordEntry:
+    """The record entry a break files (its id as the store will give it)."""
+    index = brk.performance.split_index
+    split = result.splits[index] if index is not None else None
+    # Meeting records are the organiser's to keep; the rest await ratification.
+    meeting = brk.key.scope.kind is ScopeKind.MEETING
+    return RecordEntry(
+        id=entry_id,
+        key=brk.key,
+        mark=brk.performance.mark,
+        date=result.date,
+        athlete=result.athlete,
+        result_id=result.id or 0,
+        status=RecordStatus.RATIFIED if meeting else RecordStatus.PENDING,
+        competition=result.competition,
+        city=result.city,
+        country=result.country,
+        wind=result.wind if split is None else None,
+        split_id=split.id if split else None,
+        equal=brk.kind is BreakKind.EQUALS,
+        source=result.source,
+    )
+
+
+async def _file_breaks(
+    conn: Connection,
+    result: Result,
+    check: RecordCheck,
+    on_file: Mapping[RecordKey, list[RecordEntry]],
+    statuses: Mapping[tuple[RecordKey, int], RecordStatus],
+) -> dict[RecordKey, list[RecordEntry]]:
+    """File the records the result sets; the progressions they join as this transaction
+    now has them: the entries read for the check and the ones filed (no second read)."""
+    assert result.id is not None, "records are filed for a stored result"
+    progressions = {b.key: list(on_file.get(b.key, ())) for b in check.breaks}
+    for brk in check.breaks:
+        filed = entry_for(result, brk, 0)
+        # Meeting records are the organiser's to keep; the rest await ratification.
+        status = statuses.get((brk.key, filed.mark.value), filed.status)
+        entry_id = await RecordRepository.insert(
+            conn, brk.key, result_id=result.id, split_id=filed.split_id, mark=filed.mark.value,
+            day=result.date, status=status, equal=filed.equal, source=result.source,
+        )  # fmt: skip
+        if entry_id is not None:  # None: that very entry is on file, and read already
+            progressions[brk.key].append(replace(filed, id=entry_id, status=status))
+    return progressions
+
+
+async def fix_progressions(
+    conn: Connection,
+    app: Trackside,
+    keys: Iterable[RecordKey],
+    progressions: Mapping[RecordKey, list[RecordEntry]] | None = None,
+) -> None:
+    """Supersede, restore and flag equals in these records' progressions: as given in
+    `progressions` (this transaction's view of them), else as read now."""
     keys = set(keys)
     if not keys:
         return
-    for key, entries in (await app.record_entries.for_keys(conn, keys)).items():
+    if progressions is None:
+        progressions = await app.record_entries.for_keys(conn, keys)
+    for key, entries in progressions.items():
+        if key not in keys or not entries:
+            continue
         fix = recompute_progression(app.catalogue.get(key.event_key), entries)
         if fix.drop or fix.restore:
             log.info("%s: %d entries superseded, %d restored", key, len(fix.drop), len(fix.restore))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from bot.domain.events import Sex
@@ -27,21 +28,13 @@ class AthleteRepository:
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def prominence(self) -> dict[int, tuple[int, int, int, int]]:
+    async def prominence(
+        self, records: Mapping[int, tuple[int, int, int]]
+    ) -> dict[int, tuple[int, int, int, int]]:
         """Athlete id -> (world, area, national record entries, results) on file: how
-        prominent an athlete is, to tell apart several equally good name matches."""
-        rows = await self._reader.execute_fetchall(
-            """
-            SELECT r.athlete_id,
-                   COALESCE(SUM(e.scope_kind = 'world'), 0),
-                   COALESCE(SUM(e.scope_kind = 'area'), 0),
-                   COALESCE(SUM(e.scope_kind = 'nation'), 0)
-            FROM record_entries e JOIN results r ON r.id = e.result_id
-            WHERE e.status != 'rejected'
-            GROUP BY r.athlete_id
-            """
-        )
-        records = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        prominent an athlete is, to tell apart several equally good name matches. The
+        record counts come from the caller's record book; the results are counted here
+        (one pass over the covering index results_by_athlete)."""
         counts = await self._reader.execute_fetchall(
             "SELECT athlete_id, COUNT(*) FROM results GROUP BY athlete_id"
         )

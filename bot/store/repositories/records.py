@@ -26,15 +26,69 @@ def _record_key(kind: str, code: str, event_key: str, venue: str, sex: str) -> R
     return RecordKey(RecordScope(SCOPE_KINDS[kind], code), event_key, VENUES[venue], SEXES[sex])
 
 
+# Positions in _SELECT's rows (the athlete's columns, read by name, follow them).
+_ID, _KIND, _EVENT, _SPLIT, _MARK, _DAY, _STATUS, _HAND = 0, 1, 3, 7, 8, 9, 11, 15
+# One statement reads the progressions of at most this many records (5 parameters each).
+_KEYS_PER_STATEMENT = 50
+_KEY_TERM = (
+    "(e.scope_kind = ? AND e.scope_code = ? AND e.event_key = ? AND e.list = ? AND e.sex = ?)"
+)
+
+
+class _Entries:
+    """Entries built from the rows of one read; the rows of a read share their record keys,
+    athletes and days (startup reads every entry: tens of thousands with the national
+    lists, against a few thousand athletes and days)."""
+
+    __slots__ = ("_athletes", "_catalogue", "_days", "_keys")
+
+    def __init__(self, catalogue: EventCatalogue):
+        self._catalogue = catalogue
+        self._keys: dict[tuple, RecordKey] = {}
+        self._athletes: dict[int, Athlete] = {}
+        self._days: dict[str, date] = {}
+
+    def entry(self, row: Row) -> RecordEntry:
+        identity = (row[_KIND], row[2], row[_EVENT], row[4], row[5])
+        key = self._keys.get(identity)
+        if key is None:
+            key = self._keys[identity] = _record_key(*identity)
+        athlete = self._athletes.get(row["a_id"])
+        if athlete is None:
+            athlete = self._athletes[row["a_id"]] = athlete_from_row(row)
+        day = self._days.get(row[_DAY])
+        if day is None:
+            day = self._days[row[_DAY]] = date.fromisoformat(row[_DAY])
+        split_id = row[_SPLIT]
+        return RecordEntry(
+            id=row[_ID],
+            key=key,
+            mark=Mark(row[_MARK], self._catalogue.get(row[_EVENT]).unit, bool(row[_HAND])),
+            date=day,
+            athlete=athlete,
+            result_id=row[6],
+            split_id=split_id,
+            status=RECORD_STATUSES[row[_STATUS]],
+            competition=row[16],
+            city=row[17],
+            country=row[18],
+            # A split has no wind of its own worth showing; the race's wind is the result's.
+            wind=row[19] if split_id is None else None,
+            equal=bool(row[10]),
+            source=row[12],
+            note=row[13],
+            superseded=bool(row[14]),
+        )
+
+
 class RecordRepository:
     """Record entries (progressions). The services keep them all in memory; see RecordBook."""
 
     def __init__(self, reader: Reader, catalogue: EventCatalogue):
         self._reader = reader
         self._catalogue = catalogue
-        # Entry id -> (its stored row as last read by `all`, the entry built from it).
-        self._built: dict[int, tuple[tuple, RecordEntry]] = {}
 
+    # The first columns in the order of the positions above.
     _SELECT = f"""
         SELECT e.id AS e_id, e.scope_kind, e.scope_code, e.event_key, e.list, e.sex AS e_sex,
                e.result_id, e.split_id, e.mark AS e_mark, e.date AS e_date, e.equal, e.status,
@@ -47,51 +101,8 @@ class RecordRepository:
         JOIN athletes a ON a.id = r.athlete_id
     """
 
-    def _entry(
-        self,
-        row: Row,
-        athletes: dict[int, Athlete] | None = None,
-        keys: dict[tuple, RecordKey] | None = None,
-    ) -> RecordEntry:
-        """One entry; `athletes` and `keys` share objects across the rows of one read
-        (startup reads every entry: tens of thousands with the national lists)."""
-        event = self._catalogue.get(row["event_key"])
-        identity = (
-            row["scope_kind"],
-            row["scope_code"],
-            row["event_key"],
-            row["list"],
-            row["e_sex"],
-        )
-        key = keys.get(identity) if keys is not None else None
-        if key is None:
-            key = _record_key(*identity)
-            if keys is not None:
-                keys[identity] = key
-        athlete = athletes.get(row["a_id"]) if athletes is not None else None
-        if athlete is None:
-            athlete = athlete_from_row(row)
-            if athletes is not None:
-                athletes[athlete.id] = athlete
-        return RecordEntry(
-            id=row["e_id"],
-            key=key,
-            mark=Mark(row["e_mark"], event.unit, bool(row["e_hand_timed"])),
-            date=date.fromisoformat(row["e_date"]),
-            athlete=athlete,
-            result_id=row["result_id"],
-            split_id=row["split_id"],
-            status=RECORD_STATUSES[row["status"]],
-            competition=row["competition"],
-            city=row["city"],
-            country=row["country"],
-            # A split has no wind of its own worth showing; the race's wind is the result's.
-            wind=row["wind"] if row["split_id"] is None else None,
-            equal=bool(row["equal"]),
-            source=row["e_source"],
-            note=row["e_note"],
-            superseded=bool(row["superseded"]),
-        )
+    def _entry(self, row: Row) -> RecordEntry:
+        return _Entries(self._catalogue).entry(row)
 
     async def changes_since(self, seq: int | None) -> tuple[int, set[RecordKey] | None]:
         """(the newest change sequence, the records changed after `seq`), in one hop; None
@@ -123,50 +134,38 @@ class RecordRepository:
         )
 
     async def all(self) -> list[RecordEntry]:
-        """Every entry, oldest first, in one hop. The services reload them all after each
-        write; an entry whose stored row (athlete and result columns included) is exactly
-        what it was last time is the same object again, so only changed rows are rebuilt."""
+        """Every entry, oldest first, in one hop: read at startup, after a gap in the
+        change log, and after a write that touched very many records. The rows are
+        streamed into entries, never all held at once."""
         return await run_on(self._reader, self._all_in_thread)
 
     def _all_in_thread(self, conn: sqlite3.Connection) -> list[RecordEntry]:
-        rows = conn.execute(self._SELECT + " ORDER BY e.date, e.id").fetchall()
-        athletes: dict[int, Athlete] = {}
-        keys: dict[tuple, RecordKey] = {}
-        before = self._built
-        built: dict[int, tuple[tuple, RecordEntry]] = {}
-        entries = []
-        for row in rows:
-            stored = tuple(row)
-            held = before.get(stored[0])
-            if held is not None and held[0] == stored:
-                entry = held[1]
-            else:
-                entry = self._entry(row, athletes, keys)
-            built[stored[0]] = (stored, entry)
-            entries.append(entry)
-        self._built = built
-        return entries
+        build = _Entries(self._catalogue).entry
+        return [build(row) for row in conn.execute(self._SELECT + " ORDER BY e.date, e.id")]
 
     async def for_keys(
         self, conn: Reader, keys: Iterable[RecordKey]
     ) -> dict[RecordKey, list[RecordEntry]]:
         """The progressions of these records as the connection sees them: inside a write
-        transaction, the committed state plus this transaction's own changes."""
+        transaction, the committed state plus this transaction's own changes. One
+        statement per 50 records (each term an index search), oldest entries first."""
+        wanted = list(dict.fromkeys(keys))
+        entries = _Entries(self._catalogue)
         found: dict[RecordKey, list[RecordEntry]] = {}
-        for key in keys:
+        for at in range(0, len(wanted), _KEYS_PER_STATEMENT):
+            chunk = wanted[at : at + _KEYS_PER_STATEMENT]
+            params: list[object] = []
+            for key in chunk:
+                params += (key.scope.kind.value, key.scope.code, key.event_key)
+                params += (key.list.value, key.sex.value)
             rows = await conn.execute_fetchall(
-                self._SELECT + " WHERE e.scope_kind = ? AND e.scope_code = ? AND e.event_key = ? "
-                "AND e.list = ? AND e.sex = ? ORDER BY e.date, e.id",
-                (
-                    key.scope.kind.value,
-                    key.scope.code,
-                    key.event_key,
-                    key.list.value,
-                    key.sex.value,
-                ),
-            )
-            if rows:
-                found[key] = [self._entry(row) for row in rows]
+                self._SELECT + " WHERE " + " OR ".join([_KEY_TERM] * len(chunk))
+                + " ORDER BY e.date, e.id",
+                params,
+            )  # fmt: skip
+            for row in rows:
+                entry = entries.entry(row)
+                found.setdefault(entry.key, []).append(entry)
         return found
 
     async def get(self, conn: Connection, entry_id: int) -> RecordEntry | None:

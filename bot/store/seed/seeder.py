@@ -243,9 +243,11 @@ async def seed(
         await seeder.load_records("progression.csv")
         await seeder.load_record_lists()
         await seeder.load_athletes()
-        await seeder.mark_equals()
         await seeder.flush_log()
         if seeder.report.record_entries_added:
+            # Only new entries can leave an equal flag wrong (writes keep their own
+            # progressions' flags): a start that loads nothing reads no entry.
+            await seeder.mark_equals()
             # Thousands of rows logged as changed: readers re-read everything anyway.
             await RecordRepository.prune_changes(conn)
     report = seeder.report
