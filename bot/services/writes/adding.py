@@ -63,7 +63,7 @@ async def add_result(
     gate(app, checked.result, confirm_implausible, "added")
     async with app.db.transaction() as conn:
         filed = await add_in(conn, app, checked.result, actor)
-    await after_write(app, [filed.new_athlete_id] if filed.new_athlete_id else [])
+    await after_write(app, [filed.new_athlete_id] if filed.new_athlete_id else [], filed.written)
     return filed.added
 
 

@@ -9,7 +9,6 @@ import asyncio
 import bisect
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,6 @@ from bot.domain.models import (
     Split,
 )
 from bot.domain.records import (
-    ProgressionFix,
     RecordCheck,
     lists_checked,
     recompute_progression,
@@ -34,7 +32,13 @@ from bot.domain.records import (
     record_keys_for,
     scopes_for,
 )
-from bot.services.writes.filing import channels_for, entry_for, records_text, scope_label
+from bot.services.writes.filing import (
+    channels_for,
+    entry_for,
+    records_text,
+    scope_label,
+    with_fix,
+)
 from bot.store import bulk
 from bot.store.connection import Connection
 from bot.store.outbox import SubscriptionRepository
@@ -300,7 +304,7 @@ def _file_in_memory(
             if fix.drop or fix.restore:
                 log.info("%s: %d entries superseded, %d restored", key, len(fix.drop),
                          len(fix.restore))  # fmt: skip
-            progressions[key] = _fixed(progressions[key], fix)
+            progressions[key] = with_fix(progressions[key], fix)
         announcement = announcement_for(
             result, check, lambda scope: scope_label(app, scope), result_id=result.id,
             history=history, distance_of=lambda key: app.catalogue.get(key).distance_m,
@@ -308,21 +312,6 @@ def _file_in_memory(
         if announcement is not None:
             queued.append((announcement, result.sex))
     return queued
-
-
-def _fixed(entries: list[RecordEntry], fix: ProgressionFix) -> list[RecordEntry]:
-    """The entries with a progression fix applied (what fix_progressions writes)."""
-    superseded = {e.id: True for e in fix.drop} | {e.id: False for e in fix.restore}
-    return [
-        replace(
-            entry,
-            superseded=superseded.get(entry.id, entry.superseded),
-            equal=fix.equal_flags.get(entry.id, entry.equal),
-        )
-        if entry.id in superseded or entry.id in fix.equal_flags
-        else entry
-        for entry in entries
-    ]
 
 
 def _progression_rows(
