@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.services.app import Trackside
 from tests.store import test_writes as tw
+from tests.store.test_import_bulk import MOD, generated_file
 from tests.store.test_record_changes import assert_book_is_fresh
 from tests.store.test_writes import feb7  # noqa: F401 - a fixture
 
@@ -58,3 +59,20 @@ async def test_a_write_from_elsewhere_is_checked_against_the_store(
         await assert_book_is_fresh(app)
     finally:
         await other.close()
+
+
+async def test_an_import_files_into_the_book_without_reading_it_back(app: Trackside, tmp_path):
+    data = await generated_file(app, tmp_path, 1_500)
+    full_reads = [0]
+    all_entries = app.record_entries.all
+
+    async def counted_all():
+        full_reads[0] += 1
+        return await all_entries()
+
+    app.record_entries.all = counted_all  # type: ignore[method-assign]
+    reads = count_reads(app)
+    report = await tw.Writes(app).import_csv(data, MOD, bounded=False)
+    assert len(report.announcements) > 10  # many records touched: once a full read
+    assert full_reads == [0] and reads == [0]
+    await assert_book_is_fresh(app)

@@ -35,6 +35,7 @@ from bot.domain.records import (
 from bot.services.writes.filing import (
     channels_for,
     entry_for,
+    progressions_of,
     records_text,
     scope_label,
     with_fix,
@@ -212,17 +213,18 @@ def stored_result(
 
 async def file_records_in_bulk(
     conn: Connection, app: Trackside, stored: Sequence[Result]
-) -> tuple[list[Announcement], dict[int, RecordCheck]]:
+) -> tuple[list[Announcement], dict[int, RecordCheck], dict[RecordKey, list[RecordEntry]]]:
     """`records_for` for many stored results, oldest first, as if they were filed one by
     one — the same checks on the same progressions in the same order — but with the
     progressions they touch read once and kept in memory, and what they change written
     together at the end: new entries (with ids `bulk.next_id` hands out), the flags of
-    entries on file, one announcement per result that broke or equalled something."""
+    entries on file, one announcement per result that broke or equalled something. Also
+    the progressions of every record they could touch, as this leaves them."""
     checks: dict[int, RecordCheck] = {}
     if not stored:
-        return [], checks
+        return [], checks, {}
     areas, keys = await asyncio.to_thread(_keys_of, app, stored)
-    progressions = {k: list(v) for k, v in (await app.record_entries.for_keys(conn, keys)).items()}
+    progressions = (await progressions_of(conn, app, keys))[0]
     on_file = {entry.id for entries in progressions.values() for entry in entries}
     next_entry = await bulk.next_id(conn, "record_entries")
     queued = await asyncio.to_thread(_file_in_memory, app, stored, areas, progressions, checks,
@@ -236,7 +238,7 @@ async def file_records_in_bulk(
     await bulk.queue_announcements(
         conn, queued, lambda announcement, sex: channels_for(subscriptions, announcement, sex)
     )
-    return [announcement for announcement, _ in queued], checks
+    return [announcement for announcement, _ in queued], checks, progressions
 
 
 def row_details(
