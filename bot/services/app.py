@@ -14,6 +14,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.domain.answers import (
@@ -42,6 +43,9 @@ from bot.store.database import Database
 from bot.store.outbox import GuildSettingsRepository
 from bot.store.repositories import AthleteRepository, RecordRepository, ResultRepository
 from bot.store.seed import SeedReport, seed
+
+if TYPE_CHECKING:
+    from bot.services.writes.filing import RecordsWritten
 
 # Past this many records touched by one write (a big import), reading every entry in one
 # statement is cheaper than one statement per record.
@@ -162,13 +166,24 @@ class Trackside:
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
         self.warm.forget_all()  # profiles hold the index's athletes: none from before
 
-    async def reload_records(self, new_athlete_ids: Iterable[int] = ()) -> None:
+    @property
+    def records_seen(self) -> int | None:
+        """The record change log's sequence the record book is in step with."""
+        return self._changes_seen
+
+    async def reload_records(
+        self, new_athlete_ids: Iterable[int] = (), written: RecordsWritten | None = None
+    ) -> None:
         """After our own write: re-read only the records the store's change log says were
         touched since the last read (all of them the first time, after a gap, or when a
-        write touched very many); athletes are many, so add only those the write created."""
+        write touched very many); athletes are many, so add only those the write created.
+        `written`: what our write left those records as, when the book was in step before
+        it; taken instead of a read when the log shows no other write before or after ours."""
         self._data_version = await self.db.data_version()
         seq, changed = await self.record_entries.changes_since(self._changes_seen)
-        if changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
+        if written is not None and written.exact(self._changes_seen, seq, changed):
+            self.book.replace_keys(changed or (), written.progressions)
+        elif changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
             self.book.replace_all(await self.record_entries.all())
         elif changed:
             found = await self.record_entries.for_keys(self.db.reader, changed)

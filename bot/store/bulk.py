@@ -193,6 +193,13 @@ async def record_marks(
     return [tuple(row) for row in rows]
 
 
+async def record_changes_seq(conn: Connection) -> int:
+    """The record change log's newest sequence (0: none), as `conn` sees it; what
+    `RecordRepository.changes_since` answers first."""
+    rows = await conn.execute_fetchall("SELECT coalesce(max(seq), 0) FROM record_changes")
+    return int(next(iter(rows))[0])
+
+
 async def next_id(conn: Connection, table: str) -> int:
     """The first id an insert into `table` may take that was never used (ids are never
     reused: AUTOINCREMENT on SQLite, an identity sequence on PostgreSQL)."""

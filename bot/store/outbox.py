@@ -171,10 +171,12 @@ class OutboxRepository:
             ),
         )
         announcement_id = new_id(cursor)
-        await conn.executemany(
-            "INSERT INTO deliveries (announcement_id, channel_id, guild_id) VALUES (?, ?, ?)",
-            [(announcement_id, channel_id, guild_id) for guild_id, channel_id in channels],
-        )
+        deliveries = [(announcement_id, channel_id, guild_id) for guild_id, channel_id in channels]
+        if deliveries:  # no subscribed channel: no round trip for nothing
+            await conn.executemany(
+                "INSERT INTO deliveries (announcement_id, channel_id, guild_id) VALUES (?, ?, ?)",
+                deliveries,
+            )
         return announcement_id
 
     @staticmethod

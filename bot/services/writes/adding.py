@@ -41,7 +41,7 @@ from bot.services.writes.drafts import (
     gate,
     preview,
 )
-from bot.services.writes.filing import Added, add_in, after_write, audit
+from bot.services.writes.filing import Added, RecordsWritten, add_in, after_write, audit
 from bot.services.writes.row_check import RowChecker, check_import_rows
 from bot.store import bulk
 
@@ -63,7 +63,7 @@ async def add_result(
     gate(app, checked.result, confirm_implausible, "added")
     async with app.db.transaction() as conn:
         filed = await add_in(conn, app, checked.result, actor)
-    await after_write(app, [filed.new_athlete_id] if filed.new_athlete_id else [])
+    await after_write(app, [filed.new_athlete_id] if filed.new_athlete_id else [], filed.written)
     return filed.added
 
 
@@ -85,10 +85,10 @@ async def import_csv(
     the same order (oldest first), as filing the rows one by one.
     """
     staged = await _checked_rows(app, data, bounded)
-    announcements, created = await _write_import(app, staged, actor)
+    announcements, created, written = await _write_import(app, staged, actor)
     for athlete in created.values():
         app.athlete_index.add(athlete)
-    await after_write(app)
+    await after_write(app, (), written)
     return ImportReport(len(staged), tuple(announcements))
 
 
@@ -120,10 +120,11 @@ async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Stag
 
 async def _write_import(
     app: Trackside, staged: list[Staged], actor: Actor
-) -> tuple[list[Announcement], dict[tuple[str, str, str], Athlete]]:
+) -> tuple[list[Announcement], dict[tuple[str, str, str], Athlete], RecordsWritten]:
     """The one transaction: athletes, results, splits, records, announcements, audit."""
     source = f"added by {actor.user_id}" if actor.user_id else "added"
     async with app.db.transaction() as conn:
+        before = await bulk.record_changes_seq(conn)
         known = await bulk.athlete_ids(conn)
         # Again inside the transaction: another moderator may have written meanwhile.
         on_file = await _on_file(conn, staged, known)
@@ -148,7 +149,7 @@ async def _write_import(
             lambda: [stored_result(app, staged[i], athletes[i], ids[i], split_ids, actor.user_id)
                      for i in candidates]
         )  # fmt: skip
-        announcements, checks = await file_records_in_bulk(conn, app, stored)
+        announcements, checks, progressions = await file_records_in_bulk(conn, app, stored)
         at = datetime.now(UTC).isoformat(timespec="seconds")
         texts: dict[tuple[str, int, int], str] = {}  # the marks as text, each once
         for start in range(0, len(staged), WRITE_CHUNK):
@@ -158,7 +159,8 @@ async def _write_import(
             await bulk.add_audit_rows(conn, actor.user_id, actor.guild_id, details)
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
-    return announcements, created
+        written = RecordsWritten(before, await bulk.record_changes_seq(conn), progressions)
+    return announcements, created, written
 
 
 IMPORT_BATCH = 5_000  # rows checked per trip to the worker thread

@@ -9,7 +9,6 @@ import asyncio
 import bisect
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,6 @@ from bot.domain.models import (
     Split,
 )
 from bot.domain.records import (
-    ProgressionFix,
     RecordCheck,
     lists_checked,
     recompute_progression,
@@ -34,7 +32,14 @@ from bot.domain.records import (
     record_keys_for,
     scopes_for,
 )
-from bot.services.writes.filing import channels_for, entry_for, records_text, scope_label
+from bot.services.writes.filing import (
+    channels_for,
+    entry_for,
+    progressions_of,
+    records_text,
+    scope_label,
+    with_fix,
+)
 from bot.store import bulk
 from bot.store.connection import Connection
 from bot.store.outbox import SubscriptionRepository
@@ -208,17 +213,18 @@ def stored_result(
 
 async def file_records_in_bulk(
     conn: Connection, app: Trackside, stored: Sequence[Result]
-) -> tuple[list[Announcement], dict[int, RecordCheck]]:
+) -> tuple[list[Announcement], dict[int, RecordCheck], dict[RecordKey, list[RecordEntry]]]:
     """`records_for` for many stored results, oldest first, as if they were filed one by
     one — the same checks on the same progressions in the same order — but with the
     progressions they touch read once and kept in memory, and what they change written
     together at the end: new entries (with ids `bulk.next_id` hands out), the flags of
-    entries on file, one announcement per result that broke or equalled something."""
+    entries on file, one announcement per result that broke or equalled something. Also
+    the progressions of every record they could touch, as this leaves them."""
     checks: dict[int, RecordCheck] = {}
     if not stored:
-        return [], checks
+        return [], checks, {}
     areas, keys = await asyncio.to_thread(_keys_of, app, stored)
-    progressions = {k: list(v) for k, v in (await app.record_entries.for_keys(conn, keys)).items()}
+    progressions = (await progressions_of(conn, app, keys))[0]
     on_file = {entry.id for entries in progressions.values() for entry in entries}
     next_entry = await bulk.next_id(conn, "record_entries")
     queued = await asyncio.to_thread(_file_in_memory, app, stored, areas, progressions, checks,
@@ -232,7 +238,7 @@ async def file_records_in_bulk(
     await bulk.queue_announcements(
         conn, queued, lambda announcement, sex: channels_for(subscriptions, announcement, sex)
     )
-    return [announcement for announcement, _ in queued], checks
+    return [announcement for announcement, _ in queued], checks, progressions
 
 
 def row_details(
@@ -300,7 +306,7 @@ def _file_in_memory(
             if fix.drop or fix.restore:
                 log.info("%s: %d entries superseded, %d restored", key, len(fix.drop),
                          len(fix.restore))  # fmt: skip
-            progressions[key] = _fixed(progressions[key], fix)
+            progressions[key] = with_fix(progressions[key], fix)
         announcement = announcement_for(
             result, check, lambda scope: scope_label(app, scope), result_id=result.id,
             history=history, distance_of=lambda key: app.catalogue.get(key).distance_m,
@@ -308,21 +314,6 @@ def _file_in_memory(
         if announcement is not None:
             queued.append((announcement, result.sex))
     return queued
-
-
-def _fixed(entries: list[RecordEntry], fix: ProgressionFix) -> list[RecordEntry]:
-    """The entries with a progression fix applied (what fix_progressions writes)."""
-    superseded = {e.id: True for e in fix.drop} | {e.id: False for e in fix.restore}
-    return [
-        replace(
-            entry,
-            superseded=superseded.get(entry.id, entry.superseded),
-            equal=fix.equal_flags.get(entry.id, entry.equal),
-        )
-        if entry.id in superseded or entry.id in fix.equal_flags
-        else entry
-        for entry in entries
-    ]
 
 
 def _progression_rows(

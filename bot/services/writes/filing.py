@@ -23,6 +23,7 @@ from bot.domain.models import (
 )
 from bot.domain.records import (
     BreakKind,
+    ProgressionFix,
     RecordBreak,
     RecordCheck,
     recompute_progression,
@@ -30,6 +31,7 @@ from bot.domain.records import (
     record_keys_for,
 )
 from bot.services.writes.drafts import Actor, DuplicateResultError
+from bot.store import bulk
 from bot.store.connection import Connection, IntegrityError
 from bot.store.outbox import (
     AuditRepository,
@@ -60,6 +62,28 @@ class Filed:
 
     added: Added
     new_athlete_id: int | None
+    written: RecordsWritten | None = None
+
+
+@dataclass(frozen=True)
+class RecordsWritten:
+    """The whole progressions of the records a write touched, as it left them, and the
+    record change log's sequence before and after it (Trackside.reload_records)."""
+
+    before: int
+    after: int
+    progressions: dict[RecordKey, list[RecordEntry]]
+
+    def exact(self, seen: int | None, seq: int, changed: set[RecordKey] | None) -> bool:
+        """Whether the store has these progressions for every record changed since `seen`
+        up to `seq`: the book was in step before the write (seen is `before`), no other
+        write came after it (seq is `after`), and it changed no record not given here."""
+        return (
+            changed is not None
+            and seen == self.before
+            and seq == self.after
+            and changed <= self.progressions.keys()
+        )
 
 
 async def add_in(conn: Connection, app: Trackside, result: Result, actor: Actor) -> Filed:
@@ -77,10 +101,12 @@ async def add_in(conn: Connection, app: Trackside, result: Result, actor: Actor)
     except IntegrityError:
         raise DuplicateResultError("That result is already on file.") from None
     result = await with_split_ids(conn, replace(result, id=result_id))
-    check, announcement, announcement_id = await records_for(conn, app, result)
+    filed = await _records_in(conn, app, result, (), {})
+    check, announcement, announcement_id, progressions, before = filed
     details = result_details(result, check)
     await audit(conn, actor, "result.add", f"result #{result_id}", details)
-    return Filed(Added(result_id, check, announcement, announcement_id), new_athlete_id)
+    written = RecordsWritten(before, await bulk.record_changes_seq(conn), progressions)
+    return Filed(Added(result_id, check, announcement, announcement_id), new_athlete_id, written)
 
 
 async def _athlete_id(conn: Connection, result: Result, actor: Actor) -> int:
@@ -124,12 +150,27 @@ async def records_for(
     for (an edit re-files them): those are no news and are left out of the announcement;
     `statuses` keeps the ratification status those re-filed records had.
     """
+    check, announcement, announcement_id, _, _ = await _records_in(
+        conn, app, result, announced, statuses or {}
+    )
+    return check, announcement, announcement_id
+
+
+async def _records_in(
+    conn: Connection,
+    app: Trackside,
+    result: Result,
+    announced: Collection[tuple[RecordKey, int, bool]],
+    statuses: Mapping[tuple[RecordKey, int], RecordStatus],
+) -> tuple[RecordCheck, Announcement | None, int | None, dict[RecordKey, list[RecordEntry]], int]:
+    """`records_for`, with the progressions of the records it filed as it left them and
+    the change log's sequence before (see RecordsWritten)."""
     area = app.nations.area_of(result.athlete.nation)
     keys = record_keys_for(result, area)
-    on_file = await app.record_entries.for_keys(conn, keys)
+    on_file, before = await progressions_of(conn, app, keys)
     check = record_breaks_for(result, on_file, area=area)
-    progressions = await _file_breaks(conn, result, check, on_file, statuses or {})
-    await fix_progressions(conn, app, progressions, progressions)
+    progressions = await _file_breaks(conn, result, check, on_file, statuses)
+    progressions = await fix_progressions(conn, app, progressions, progressions)
     news = tuple(
         b
         for b in check.breaks
@@ -146,7 +187,20 @@ async def records_for(
     announcement_id = None
     if announcement is not None:
         announcement_id = await queue(conn, announcement, result.sex)
-    return check, announcement, announcement_id
+    return check, announcement, announcement_id, progressions, before
+
+
+async def progressions_of(
+    conn: Connection, app: Trackside, keys: Collection[RecordKey]
+) -> tuple[dict[RecordKey, list[RecordEntry]], int]:
+    """The progressions of these records as this transaction sees them, and the record
+    change log's sequence. The record book's when the log shows no write since the book
+    was read (the book is then the store's, and one small statement replaces reading and
+    building every entry), else read from the store."""
+    seq = await bulk.record_changes_seq(conn)
+    if seq == app.records_seen:
+        return {key: found for key in keys if (found := app.book.entries(key))}, seq
+    return await app.record_entries.for_keys(conn, keys), seq
 
 
 def entry_for(result: Result, brk: RecordBreak, entry_id: int) -> RecordEntry:
@@ -202,18 +256,21 @@ async def fix_progressions(
     app: Trackside,
     keys: Iterable[RecordKey],
     progressions: Mapping[RecordKey, list[RecordEntry]] | None = None,
-) -> None:
+) -> dict[RecordKey, list[RecordEntry]]:
     """Supersede, restore and flag equals in these records' progressions: as given in
-    `progressions` (this transaction's view of them), else as read now."""
+    `progressions` (this transaction's view of them), else as read now. Returns the
+    progressions of `keys` as they are now."""
     keys = set(keys)
     if not keys:
-        return
+        return {}
     if progressions is None:
         progressions = await app.record_entries.for_keys(conn, keys)
+    fixed = {}
     for key, entries in progressions.items():
         if key not in keys or not entries:
             continue
         fix = recompute_progression(app.catalogue.get(key.event_key), entries)
+        fixed[key] = with_fix(entries, fix)
         if fix.drop or fix.restore:
             log.info("%s: %d entries superseded, %d restored", key, len(fix.drop), len(fix.restore))
         # Superseded, never deleted: a later correction can bring them back.
@@ -223,6 +280,24 @@ async def fix_progressions(
             await RecordRepository.set_superseded(conn, entry.id, False)
         for entry_id, equal in fix.equal_flags.items():
             await RecordRepository.set_equal(conn, entry_id, equal)
+    return fixed
+
+
+def with_fix(entries: list[RecordEntry], fix: ProgressionFix) -> list[RecordEntry]:
+    """The entries with a progression fix applied (what fix_progressions writes)."""
+    if not (fix.drop or fix.restore or fix.equal_flags):
+        return entries
+    superseded = {e.id: True for e in fix.drop} | {e.id: False for e in fix.restore}
+    return [
+        replace(
+            entry,
+            superseded=superseded.get(entry.id, entry.superseded),
+            equal=fix.equal_flags.get(entry.id, entry.equal),
+        )
+        if entry.id in superseded or entry.id in fix.equal_flags
+        else entry
+        for entry in entries
+    ]
 
 
 def scope_label(app: Trackside, scope: RecordScope) -> str:
@@ -242,9 +317,12 @@ def channels_for(
     return [(s.guild_id, s.channel_id) for s in subscriptions if s.matches(announcement, sex)]
 
 
-async def after_write(app: Trackside, new_athlete_ids: Iterable[int] = ()) -> None:
-    """Bring the in-memory indexes in step with what was committed."""
-    await app.reload_records(list(new_athlete_ids))
+async def after_write(
+    app: Trackside, new_athlete_ids: Iterable[int] = (), written: RecordsWritten | None = None
+) -> None:
+    """Bring the in-memory indexes in step with what was committed (`written`: what it
+    left the records it touched as, see RecordsWritten)."""
+    await app.reload_records(list(new_athlete_ids), written)
     app.notify_outbox()
 
 
