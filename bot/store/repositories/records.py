@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from datetime import date
+from typing import Any, TypeVar
 
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.marks import Mark
@@ -35,6 +36,9 @@ _KEY_TERM = (
 )
 
 
+_Text = TypeVar("_Text", str, str | None)
+
+
 class _Entries:
     """Entries built from the rows of one read; the rows of a read share their record keys,
     athletes and days (startup reads every entry: tens of thousands with the national
@@ -49,10 +53,11 @@ class _Entries:
         self._days: dict[str, date] = {}
         # One string per distinct source, meeting, city, country: a few hundred sources and
         # a couple of thousand meetings among tens of thousands of entries (~4 MB at start).
-        self._texts: dict[str | None, str | None] = {}
+        self._texts: dict[Any, Any] = {}
 
-    def _text(self, text: str | None) -> str | None:
-        return self._texts.setdefault(text, text)
+    def _text(self, text: _Text) -> _Text:
+        found: _Text = self._texts.setdefault(text, text)
+        return found
 
     def entry(self, row: Row) -> RecordEntry:
         identity = (row[_KIND], row[2], row[_EVENT], row[4], row[5])
