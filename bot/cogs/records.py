@@ -20,12 +20,21 @@ from bot.cogs.options import (
     venue_of,
 )
 from bot.cogs.views import Paginator, answer_stale_page_click, stop_pages
+from bot.domain.answers import ProgressionAnswer
 from bot.domain.events import Venue
-from bot.render.chart import progression_chart
 from bot.render.discord_embeds import progression_embed, record_embed, records_pages
 from bot.render.once import rendered
 
 CHART_NAME = "progression.png"
+
+
+def _chart(answer: ProgressionAnswer) -> bytes:
+    """The progression chart, drawn off the event loop. matplotlib (with numpy) is imported
+    here, on the first chart, not with the cog: it is ~40 MB resident and half a second
+    of a start, for a command many processes never see."""
+    from bot.render.chart import progression_chart
+
+    return progression_chart(answer)
 
 
 class Records(commands.Cog):
@@ -80,7 +89,7 @@ class Records(commands.Cog):
         # should see it privately: do it before deferring. The chart is the slow part.
         answer = await app.progression(event, venue_of(venue), sex_of(sex), scope)
         await interaction.response.defer(thinking=True)
-        png = await asyncio.to_thread(progression_chart, answer)
+        png = await asyncio.to_thread(_chart, answer)
         embed = progression_embed(answer, app.flags)
         embed.set_image(url=f"attachment://{CHART_NAME}")
         await interaction.followup.send(

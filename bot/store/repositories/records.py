@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from datetime import date
+from typing import Any, TypeVar
 
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.marks import Mark
@@ -35,18 +36,28 @@ _KEY_TERM = (
 )
 
 
+_Text = TypeVar("_Text", str, str | None)
+
+
 class _Entries:
     """Entries built from the rows of one read; the rows of a read share their record keys,
     athletes and days (startup reads every entry: tens of thousands with the national
     lists, against a few thousand athletes and days)."""
 
-    __slots__ = ("_athletes", "_catalogue", "_days", "_keys")
+    __slots__ = ("_athletes", "_catalogue", "_days", "_keys", "_texts")
 
     def __init__(self, catalogue: EventCatalogue):
         self._catalogue = catalogue
         self._keys: dict[tuple, RecordKey] = {}
         self._athletes: dict[int, Athlete] = {}
         self._days: dict[str, date] = {}
+        # One string per distinct source, meeting, city, country: a few hundred sources and
+        # a couple of thousand meetings among tens of thousands of entries (~4 MB at start).
+        self._texts: dict[Any, Any] = {}
+
+    def _text(self, text: _Text) -> _Text:
+        found: _Text = self._texts.setdefault(text, text)
+        return found
 
     def entry(self, row: Row) -> RecordEntry:
         identity = (row[_KIND], row[2], row[_EVENT], row[4], row[5])
@@ -69,13 +80,13 @@ class _Entries:
             result_id=row[6],
             split_id=split_id,
             status=RECORD_STATUSES[row[_STATUS]],
-            competition=row[16],
-            city=row[17],
-            country=row[18],
+            competition=self._text(row[16]),
+            city=self._text(row[17]),
+            country=self._text(row[18]),
             # A split has no wind of its own worth showing; the race's wind is the result's.
             wind=row[19] if split_id is None else None,
             equal=bool(row[10]),
-            source=row[12],
+            source=self._text(row[12]),
             note=row[13],
             superseded=bool(row[14]),
         )
