@@ -62,15 +62,19 @@ async def _read_top_list(
     results, splits = await app.results.top_list_with_splits(event.key, sex, **wanted)
     merged = _merge_marks(event, results, splits, performers=by is TopListBy.PERFORMERS)
     merged = merged[:limit]
-    marks = [r for r, _ in merged]
-    rows = tuple(
-        TopListRow(_rank(marks, i, event), r, app.flag(r.athlete.nation), split_of)
-        for i, (r, split_of) in enumerate(merged)
-    )
+    ranks = _ranks([r for r, _ in merged], event)
+    flags: dict[str | None, str] = {}
+    rows = []
+    for rank, (r, split_of) in zip(ranks, merged, strict=True):
+        nation = r.athlete.nation
+        flag = flags.get(nation)
+        if flag is None:
+            flag = flags[nation] = app.flag(nation)
+        rows.append(TopListRow(rank, r, flag, split_of))
     notes: tuple[str, ...] = ("Wind-aided, hand-timed and invalid marks are left out.",)
     if any(split_of for _, split_of in merged):
         notes += ("Splits (times passed inside a longer race) are marked as such.",)
-    return TopListAnswer(event, sex, venue, year, by, rows, app.today(), notes)
+    return TopListAnswer(event, sex, venue, year, by, tuple(rows), app.today(), notes)
 
 
 class _Wanted(TypedDict):
@@ -119,9 +123,11 @@ def _merge_marks(
     return kept
 
 
-def _rank(results: list[Result], index: int, event: Event) -> int:
-    """Competition ranking: equal marks share a rank (1, 2, 2, 4)."""
-    first = index
-    while first > 0 and compare(event, _mark(results[first - 1]), _mark(results[index])) == 0:
-        first -= 1
-    return first + 1
+def _ranks(results: list[Result], event: Event) -> list[int]:
+    """Competition ranking of a best-first list, in one pass: equal marks (adjacent in
+    it) share a rank (1, 2, 2, 4)."""
+    ranks: list[int] = []
+    for i, result in enumerate(results):
+        same = i > 0 and compare(event, _mark(results[i - 1]), _mark(result)) == 0
+        ranks.append(ranks[-1] if same else i + 1)
+    return ranks
