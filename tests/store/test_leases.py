@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,20 +40,17 @@ class Channels:
 
 @pytest.fixture
 async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Trackside, Trackside]]:
-    first = await open_store(tmp_path / "shared.db")
-    second = None
-    try:
+    async with AsyncExitStack() as opened:  # closed in reverse: the second first
+        first = await open_store(tmp_path / "shared.db")
+        opened.push_async_callback(first.close)
         writes = Writes(first)
         for guild_id, channel_id in CHANNELS.items():
             await writes.set_alerts(Actor(user_id=1, guild_id=guild_id), channel_id)
         await writes.add_result(millrose(), MOD)
         await writes.add_result(lievin(), MOD)
         second = await open_store(tmp_path / "shared.db")
+        opened.push_async_callback(second.close)
         yield first, second
-    finally:
-        if second is not None:
-            await second.close()
-        await first.close()
 
 
 def at(app: Trackside, moment: datetime) -> DeliveryLog:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import asyncpg
@@ -23,15 +24,12 @@ async def two_processes(
 ) -> AsyncIterator[tuple[Trackside, Trackside]]:
     if store_backend != "postgresql":
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's (SQLite: PRAGMA data_version)")
-    first = await open_store(tmp_path / "shared.db")
-    second = None
-    try:
+    async with AsyncExitStack() as opened:  # closed in reverse: the second first
+        first = await open_store(tmp_path / "shared.db")
+        opened.push_async_callback(first.close)
         second = await open_store(tmp_path / "shared.db")
+        opened.push_async_callback(second.close)
         yield first, second
-    finally:
-        if second is not None:
-            await second.close()
-        await first.close()
 
 
 async def terminate(app: Trackside, *, only_listener: bool) -> int:

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -50,16 +51,13 @@ def own_cluster() -> Iterator[tuple[str, str]]:
 @pytest.fixture
 async def two_processes(own_cluster) -> AsyncIterator[tuple[PgDatabase, PgDatabase, str]]:
     url, folder = own_cluster
-    first = await Database.open(url)
-    second = None
-    try:
+    async with AsyncExitStack() as opened:  # closed in reverse: the second first
+        first = await Database.open(url)
+        opened.push_async_callback(first.close)
         second = await Database.open(url)
+        opened.push_async_callback(second.close)
         assert isinstance(first, PgDatabase) and isinstance(second, PgDatabase)
         yield first, second, folder
-    finally:
-        if second is not None:
-            await second.close()
-        await first.close()
 
 
 async def write(db: PgDatabase, guild_id: int, role_id: int) -> None:

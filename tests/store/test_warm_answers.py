@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,18 +114,15 @@ async def test_every_kind_of_write_makes_the_next_answer_right(app):
 @pytest.fixture
 async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Trackside, Trackside]]:
     settings = Settings(database_path=tmp_path / "shared.db")
-    first = await Trackside.open(settings, today=lambda: TODAY)
-    second = None
-    try:
+    async with AsyncExitStack() as opened:  # closed in reverse: the second first
+        first = await Trackside.open(settings, today=lambda: TODAY)
+        opened.push_async_callback(first.close)
         await Writes(first).add_result(
             _mile("3:48.00", "2024-02-10", "Warm Meet"), MOD, confirm_implausible=True
         )
         second = await Trackside.open(settings, today=lambda: TODAY)
+        opened.push_async_callback(second.close)
         yield first, second
-    finally:
-        if second is not None:
-            await second.close()
-        await first.close()
 
 
 async def test_a_write_by_another_process_reaches_the_answers_kept_warm(two_processes):
