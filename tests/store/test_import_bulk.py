@@ -16,10 +16,11 @@ import pytest
 from bench.generate import GenerateConfig, write_import_csv
 from bot.config import Settings
 from bot.services.app import Trackside
-from bot.services.writes import Actor, ImportError_, Writes, adding, filing
+from bot.services.writes import Actor, ImportError_, Writes, filing
 from bot.services.writes.csv_import import read_import_csv
 from bot.store import bulk
 from tests.conftest import TODAY
+from tests.store.import_oracle import check_import_rows
 
 MOD = Actor(user_id=1001, guild_id=2001)
 
@@ -77,7 +78,7 @@ async def test_records_and_announcements_are_those_of_filing_one_by_one(app, tmp
     try:
         # One by one, oldest first, as the import did before it went in bulk.
         rows, unreadable = read_import_csv(data, bounded=False)
-        drafts, errors = adding.check_import_rows(other, rows)
+        drafts, errors = check_import_rows(other, rows)
         assert not unreadable and not errors
         drafts.sort(key=lambda d: (d[1].date, d[0]))
         one_by_one = []

@@ -1,5 +1,5 @@
 """The column-wise import checker (`row_check.RowChecker`) against `drafts.build` row by
-row (`check_import_rows`, the path every single /result add takes): on files mixing good
+row (`tests.store.import_oracle`, the path every single /result add takes): on files mixing good
 rows with bad ones — hostile text (mentions, markdown, zero-width, RTL, formulas),
 malformed marks, unknown names, bad dates, winds, hand times, splits, typos, the same
 result twice — both give the same rows, staged the same, and the same errors (row,
@@ -23,9 +23,9 @@ from bot.services.writes.csv_import import (
     next_rows,
     read_import_csv,
     same_as,
-    staged_row,
 )
-from bot.services.writes.row_check import CheckingApp, RowChecker, check_import_rows
+from bot.services.writes.row_check import CheckingApp, RowChecker
+from tests.store.import_oracle import check_import_rows, staged_row
 
 POOLS = {
     "athlete": ["Josh Kerr", "Narve Gilje Nordås", "Jakob Ingebrigtsen", "Nobody Known",

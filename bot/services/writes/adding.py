@@ -42,13 +42,13 @@ from bot.services.writes.drafts import (
     preview,
 )
 from bot.services.writes.filing import Added, RecordsWritten, add_in, after_write, audit
-from bot.services.writes.row_check import RowChecker, check_import_rows
+from bot.services.writes.row_check import RowChecker
 from bot.store import bulk
 
 if TYPE_CHECKING:
     from bot.services.app import Trackside
 
-__all__ = ["add_result", "check_import_rows", "import_csv"]
+__all__ = ["add_result", "import_csv"]
 
 
 async def add_result(

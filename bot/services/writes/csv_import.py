@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.announcements import Announcement
-from bot.domain.models import Athlete, Result, Split
+from bot.domain.models import Athlete, Split
 from bot.domain.text import fold
 from bot.services.errors import InvalidInputError, TracksideError, clip
 from bot.services.spreadsheet import FREE_TEXT_COLUMNS, from_spreadsheet
@@ -57,13 +57,6 @@ class ImportReport:
 def column_of(exc: TracksideError) -> str:
     """Which CSV column an error is about: the field `build` tagged it with (see `_field`)."""
     return getattr(exc, "field", None) or "-"
-
-
-def identity(result: Result) -> tuple[object, ...]:
-    """Two rows of one file with the same identity are the same result given twice."""
-    mark = result.mark
-    return identity_of(result.athlete.name.casefold(), result.athlete.nation, result.event.key,
-                       result.date, result.round, mark.value if mark else None)  # fmt: skip
 
 
 def identity_of(
@@ -210,21 +203,6 @@ def who_of(athlete: Athlete, shared: dict[object, object]) -> object:
 
 def staged_splits(splits: Sequence[Split]) -> tuple[tuple[str, int, int], ...]:
     return tuple((s.event.key, s.mark.value, int(s.mark.hand_timed)) for s in splits)
-
-
-def staged_row(line: int, result: Result, shared: dict[Any, Any]) -> Staged:
-    """A checked row as a `Staged` tuple; `shared` (one dict per import) makes the rows
-    share one copy of each repeated value (a meeting's name, a new athlete's identity)."""
-    mark, one = result.mark, shared.setdefault
-    return staged(
-        line, who_of(result.athlete, shared), result.event.key, result.sex.value,
-        result.venue.value, mark.value if mark else None,
-        int(bool(mark and mark.hand_timed)), result.wind, one(d := result.date.isoformat(), d),
-        one(result.competition, result.competition),
-        one(result.city, result.city) if result.city else result.city, result.country,
-        one(result.round, result.round), result.place, result.status.value,
-        one(result.source, result.source), staged_splits(result.splits),
-    )  # fmt: skip
 
 
 class Races:

@@ -9,8 +9,6 @@ the text as read, and each row is then a few lookups and one `Staged` tuple, wit
 `Result` built. A row whose values include one that failed is checked again by
 `drafts.build` itself (the rare case), so its error is exactly build's: the first field
 in build's order, with build's words and column.
-
-`check_import_rows` is the row-by-row path: `drafts.build` on each row.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.domain.events import Event
-from bot.domain.models import Athlete, Result
+from bot.domain.models import Athlete
 from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError, TracksideError
 from bot.services.writes import fields
 from bot.services.writes.csv_import import (
@@ -31,14 +29,13 @@ from bot.services.writes.csv_import import (
     cell,
     cells,
     column_of,
-    identity,
     identity_of,
     same_as,
     staged,
     staged_splits,
     who_of,
 )
-from bot.services.writes.drafts import ResultDraft, build, implausible, implausible_marks
+from bot.services.writes.drafts import ResultDraft, build, implausible_marks
 
 if TYPE_CHECKING:
     from bot.services.app import Trackside
@@ -101,44 +98,15 @@ def _walking(step: Callable[..., T], *args: Any) -> T:
         return step(*args)
 
 
-def check_import_rows(
-    app: Trackside, rows: Sequence[tuple[int, dict[str, str]]]
-) -> tuple[list[tuple[int, Result]], list[RowError]]:
-    """Build every row with `drafts.build`; the rows that pass, and an error for each
-    problem, by row and column. (What `RowChecker` answers, one row at a time.)"""
-    drafts: list[tuple[int, Result]] = []
-    errors: list[RowError] = []
-    seen: dict[tuple[object, ...], int] = {}
-    for line, values in rows:
-        draft = ResultDraft(**{c: values.get(c) for c in IMPORT_COLUMNS})  # type: ignore[arg-type]
-        try:
-            result = _walking(build, app, draft)[0]
-        except _ROW_ERRORS as exc:
-            errors.append(RowError(line, column_of(exc), str(exc)))
-            continue
-        # An import has no second confirmation, so a probable typo is a bad row
-        # (add_result refuses it too unless the moderator confirms it).
-        typos = [RowError(line, column, _TYPO.format(w)) for column, w in implausible(app, result)]
-        if typos:
-            errors.extend(typos)
-            continue
-        same = identity(result)
-        if same in seen:
-            errors.append(same_as(line, seen[same]))
-            continue
-        seen[same] = line
-        drafts.append((line, result))
-    return drafts, errors
-
-
 class RowChecker:
     """One import's rows checked a batch at a time (in a worker thread): `check` gives
-    what `check_import_rows` + `csv_import.staged_row` give for the same rows."""
+    what `drafts.build` on each row gives (tests/store/test_import_fast.py holds them
+    equal)."""
 
     def __init__(self, app: Trackside):
         # CheckingApp answers everything a Trackside does (it delegates; see its docstring).
         self.app = cast("Trackside", CheckingApp(app))
-        self.shared: dict[object, object] = {}  # see csv_import.staged_row
+        self.shared: dict[object, object] = {}  # one copy of each repeated value (see who_of)
         self._today = app.today()
         self._events: dict[object, Any] = {}
         self._athletes: dict[object, Any] = {}
@@ -157,7 +125,7 @@ class RowChecker:
             self._meetings.clear()
         good: list[Staged] = []
         errors: list[RowError] = []
-        seen: dict[tuple[object, ...], int] = {}  # per batch, as check_import_rows
+        seen: dict[tuple[object, ...], int] = {}  # per batch
         for line, raw in rows:
             row = self._values(raw)
             if row is _BAD:
