@@ -37,7 +37,7 @@ from bot.services.athletes import AthleteIndex
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.reference import Reference
 from bot.services.scopes import ScopeResolver
-from bot.services.warm import WarmAnswers
+from bot.services.warm import RECORDS, Touched, WarmAnswers
 from bot.store.connection import Store
 from bot.store.database import Database
 from bot.store.outbox import GuildSettingsRepository
@@ -114,10 +114,12 @@ class Trackside:
         # Per athlete who set records: (records held, names of the marks that set records),
         # derived from the record book alone; kept until the records are next read.
         self.athlete_records: dict[int, tuple[tuple[HeldRecord, ...], dict]] = {}
-        # Read answers (top lists, profiles, ...) until the next write: see `warm`.
+        # Read answers (top lists, profiles, ...) until a write changes them: see `warm`.
         self.warm = WarmAnswers()
         self._data_version: int | None = None
         self._changes_seen: int | None = None  # record_changes read up to here
+        # Another process wrote around one of ours: the store watcher must reload.
+        self._reload_wanted = False
 
     @classmethod
     async def open(
@@ -156,6 +158,7 @@ class Trackside:
 
     async def reload(self) -> None:
         """Rebuild the in-memory indexes from the store."""
+        self._reload_wanted = False
         with _collecting_later():
             await self.reload_records()
             self.athlete_index = AthleteIndex(
@@ -172,15 +175,28 @@ class Trackside:
         return self._changes_seen
 
     async def reload_records(
-        self, new_athlete_ids: Iterable[int] = (), written: RecordsWritten | None = None
+        self,
+        new_athlete_ids: Iterable[int] = (),
+        written: RecordsWritten | None = None,
+        touched: Touched | None = None,
     ) -> None:
         """After our own write: re-read only the records the store's change log says were
         touched since the last read (all of them the first time, after a gap, or when a
         write touched very many); athletes are many, so add only those the write created.
         `written`: what our write left those records as, when the book was in step before
-        it; taken instead of a read when the log shows no other write before or after ours."""
-        self._data_version = await self.db.data_version()
+        it; taken instead of a read when the log shows no other write before or after ours.
+        `touched`: what the write changed (`bot.services.warm.Touched`); only the answers
+        kept warm that depend on it, or on a record it changed, are dropped. Without it,
+        or when another process wrote meanwhile, every answer is."""
+        version = await self.db.data_version()
+        alone = touched is not None and self._alone(touched, version)
+        if alone or touched is None:
+            self._data_version = version
+        else:  # another process wrote around ours: the store watcher reloads everything
+            self._reload_wanted = True
         seq, changed = await self.record_entries.changes_since(self._changes_seen)
+        precise = alone and changed is not None and len(changed) <= _MOST_KEYS_READ_ONE_BY_ONE
+        holders = self._record_holders(changed) if precise and changed else set()
         if written is not None and written.exact(self._changes_seen, seq, changed):
             self.book.replace_keys(changed or (), written.progressions)
         elif changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
@@ -189,18 +205,41 @@ class Trackside:
             found = await self.record_entries.for_keys(self.db.reader, changed)
             self.book.replace_keys(changed, found)
         self._changes_seen = seq
-        self.progressions.clear()
-        self.athlete_records.clear()
-        self.warm.forget_all()
+        if not precise or changed:
+            self.progressions.clear()
+            self.athlete_records.clear()
+        dependencies = touched.dependencies() if precise and touched is not None else None
+        if dependencies is not None and changed:
+            # A record's holders before and after (profiles and rivalries show records
+            # held and set), its event (for anything a list shows of records), the book.
+            holders |= self._record_holders(changed)
+            dependencies |= {("athlete", athlete_id) for athlete_id in holders}
+            dependencies |= {("event", key.event_key) for key in changed}
+            dependencies.add(RECORDS)
+        self.warm.forget(dependencies)
         for athlete_id in new_athlete_ids:
             athlete = await self.athletes.get(athlete_id)
             if athlete is not None:  # None: the write that created it was rolled back
                 self.athlete_index.add(athlete)
 
+    def _alone(self, touched: Touched, version: int) -> bool:
+        """Whether no other process wrote since we were last in step with the store: not
+        before our write (the version it saw inside its transaction is one we know, or
+        our own latest commit's) nor after it (the version now is ours)."""
+        if touched.seen is None or self._reload_wanted:
+            return False
+        inside, own_before = touched.seen
+        known = (self._data_version, own_before)
+        return inside in known and version in (self._data_version, self.db.own_version)
+
+    def _record_holders(self, keys: Iterable[RecordKey]) -> set[int]:
+        """The athletes of every entry of these records' progressions, in the book now."""
+        return {entry.athlete.id for key in keys for entry in self.book.entries(key)}
+
     async def refresh_if_changed(self) -> bool:
         """Reload when another process (say `trackside import`) has written to the store."""
         version = await self.db.data_version()
-        if version in (self._data_version, self.db.own_version):
+        if not self._reload_wanted and version in (self._data_version, self.db.own_version):
             return False
         await self.reload()
         self.notify_outbox()

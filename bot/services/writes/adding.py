@@ -13,6 +13,7 @@ from bot.domain.events import Sex
 from bot.domain.models import Athlete
 from bot.domain.records import Preview, RecordCheck
 from bot.services.errors import InvalidInputError
+from bot.services.warm import MOST_TOUCHED, Touched
 from bot.services.writes.bulk_filing import (
     file_records_in_bulk,
     record_candidates,
@@ -41,7 +42,14 @@ from bot.services.writes.drafts import (
     gate,
     preview,
 )
-from bot.services.writes.filing import Added, RecordsWritten, add_in, after_write, audit
+from bot.services.writes.filing import (
+    Added,
+    RecordsWritten,
+    add_in,
+    after_write,
+    audit,
+    touching,
+)
 from bot.services.writes.row_check import RowChecker
 from bot.store import bulk
 
@@ -62,8 +70,12 @@ async def add_result(
     checked = draft if isinstance(draft, Preview) else await preview(app, draft)
     gate(app, checked.result, confirm_implausible, "added")
     async with app.db.transaction() as conn:
+        touched = await touching(app)
         filed = await add_in(conn, app, checked.result, actor)
-    await after_write(app, [filed.new_athlete_id] if filed.new_athlete_id else [], filed.written)
+    touched.result(checked.result)
+    new_athletes = [filed.new_athlete_id] if filed.new_athlete_id else []
+    touched.athletes.update(new_athletes)
+    await after_write(app, new_athletes, filed.written, touched)
     return filed.added
 
 
@@ -85,10 +97,10 @@ async def import_csv(
     the same order (oldest first), as filing the rows one by one.
     """
     staged = await _checked_rows(app, data, bounded)
-    announcements, created, written = await _write_import(app, staged, actor)
+    announcements, created, written, touched = await _write_import(app, staged, actor)
     for athlete in created.values():
         app.athlete_index.add(athlete)
-    await after_write(app, (), written)
+    await after_write(app, (), written, touched)
     return ImportReport(len(staged), tuple(announcements))
 
 
@@ -120,10 +132,11 @@ async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Stag
 
 async def _write_import(
     app: Trackside, staged: list[Staged], actor: Actor
-) -> tuple[list[Announcement], dict[tuple[str, str, str], Athlete], RecordsWritten]:
+) -> tuple[list[Announcement], dict[tuple[str, str, str], Athlete], RecordsWritten, Touched]:
     """The one transaction: athletes, results, splits, records, announcements, audit."""
     source = f"added by {actor.user_id}" if actor.user_id else "added"
     async with app.db.transaction() as conn:
+        touched = await touching(app)
         before = await bulk.record_changes_seq(conn)
         known = await bulk.athlete_ids(conn)
         # Again inside the transaction: another moderator may have written meanwhile.
@@ -160,7 +173,12 @@ async def _write_import(
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
         written = RecordsWritten(before, await bulk.record_changes_seq(conn), progressions)
-    return announcements, created, written
+    if len(staged) > MOST_TOUCHED:  # too many to look up one by one: every answer goes
+        touched.everything = True
+    else:
+        for row, athlete in zip(staged, athletes, strict=True):
+            touched.row(row[STAGED_EVENT], row[STAGED_SPLITS], athlete.id)
+    return announcements, created, written, touched
 
 
 IMPORT_BATCH = 5_000  # rows checked per trip to the worker thread

@@ -32,6 +32,7 @@ from bot.services.writes.filing import (
     records_for,
     result_details,
     scope_label,
+    touching,
     with_split_ids,
 )
 from bot.store.connection import Connection
@@ -47,9 +48,11 @@ async def remove_result(
     """Delete a result; records it set go back to the previous entry of their progression."""
     reason = clean_text(reason, "reason", MAX_SOURCE)
     async with app.db.transaction() as conn:
+        touched = await touching(app)
         result = await app.results.get(result_id, conn)
         if result is None:
             raise NotFoundError(f"No result #{result_id} is on file.")
+        touched.result(result)
         entries = await app.record_entries.for_result(conn, result_id)
         await RecordRepository.delete(conn, [e.id for e in entries])
         await ResultRepository.delete(conn, result_id)
@@ -58,7 +61,7 @@ async def remove_result(
         announcement = await _correction(conn, app, result, entries, what)
         details = {"removed": result_details(result, None), "reason": reason}
         await audit(conn, actor, "result.remove", f"result #{result_id}", details)
-    await after_write(app)
+    await after_write(app, touched=touched)
     return announcement
 
 
@@ -126,14 +129,17 @@ async def edit_result(
     The corrected result passes the same plausibility gate as an added one (`gate`):
     a probable typo needs `confirm_implausible`, the moderator's second confirmation."""
     async with app.db.transaction() as conn:
+        touched = await touching(app)
         old = await app.results.get(result_id, conn)
         if old is None:
             raise NotFoundError(f"No result #{result_id} is on file.")
+        touched.result(old)  # the lists and profiles it leaves, and those it joins
         new, _ = build(app, draft)
         if new.athlete.id == 0:
             raise InvalidInputError("Edit keeps the athlete: name someone already on file.")
         gate(app, new, confirm_implausible, "corrected")
         new = replace(new, id=result_id, added_by=old.added_by)
+        touched.result(new)
         clash = await ResultRepository.exists(conn, new)
         if clash is not None and clash != result_id:
             raise DuplicateResultError(f"That result is already on file (#{clash}).")
@@ -159,7 +165,7 @@ async def edit_result(
         announcement = announcement or correction
         details = {"before": result_details(old, None), "after": result_details(new, check)}
         await audit(conn, actor, "result.edit", f"result #{result_id}", details)
-    await after_write(app)
+    await after_write(app, touched=touched)
     return Added(result_id, check, announcement, announcement_id)
 
 

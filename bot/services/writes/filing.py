@@ -30,6 +30,7 @@ from bot.domain.records import (
     record_breaks_for,
     record_keys_for,
 )
+from bot.services.warm import Touched
 from bot.services.writes.drafts import Actor, DuplicateResultError
 from bot.store import bulk
 from bot.store.connection import Connection, IntegrityError
@@ -317,12 +318,23 @@ def channels_for(
     return [(s.guild_id, s.channel_id) for s in subscriptions if s.matches(announcement, sex)]
 
 
+async def touching(app: Trackside) -> Touched:
+    """What a write touched, begun inside its transaction (so after any other process's
+    commit it could miss): with the store's data version as the write sees it and our
+    own latest commit's, for `Trackside.reload_records` to tell whether it was alone."""
+    return Touched(seen=(await app.db.data_version(), app.db.own_version))
+
+
 async def after_write(
-    app: Trackside, new_athlete_ids: Iterable[int] = (), written: RecordsWritten | None = None
+    app: Trackside,
+    new_athlete_ids: Iterable[int] = (),
+    written: RecordsWritten | None = None,
+    touched: Touched | None = None,
 ) -> None:
     """Bring the in-memory indexes in step with what was committed (`written`: what it
-    left the records it touched as, see RecordsWritten)."""
-    await app.reload_records(list(new_athlete_ids), written)
+    left the records it touched as, see RecordsWritten; `touched`: the events and
+    athletes of the results it wrote, see `bot.services.warm`)."""
+    await app.reload_records(list(new_athlete_ids), written, touched)
     app.notify_outbox()
 
 

@@ -10,7 +10,14 @@ from bot.domain.models import RecordEntry, RecordStatus
 from bot.domain.records import record_name_for, standing_record
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.writes.drafts import MAX_SOURCE, Actor, clean_text
-from bot.services.writes.filing import after_write, audit, fix_progressions, queue, scope_label
+from bot.services.writes.filing import (
+    after_write,
+    audit,
+    fix_progressions,
+    queue,
+    scope_label,
+    touching,
+)
 from bot.store.repositories import RecordRepository
 
 if TYPE_CHECKING:
@@ -35,6 +42,7 @@ async def ratify(
         raise InvalidInputError("A record is ratified or rejected.")
     note = clean_text(note, "note", MAX_SOURCE)
     async with app.db.transaction() as conn:
+        touched = await touching(app)  # no result: the record it changed says the rest
         entry = await app.record_entries.get(conn, entry_id)
         if entry is None:
             raise NotFoundError(f"No record entry #{entry_id} is on file.")
@@ -58,5 +66,5 @@ async def ratify(
         }
         target = f"record entry #{entry_id}"
         await audit(conn, actor, f"record.{status.value}", target, details)
-    await after_write(app)
+    await after_write(app, touched=touched)
     return announcement
