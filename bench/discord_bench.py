@@ -16,7 +16,9 @@ connection or DNS lookup that would leave the machine.
    does, by 20-30 % between batches a few seconds apart). Each row's floor is its own /ping
    half. The bot keeps answers warm until the next write (`bot.services.warm`): rows
    marked "cold: after a write" drop them before each interaction (outside the timed
-   window), so that command reads the store and renders afresh every time.
+   window), so that command reads the store and renders afresh every time; rows marked
+   "after an own write elsewhere" drop only what our write of another event by another
+   athlete can change (`WarmAnswers.forget`), which leaves them warm.
 
 A round trip is from the fake writing INTERACTION_CREATE on the gateway socket
 (`InteractionRecord.sent_at`) to the bot's interaction callback reaching the fake's handler
@@ -56,7 +58,7 @@ import yarl
 from bench import generate
 from bench.core import Check, LatencyRow, Progress, Suite, SuiteReport, Timings, peak_rss_mb
 from bench.discord_ping import PONG, PingBot
-from bench.store_bench import TOP_LIST_YEAR
+from bench.store_bench import ELSEWHERE, TOP_LIST_YEAR, WRITE_ELSEWHERE
 from bench.store_bench import _samples as store_samples
 from bot.bot import TracksideBot
 from bot.config import DEFAULT_DATA_DIR, Settings
@@ -109,6 +111,9 @@ class Command:
     # Each time as right after a write: the bot's warm answers (bot.services.warm) dropped
     # before the interaction goes out, so the command reads the store and renders anew.
     cold: bool = False
+    # Each time as right after our own write of another event by another athlete
+    # (bench.store_bench.WRITE_ELSEWHERE): only what that write can change is dropped.
+    elsewhere: bool = False
     timings: Timings | None = None
     floor: Timings | None = None  # the /ping round trips that took turns with this command
 
@@ -157,9 +162,19 @@ COLD = " (cold: after a write)"
 def _trackside_commands(athletes: Sequence[str], pairs: Sequence[tuple[str, str]]) -> list[Command]:
     commands = _warm_commands(athletes, pairs)
     cold = ("/athlete: ", "/toplist mile indoor, by performers", "/toplist 1500m 2015", "/rivalry")
-    return commands + [
-        replace(c, label=c.label + COLD, cold=True) for c in commands if c.label.startswith(cold)
-    ]
+    return (
+        commands
+        + [
+            replace(c, label=c.label + COLD, cold=True)
+            for c in commands
+            if c.label.startswith(cold)
+        ]
+        + [
+            replace(c, label=c.label + ELSEWHERE, elsewhere=True)
+            for c in commands
+            if c.label.startswith(cold)
+        ]
+    )
 
 
 def _warm_commands(athletes: Sequence[str], pairs: Sequence[tuple[str, str]]) -> list[Command]:
@@ -456,6 +471,8 @@ async def _time_lanes(
         options = command.options[i % len(command.options)]
         if command.cold:
             bot.client.app.warm.forget_all()  # type: ignore[attr-defined]
+        if command.elsewhere:
+            bot.client.app.warm.forget(WRITE_ELSEWHERE.dependencies())  # type: ignore[attr-defined]
         seconds, cb, rec = await _round_trip(bot, redirect, command.name, options)
         problem = command.expect(cb)
         if problem is not None:

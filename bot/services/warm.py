@@ -69,13 +69,12 @@ class Touched:
     everything: bool = False
     seen: tuple[int | None, int | None] | None = None
 
-    def result(self, result: Result | None) -> None:
-        """A result written, removed, or as it was before an edit."""
-        if result is None:
-            return
-        self.events.add(result.event.key)
-        self.events.update(split.event.key for split in result.splits)
-        self.athletes.add(result.athlete.id)
+    def results(self, *results: Result) -> None:
+        """Results written or removed; an edited one as it was and as it is."""
+        for result in results:
+            self.events.add(result.event.key)
+            self.events.update(split.event.key for split in result.splits)
+            self.athletes.add(result.athlete.id)
 
     def row(self, event: str, splits: Iterable[tuple[Any, ...]], athlete_id: int) -> None:
         """An imported row: its event, its splits' (event first), its athlete's id."""

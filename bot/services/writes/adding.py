@@ -72,7 +72,7 @@ async def add_result(
     async with app.db.transaction() as conn:
         touched = await touching(app)
         filed = await add_in(conn, app, checked.result, actor)
-    touched.result(checked.result)
+    touched.results(checked.result)
     new_athletes = [filed.new_athlete_id] if filed.new_athlete_id else []
     touched.athletes.update(new_athletes)
     await after_write(app, new_athletes, filed.written, touched)

@@ -52,7 +52,7 @@ async def remove_result(
         result = await app.results.get(result_id, conn)
         if result is None:
             raise NotFoundError(f"No result #{result_id} is on file.")
-        touched.result(result)
+        touched.results(result)
         entries = await app.record_entries.for_result(conn, result_id)
         await RecordRepository.delete(conn, [e.id for e in entries])
         await ResultRepository.delete(conn, result_id)
@@ -133,13 +133,12 @@ async def edit_result(
         old = await app.results.get(result_id, conn)
         if old is None:
             raise NotFoundError(f"No result #{result_id} is on file.")
-        touched.result(old)  # the lists and profiles it leaves, and those it joins
         new, _ = build(app, draft)
         if new.athlete.id == 0:
             raise InvalidInputError("Edit keeps the athlete: name someone already on file.")
         gate(app, new, confirm_implausible, "corrected")
         new = replace(new, id=result_id, added_by=old.added_by)
-        touched.result(new)
+        touched.results(old, new)  # the lists and profiles it leaves, and those it joins
         clash = await ResultRepository.exists(conn, new)
         if clash is not None and clash != result_id:
             raise DuplicateResultError(f"That result is already on file (#{clash}).")
