@@ -51,6 +51,10 @@ WARM_LINES = 4_000
 # looking each up would cost more than the answers it keeps.
 MOST_TOUCHED = 1_000
 
+# When each dependency was last forgotten is remembered for this many at most; past that,
+# one forget_all starts afresh (a meeting day touches a few hundred athletes and events).
+MOST_REMEMBERED = 20_000
+
 # What an answer depends on: ("event", key), ("athlete", id), RECORDS; None: everything.
 Dependency = tuple[str, object]
 RECORDS: Dependency = ("records", None)
@@ -138,7 +142,7 @@ class WarmAnswers:
     def forget(self, dependencies: Iterable[Dependency] | None) -> None:
         """After a write that touched these: drop every answer depending on one of them
         (and those depending on everything); None: `forget_all`."""
-        if dependencies is None:
+        if dependencies is None or len(self._forgotten_at) > MOST_REMEMBERED:
             self.forget_all()
             return
         self.generation += 1

@@ -17,6 +17,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.events import Sex, Venue
 from bot.domain.models import RecordStatus
+from bot.services import warm as warm_module
 from bot.services.app import Trackside
 from bot.services.warm import RECORDS, Touched, WarmAnswers, depends_on
 from bot.services.writes import IMPORT_COLUMNS, Actor, Writes
@@ -239,3 +240,13 @@ def test_a_write_touching_very_many_things_forgets_everything():
     assert Touched(everything=True).dependencies() is None
     warm.forget(many.dependencies())
     assert len(warm) == 0
+
+
+def test_what_is_remembered_of_forgets_stays_bounded(monkeypatch):
+    monkeypatch.setattr(warm_module, "MOST_REMEMBERED", 10)
+    warm = WarmAnswers()
+    for athlete_id in range(30):
+        warm.keep("kept", warm.generation, ("kept",))
+        warm.forget({("athlete", athlete_id)})
+        assert len(warm._forgotten_at) <= 11
+    assert warm.get("kept") is None
