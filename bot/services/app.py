@@ -66,17 +66,25 @@ def _collecting_later() -> Iterator[None]:
             gc.enable()
 
 
-def records_by_athlete(book: RecordBook) -> dict[int, tuple[int, int, int]]:
+def records_by_athlete(
+    book: RecordBook, keys: Iterable[RecordKey] | None = None
+) -> dict[int, tuple[int, int, int]]:
     """Athlete id -> (world, area, national) record entries on file, rejected ones left
     out: the record half of an athlete's prominence, from the book instead of a join of
-    the entries with a million results."""
+    the entries with a million results. Of the records `keys` only, if given."""
     counted = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.NATION)
     counts: dict[int, list[int]] = {}
-    for scope in book.scopes():
-        if scope.kind not in counted:
-            continue
-        column = counted.index(scope.kind)
-        for entry in book.scope_entries(scope):
+    if keys is None:
+        lists = (
+            (scope.kind, book.scope_entries(scope))
+            for scope in book.scopes()
+            if scope.kind in counted
+        )
+    else:
+        lists = ((key.scope.kind, book.entries(key)) for key in keys if key.scope.kind in counted)
+    for kind, entries in lists:
+        column = counted.index(kind)
+        for entry in entries:
             if entry.status is not RecordStatus.REJECTED:
                 counts.setdefault(entry.athlete.id, [0, 0, 0])[column] += 1
     return {athlete_id: (w, a, n) for athlete_id, (w, a, n) in counts.items()}
@@ -118,6 +126,9 @@ class Trackside:
         self.warm = WarmAnswers()
         self._data_version: int | None = None
         self._changes_seen: int | None = None  # record_changes read up to here
+        # The record half of each athlete's prominence (see records_by_athlete), kept in
+        # step with the book so a write updates it for the athletes it touched only.
+        self._record_counts: dict[int, tuple[int, int, int]] = {}
 
     @classmethod
     async def open(
@@ -157,11 +168,12 @@ class Trackside:
     async def reload(self) -> None:
         """Rebuild the in-memory indexes from the store."""
         with _collecting_later():
-            await self.reload_records()
+            await self.reload_records(recount=False)
+            self._record_counts = records_by_athlete(self.book)
             self.athlete_index = AthleteIndex(
                 await self.athletes.all(),
                 await self.athletes.aliases(),
-                prominence=await self.athletes.prominence(records_by_athlete(self.book)),
+                prominence=dict(await self.athletes.prominence(self._record_counts)),
             )
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
         self.warm.forget_all()  # profiles hold the index's athletes: none from before
@@ -172,19 +184,29 @@ class Trackside:
         return self._changes_seen
 
     async def reload_records(
-        self, new_athlete_ids: Iterable[int] = (), written: RecordsWritten | None = None
+        self,
+        new_athlete_ids: Iterable[int] = (),
+        written: RecordsWritten | None = None,
+        athlete_ids: Iterable[int] = (),
+        *,
+        recount: bool = True,
     ) -> None:
         """After our own write: re-read only the records the store's change log says were
         touched since the last read (all of them the first time, after a gap, or when a
         write touched very many); athletes are many, so add only those the write created.
         `written`: what our write left those records as, when the book was in step before
-        it; taken instead of a read when the log shows no other write before or after ours."""
+        it; taken instead of a read when the log shows no other write before or after ours.
+        `athlete_ids`: athletes whose results the write added, moved or removed (their
+        prominence is counted again, as is that of athletes whose records changed; not with
+        `recount` False, when `reload` counts everyone next)."""
         self._data_version = await self.db.data_version()
         seq, changed = await self.record_entries.changes_since(self._changes_seen)
+        held_before = records_by_athlete(self.book, changed) if changed else {}
         if written is not None and written.exact(self._changes_seen, seq, changed):
             self.book.replace_keys(changed or (), written.progressions)
         elif changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
             self.book.replace_all(await self.record_entries.all())
+            changed = None
         elif changed:
             found = await self.record_entries.for_keys(self.db.reader, changed)
             self.book.replace_keys(changed, found)
@@ -196,6 +218,42 @@ class Trackside:
             athlete = await self.athletes.get(athlete_id)
             if athlete is not None:  # None: the write that created it was rolled back
                 self.athlete_index.add(athlete)
+        if recount:
+            await self._count_again(held_before, changed, {*athlete_ids, *new_athlete_ids})
+
+    async def _count_again(
+        self,
+        held_before: dict[int, tuple[int, int, int]],
+        changed: Iterable[RecordKey] | None,
+        athlete_ids: set[int],
+    ) -> None:
+        """Bring the prominence of the athletes a write touched in step: record entries
+        from the book (`held_before`: what the `changed` records counted before the write;
+        `changed` None: every record was read again), results from the store."""
+        if changed is None:
+            counts = records_by_athlete(self.book)
+            athlete_ids |= {
+                athlete_id
+                for athlete_id in counts.keys() | self._record_counts.keys()
+                if counts.get(athlete_id) != self._record_counts.get(athlete_id)
+            }
+            self._record_counts = counts
+        elif held_before or changed:
+            held_after = records_by_athlete(self.book, changed)
+            for athlete_id in held_before.keys() | held_after.keys():
+                total = self._record_counts.get(athlete_id, (0, 0, 0))
+                before = held_before.get(athlete_id, (0, 0, 0))
+                after = held_after.get(athlete_id, (0, 0, 0))
+                now = tuple(t - b + a for t, b, a in zip(total, before, after, strict=True))
+                if now != total:
+                    athlete_ids.add(athlete_id)
+                if any(now):
+                    self._record_counts[athlete_id] = now  # type: ignore[assignment]
+                else:
+                    self._record_counts.pop(athlete_id, None)
+        if athlete_ids:
+            found = await self.athletes.prominence(self._record_counts, athlete_ids)
+            self.athlete_index.set_prominence(found)
 
     async def refresh_if_changed(self) -> bool:
         """Reload when another process (say `trackside import`) has written to the store."""

@@ -63,7 +63,12 @@ async def add_result(
     gate(app, checked.result, confirm_implausible, "added")
     async with app.db.transaction() as conn:
         filed = await add_in(conn, app, checked.result, actor)
-    await after_write(app, [filed.new_athlete_id] if filed.new_athlete_id else [], filed.written)
+    await after_write(
+        app,
+        [filed.new_athlete_id] if filed.new_athlete_id else [],
+        filed.written,
+        athlete_ids=[checked.result.athlete.id] if checked.result.athlete.id else [],
+    )
     return filed.added
 
 
@@ -85,10 +90,10 @@ async def import_csv(
     the same order (oldest first), as filing the rows one by one.
     """
     staged = await _checked_rows(app, data, bounded)
-    announcements, created, written = await _write_import(app, staged, actor)
+    announcements, created, written, athlete_ids = await _write_import(app, staged, actor)
     for athlete in created.values():
         app.athlete_index.add(athlete)
-    await after_write(app, (), written)
+    await after_write(app, (), written, athlete_ids=athlete_ids)
     return ImportReport(len(staged), tuple(announcements))
 
 
@@ -120,8 +125,9 @@ async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Stag
 
 async def _write_import(
     app: Trackside, staged: list[Staged], actor: Actor
-) -> tuple[list[Announcement], dict[tuple[str, str, str], Athlete], RecordsWritten]:
-    """The one transaction: athletes, results, splits, records, announcements, audit."""
+) -> tuple[list[Announcement], dict[tuple[str, str, str], Athlete], RecordsWritten, set[int]]:
+    """The one transaction: athletes, results, splits, records, announcements, audit.
+    Also gives the ids of the athletes it added results to."""
     source = f"added by {actor.user_id}" if actor.user_id else "added"
     async with app.db.transaction() as conn:
         before = await bulk.record_changes_seq(conn)
@@ -160,7 +166,7 @@ async def _write_import(
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
         written = RecordsWritten(before, await bulk.record_changes_seq(conn), progressions)
-    return announcements, created, written
+    return announcements, created, written, {athlete.id for athlete in athletes}
 
 
 IMPORT_BATCH = 5_000  # rows checked per trip to the worker thread

@@ -58,7 +58,7 @@ async def remove_result(
         announcement = await _correction(conn, app, result, entries, what)
         details = {"removed": result_details(result, None), "reason": reason}
         await audit(conn, actor, "result.remove", f"result #{result_id}", details)
-    await after_write(app)
+    await after_write(app, athlete_ids=[result.athlete.id])
     return announcement
 
 
@@ -159,7 +159,7 @@ async def edit_result(
         announcement = announcement or correction
         details = {"before": result_details(old, None), "after": result_details(new, check)}
         await audit(conn, actor, "result.edit", f"result #{result_id}", details)
-    await after_write(app)
+    await after_write(app, athlete_ids=[old.athlete.id, new.athlete.id])
     return Added(result_id, check, announcement, announcement_id)
 
 

@@ -318,11 +318,16 @@ def channels_for(
 
 
 async def after_write(
-    app: Trackside, new_athlete_ids: Iterable[int] = (), written: RecordsWritten | None = None
+    app: Trackside,
+    new_athlete_ids: Iterable[int] = (),
+    written: RecordsWritten | None = None,
+    *,
+    athlete_ids: Iterable[int] = (),
 ) -> None:
     """Bring the in-memory indexes in step with what was committed (`written`: what it
-    left the records it touched as, see RecordsWritten)."""
-    await app.reload_records(list(new_athlete_ids), written)
+    left the records it touched as, see RecordsWritten; `athlete_ids`: whose results it
+    added, moved or removed)."""
+    await app.reload_records(list(new_athlete_ids), written, athlete_ids)
     app.notify_outbox()
 
 
