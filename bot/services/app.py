@@ -66,17 +66,25 @@ def _collecting_later() -> Iterator[None]:
             gc.enable()
 
 
-def records_by_athlete(book: RecordBook) -> dict[int, tuple[int, int, int]]:
+def records_by_athlete(
+    book: RecordBook, keys: Iterable[RecordKey] | None = None
+) -> dict[int, tuple[int, int, int]]:
     """Athlete id -> (world, area, national) record entries on file, rejected ones left
     out: the record half of an athlete's prominence, from the book instead of a join of
-    the entries with a million results."""
+    the entries with a million results. Of the records `keys` only, if given."""
     counted = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.NATION)
     counts: dict[int, list[int]] = {}
-    for scope in book.scopes():
-        if scope.kind not in counted:
-            continue
-        column = counted.index(scope.kind)
-        for entry in book.scope_entries(scope):
+    if keys is None:
+        lists = (
+            (scope.kind, book.scope_entries(scope))
+            for scope in book.scopes()
+            if scope.kind in counted
+        )
+    else:
+        lists = ((key.scope.kind, book.entries(key)) for key in keys if key.scope.kind in counted)
+    for kind, entries in lists:
+        column = counted.index(kind)
+        for entry in entries:
             if entry.status is not RecordStatus.REJECTED:
                 counts.setdefault(entry.athlete.id, [0, 0, 0])[column] += 1
     return {athlete_id: (w, a, n) for athlete_id, (w, a, n) in counts.items()}
@@ -120,6 +128,9 @@ class Trackside:
         self._changes_seen: int | None = None  # record_changes read up to here
         # Another process wrote around one of ours: the store watcher must reload.
         self._reload_wanted = False
+        # The record half of each athlete's prominence (see records_by_athlete), kept in
+        # step with the book so a write updates it for the athletes it touched only.
+        self._record_counts: dict[int, tuple[int, int, int]] = {}
 
     @classmethod
     async def open(
@@ -160,11 +171,12 @@ class Trackside:
         """Rebuild the in-memory indexes from the store."""
         self._reload_wanted = False
         with _collecting_later():
-            await self.reload_records()
+            await self.reload_records(recount=False)
+            self._record_counts = records_by_athlete(self.book)
             self.athlete_index = AthleteIndex(
                 await self.athletes.all(),
                 await self.athletes.aliases(),
-                prominence=await self.athletes.prominence(records_by_athlete(self.book)),
+                prominence=dict(await self.athletes.prominence(self._record_counts)),
             )
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
         self.warm.forget_all()  # profiles hold the index's athletes: none from before
@@ -178,6 +190,9 @@ class Trackside:
         self,
         new_athlete_ids: Iterable[int] = (),
         written: RecordsWritten | None = None,
+        athlete_ids: Iterable[int] = (),
+        *,
+        recount: bool = True,
         touched: Touched | None = None,
     ) -> None:
         """After our own write: re-read only the records the store's change log says were
@@ -185,30 +200,89 @@ class Trackside:
         write touched very many); athletes are many, so add only those the write created.
         `written`: what our write left those records as, when the book was in step before
         it; taken instead of a read when the log shows no other write before or after ours.
+        `athlete_ids`: athletes whose results the write added, moved or removed (their
+        prominence is counted again, as is that of athletes whose records changed; not with
+        `recount` False, when `reload` counts everyone next).
         `touched`: what the write changed (`bot.services.warm.Touched`); only the answers
         kept warm that depend on it, or on a record it changed, are dropped. Without it,
         or when another process wrote meanwhile, every answer is."""
-        version = await self.db.data_version()
-        alone = touched is not None and self._alone(touched, version)
-        if alone or touched is None:
-            self._data_version = version
-        else:  # another process wrote around ours: the store watcher reloads everything
-            self._reload_wanted = True
+        alone = await self._in_step_after(touched)
         seq, changed = await self.record_entries.changes_since(self._changes_seen)
+        held_before = records_by_athlete(self.book, changed) if changed else {}
         precise = alone and changed is not None and len(changed) <= _MOST_KEYS_READ_ONE_BY_ONE
         holders = self._record_holders(changed) if precise and changed else set()
         if written is not None and written.exact(self._changes_seen, seq, changed):
             self.book.replace_keys(changed or (), written.progressions)
         elif changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
             self.book.replace_all(await self.record_entries.all())
+            changed = None
         elif changed:
             found = await self.record_entries.for_keys(self.db.reader, changed)
             self.book.replace_keys(changed, found)
         self._changes_seen = seq
-        if not precise or changed:
+        self._forget(touched if precise else None, changed, holders)
+        for athlete_id in new_athlete_ids:
+            athlete = await self.athletes.get(athlete_id)
+            if athlete is not None:  # None: the write that created it was rolled back
+                self.athlete_index.add(athlete)
+        if recount:
+            await self._count_again(held_before, changed, {*athlete_ids, *new_athlete_ids})
+
+    async def _count_again(
+        self,
+        held_before: dict[int, tuple[int, int, int]],
+        changed: Iterable[RecordKey] | None,
+        athlete_ids: set[int],
+    ) -> None:
+        """Bring the prominence of the athletes a write touched in step: record entries
+        from the book (`held_before`: what the `changed` records counted before the write;
+        `changed` None: every record was read again), results from the store."""
+        if changed is None:
+            counts = records_by_athlete(self.book)
+            athlete_ids |= {
+                athlete_id
+                for athlete_id in counts.keys() | self._record_counts.keys()
+                if counts.get(athlete_id) != self._record_counts.get(athlete_id)
+            }
+            self._record_counts = counts
+        elif held_before or changed:
+            held_after = records_by_athlete(self.book, changed)
+            for athlete_id in held_before.keys() | held_after.keys():
+                total = self._record_counts.get(athlete_id, (0, 0, 0))
+                before = held_before.get(athlete_id, (0, 0, 0))
+                after = held_after.get(athlete_id, (0, 0, 0))
+                now = tuple(t - b + a for t, b, a in zip(total, before, after, strict=True))
+                if now != total:
+                    athlete_ids.add(athlete_id)
+                if any(now):
+                    self._record_counts[athlete_id] = now  # type: ignore[assignment]
+                else:
+                    self._record_counts.pop(athlete_id, None)
+        if athlete_ids:
+            found = await self.athletes.prominence(self._record_counts, athlete_ids)
+            self.athlete_index.set_prominence(found)
+
+    async def _in_step_after(self, touched: Touched | None) -> bool:
+        """After our write: whether it was alone (`_alone`). If not, the store watcher
+        reloads everything next; without `touched`, we are in step as before."""
+        version = await self.db.data_version()
+        alone = touched is not None and self._alone(touched, version)
+        if alone or touched is None:
+            self._data_version = version
+        else:  # another process wrote around ours: the store watcher reloads everything
+            self._reload_wanted = True
+        return alone
+
+    def _forget(
+        self, touched: Touched | None, changed: set[RecordKey] | None, holders: set[int]
+    ) -> None:
+        """Drop what a write can have changed of what is kept in memory: the answers kept
+        warm that depend on what it `touched` or on a `changed` record (`holders`: the
+        athletes of those records' entries before the write); `touched` None: all."""
+        if touched is None or changed:
             self.progressions.clear()
             self.athlete_records.clear()
-        dependencies = touched.dependencies() if precise and touched is not None else None
+        dependencies = touched.dependencies() if touched is not None else None
         if dependencies is not None and changed:
             # A record's holders before and after (profiles and rivalries show records
             # held and set), its event (for anything a list shows of records), the book.
@@ -217,10 +291,6 @@ class Trackside:
             dependencies |= {("event", key.event_key) for key in changed}
             dependencies.add(RECORDS)
         self.warm.forget(dependencies)
-        for athlete_id in new_athlete_ids:
-            athlete = await self.athletes.get(athlete_id)
-            if athlete is not None:  # None: the write that created it was rolled back
-                self.athlete_index.add(athlete)
 
     def _alone(self, touched: Touched, version: int) -> bool:
         """Whether no other process wrote since we were last in step with the store: not

@@ -53,11 +53,11 @@ class AthleteIndex:
         athletes: Iterable[Athlete] = (),
         aliases: Iterable[tuple[int, str]] = (),
         *,
-        prominence: Mapping[int, tuple[int, ...]] | None = None,
+        prominence: dict[int, tuple[int, ...]] | None = None,
     ):
         # Athlete id -> (world, area, national records, results) on file, compared as a
         # tuple: among equally good name matches the clear leader is the one meant.
-        self._prominence: Mapping[int, tuple[int, ...]] = prominence or {}
+        self._prominence: dict[int, tuple[int, ...]] = prominence if prominence is not None else {}
         self._by_id: dict[int, _Indexed] = {}
         # Folded name word -> ids (a list: most words name one or two athletes, and a set
         # costs four times the memory of a short list).
@@ -86,6 +86,19 @@ class AthleteIndex:
 
     def add(self, athlete: Athlete) -> None:
         self._add(athlete, bulk=False)
+
+    def prominence(self, athlete_id: int) -> tuple[int, ...]:
+        """(world, area, national records, results) on file; () for none."""
+        return self._prominence.get(athlete_id, ())
+
+    def set_prominence(self, found: Mapping[int, tuple[int, ...]]) -> None:
+        """Some athletes' prominence anew, after a write changed their results or records
+        (none on file at all: as an athlete never counted)."""
+        for athlete_id, counted in found.items():
+            if any(counted):
+                self._prominence[athlete_id] = counted
+            else:
+                self._prominence.pop(athlete_id, None)
 
     def _add_new(self, athlete: Athlete) -> None:
         """Index an athlete while the index is being built (the sorted structures are
@@ -268,8 +281,8 @@ class AthleteIndex:
         national records, then results on file), if it leads the next one; else None."""
         if len(tied) < 2:
             return None
-        ranked = sorted(tied, key=lambda m: self._prominence.get(m.athlete.id, ()), reverse=True)
-        first, second = (self._prominence.get(m.athlete.id, ()) for m in ranked[:2])
+        ranked = sorted(tied, key=lambda m: self.prominence(m.athlete.id), reverse=True)
+        first, second = (self.prominence(m.athlete.id) for m in ranked[:2])
         return ranked[0] if first > second else None
 
     def suggest(self, text: str, limit: int = 25) -> list[Athlete]:

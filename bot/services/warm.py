@@ -78,13 +78,13 @@ class Touched:
         for result in results:
             self.events.add(result.event.key)
             self.events.update(split.event.key for split in result.splits)
-            self.athletes.add(result.athlete.id)
+            if result.athlete.id:  # 0: new, not stored yet (the write says its id)
+                self.athletes.add(result.athlete.id)
 
-    def row(self, event: str, splits: Iterable[tuple[Any, ...]], athlete_id: int) -> None:
-        """An imported row: its event, its splits' (event first), its athlete's id."""
+    def row(self, event: str, splits: Iterable[tuple[Any, ...]]) -> None:
+        """An imported row's event and its splits' (each split's event first)."""
         self.events.add(event)
         self.events.update(split[0] for split in splits)
-        self.athletes.add(athlete_id)
 
     def dependencies(self) -> set[Dependency] | None:
         """What answers depending on these must go; None: every answer."""

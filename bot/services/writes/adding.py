@@ -133,7 +133,8 @@ async def _checked_rows(app: Trackside, data: bytes, bounded: bool) -> list[Stag
 async def _write_import(
     app: Trackside, staged: list[Staged], actor: Actor
 ) -> tuple[list[Announcement], dict[tuple[str, str, str], Athlete], RecordsWritten, Touched]:
-    """The one transaction: athletes, results, splits, records, announcements, audit."""
+    """The one transaction: athletes, results, splits, records, announcements, audit.
+    Also gives what it touched: the athletes it added results to, and their events."""
     source = f"added by {actor.user_id}" if actor.user_id else "added"
     async with app.db.transaction() as conn:
         touched = await touching(app)
@@ -173,12 +174,19 @@ async def _write_import(
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
         written = RecordsWritten(before, await bulk.record_changes_seq(conn), progressions)
-    if len(staged) > MOST_TOUCHED:  # too many to look up one by one: every answer goes
+    return announcements, created, written, _touched_by(touched, staged, athletes)
+
+
+def _touched_by(touched: Touched, staged: list[Staged], athletes: list[Athlete]) -> Touched:
+    """What an import touched: its athletes, and its rows' events (not looked up when
+    there are too many rows: then every answer goes)."""
+    touched.athletes = {athlete.id for athlete in athletes}
+    if len(staged) > MOST_TOUCHED:
         touched.everything = True
     else:
-        for row, athlete in zip(staged, athletes, strict=True):
-            touched.row(row[STAGED_EVENT], row[STAGED_SPLITS], athlete.id)
-    return announcements, created, written, touched
+        for row in staged:
+            touched.row(row[STAGED_EVENT], row[STAGED_SPLITS])
+    return touched
 
 
 IMPORT_BATCH = 5_000  # rows checked per trip to the worker thread

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 
 from bot.domain.events import Sex
@@ -10,6 +10,10 @@ from bot.domain.models import Athlete
 from bot.domain.text import fold
 from bot.store.connection import Connection, Reader, new_id
 from bot.store.repositories.common import ATHLETE_COLUMNS, athlete_from_row
+
+# Athlete ids per counting statement (well under either store's limit of parameters).
+_IDS_AT_ONCE = 500
+_COUNT_EVERYONE_ABOVE = 5_000
 
 
 class AthleteRepository:
@@ -29,17 +33,36 @@ class AthleteRepository:
         return [(row[0], row[1]) for row in rows]
 
     async def prominence(
-        self, records: Mapping[int, tuple[int, int, int]]
+        self,
+        records: Mapping[int, tuple[int, int, int]],
+        athlete_ids: Collection[int] | None = None,
     ) -> dict[int, tuple[int, int, int, int]]:
         """Athlete id -> (world, area, national record entries, results) on file: how
         prominent an athlete is, to tell apart several equally good name matches. The
         record counts come from the caller's record book; the results are counted here
-        (one pass over the covering index results_by_athlete)."""
-        counts = await self._reader.execute_fetchall(
-            "SELECT athlete_id, COUNT(*) FROM results GROUP BY athlete_id"
-        )
+        (one pass over the covering index results_by_athlete) — of every athlete with
+        results, or of `athlete_ids` (each of them in the answer; when they are very many,
+        everyone is counted in that one pass instead)."""
+        if athlete_ids is None or len(athlete_ids) > _COUNT_EVERYONE_ABOVE:
+            rows = await self._reader.execute_fetchall(
+                "SELECT athlete_id, COUNT(*) FROM results GROUP BY athlete_id"
+            )
+            counts = {row[0]: row[1] for row in rows}
+        else:
+            ids = sorted(athlete_ids)
+            counts = dict.fromkeys(ids, 0)
+            for start in range(0, len(ids), _IDS_AT_ONCE):
+                some = ids[start : start + _IDS_AT_ONCE]
+                marks = ", ".join("?" * len(some))
+                rows = await self._reader.execute_fetchall(
+                    f"SELECT athlete_id, COUNT(*) FROM results WHERE athlete_id IN ({marks}) "
+                    "GROUP BY athlete_id",
+                    some,
+                )
+                counts.update((row[0], row[1]) for row in rows)
         return {
-            athlete_id: (*records.get(athlete_id, (0, 0, 0)), count) for athlete_id, count in counts
+            athlete_id: (*records.get(athlete_id, (0, 0, 0)), count)
+            for athlete_id, count in counts.items()
         }
 
     async def get(self, athlete_id: int) -> Athlete | None:
