@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import discord
 
 from bot.bot import Interaction, TracksideBot
+from bot.cogs.errors import answer_error
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,13 @@ class Paginator(discord.ui.View):
             embed, self.index = await self.source.page(index)
             self._update_buttons()
             await interaction.response.edit_message(embed=embed, view=self)
+
+    async def on_error(
+        self, interaction: Interaction, error: Exception, item: discord.ui.Item[Paginator]
+    ) -> None:
+        """A page read when turned to can fail (the store): the click gets the answer a
+        failed command gets, not "interaction failed"."""
+        await answer_error(interaction, error)
 
     @discord.ui.button(
         label="◀ Previous", style=discord.ButtonStyle.secondary, custom_id="pages:previous"

@@ -332,3 +332,21 @@ async def test_a_short_toplist_has_no_buttons(fake_discord, bot):
     (embed,) = (await rec.response()).embeds
     assert embed["description"] == "No results on file."
     assert not rec.original.get("components")
+
+
+async def test_a_page_that_fails_to_read_gets_an_apology(
+    fake_discord, bot, running_bot, monkeypatch
+):
+    rec = await fake_discord.slash("toplist", {"event": "mile"})
+    await rec.response()
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr("bot.services.toplists.top_list_page", broken)
+    click = await fake_discord.click(rec.original, "pages:next")
+    response = await click.response()
+    assert response.ephemeral
+    assert "Sorry — something went wrong" in response.embeds[0]["description"]
+    assert rec.original["embeds"][0]["footer"]["text"].startswith("Lines 1–15")  # as it was
+    running_bot.errors.clear()  # logged as it should be; the test accepts it
