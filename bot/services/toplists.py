@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
 from bot.domain.answers import TopListAnswer, TopListBy, TopListPage, TopListRow
-from bot.domain.events import Sex, Venue
+from bot.domain.events import Event, Sex, Venue
 from bot.services.errors import InvalidInputError
 from bot.services.record_lists import SEX_ORDER, sexes_of
 
@@ -140,15 +140,7 @@ async def _read_lines(
 ) -> TopListAnswer:
     """Lines `start` to `stop` of a list (from 0, `stop` left out); with `index`, as that
     page of a list of `limit` lines at most."""
-    event = app.event(event_text)
-    if sex is None:
-        sex = next(s for s in SEX_ORDER if s in event.sexes)
-    else:
-        sexes_of(event, sex)
-    if year is not None and not 1800 <= year <= app.today().year:
-        raise InvalidInputError(
-            f"Year {year} is out of range — give a year from 1800 to {app.today().year}."
-        )
+    event, sex = _asked_for(app, event_text, sex, year)
     # Whole races and the splits inside longer ones, from one description of the list.
     wanted = _Wanted(
         lower_is_better=event.lower_is_better,
@@ -181,6 +173,23 @@ async def _read_lines(
             through=_digest(keys[:stop]),
         )
     return TopListAnswer(event, sex, venue, year, by, tuple(rows), app.today(), notes, page)
+
+
+def _asked_for(
+    app: Trackside, event_text: str, sex: Sex | None, year: int | None
+) -> tuple[Event, Sex]:
+    """The event and sex a list is asked for (the event's first sex if none is given),
+    its year checked."""
+    event = app.event(event_text)
+    if sex is None:
+        sex = next(s for s in SEX_ORDER if s in event.sexes)
+    else:
+        sexes_of(event, sex)
+    if year is not None and not 1800 <= year <= app.today().year:
+        raise InvalidInputError(
+            f"Year {year} is out of range — give a year from 1800 to {app.today().year}."
+        )
+    return event, sex
 
 
 class _Wanted(TypedDict):

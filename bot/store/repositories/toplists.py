@@ -121,6 +121,13 @@ class TopLists(ResultRows):
         split_keys = conn.execute(sql, split_params).fetchall()
         keys = _merged(race_keys, split_keys, lower_is_better, performers)[:wanted]
         shown = keys[start:stop]
+        found = self._whole_lines(conn, event_key, shown)
+        return ListLines(keys, [found[key.split, key.line_id] for key in shown])
+
+    def _whole_lines(
+        self, conn: sqlite3.Connection, event_key: str, shown: list[LineKey]
+    ) -> dict[tuple[bool, int], tuple[Result, Event | None]]:
+        """The lines of `shown` read whole, by (is a split, id)."""
         found: dict[tuple[bool, int], tuple[Result, Event | None]] = {}
         race_ids = [key.line_id for key in shown if not key.split]
         if race_ids:
@@ -148,7 +155,7 @@ class TopLists(ResultRows):
                 mark = stored_mark(row["s_mark"], event.unit, row["s_hand_timed"])
                 split = replace(race, event=event, mark=mark, wind=None, splits=())
                 found[True, row["s_id"]] = (split, race.event)
-        return ListLines(keys, [found[key.split, key.line_id] for key in shown])
+        return found
 
     def _top_list_in_thread(
         self,
