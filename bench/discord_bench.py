@@ -157,6 +157,8 @@ PING = Command("/ping", "ping", [{}], _pong)
 
 
 COLD = " (cold: after a write)"
+# A /toplist answers with its first page alone: its first 15 lines, the first ranked 1.
+PAGE_ONE = ("Lines 1–15 · ", "`  1.` **")
 
 
 def _trackside_commands(athletes: Sequence[str], pairs: Sequence[tuple[str, str]]) -> list[Command]:
@@ -204,18 +206,20 @@ def _warm_commands(athletes: Sequence[str], pairs: Sequence[tuple[str, str]]) ->
             [{"name": "Jakob Ingebrigtsen"}],
             _public_embed("Ingebrigtsen"),
         ),
-        Command("/toplist 1500m", "toplist", [{"event": "1500m"}], _public_embed("1500")),
+        Command(
+            "/toplist 1500m", "toplist", [{"event": "1500m"}], _public_embed("1500", *PAGE_ONE)
+        ),
         Command(
             "/toplist mile indoor, by performers",
             "toplist",
             [{"event": "mile", "venue": "indoor", "by": "performers"}],
-            _public_embed("Mile"),
+            _public_embed("Mile", *PAGE_ONE),
         ),
         Command(
             f"/toplist 1500m {TOP_LIST_YEAR}, by performers",
             "toplist",
             [{"event": "1500m", "year": TOP_LIST_YEAR, "by": "performers"}],
-            _public_embed("1500"),
+            _public_embed("1500", *PAGE_ONE),
         ),
         Command(
             f"/rivalry: {len(pairs)} pairs that met",

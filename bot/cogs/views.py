@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
@@ -9,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import discord
 
 from bot.bot import Interaction, TracksideBot
+from bot.cogs.errors import answer_error
 
 log = logging.getLogger(__name__)
 
@@ -50,29 +52,68 @@ async def answer_stale_page_click(interaction: Interaction) -> None:
     await interaction.response.send_message(PAGES_EXPIRED, ephemeral=True)
 
 
+class PageSource:
+    """Pages a paginator turns through, read when turned to. `count` is None while the
+    number of pages is not known yet."""
+
+    count: int | None = None
+
+    async def page(self, index: int) -> tuple[discord.Embed, int]:
+        """Page `index` (from 0) and the index of the page it is: a source may show
+        another one instead (a list that changed starts again from its first page)."""
+        raise NotImplementedError
+
+    def has_next(self, index: int) -> bool:
+        """Whether a page follows page `index`, the page shown last."""
+        raise NotImplementedError
+
+
+class FixedPages(PageSource):
+    """Pages all known beforehand (rendered lazily, bot.render.discord_embeds.Pages)."""
+
+    def __init__(self, pages: Sequence[discord.Embed]):
+        self.pages = pages
+        self.count = len(pages)
+
+    async def page(self, index: int) -> tuple[discord.Embed, int]:
+        return self.pages[index], index
+
+    def has_next(self, index: int) -> bool:
+        return index < len(self.pages) - 1
+
+
 class Paginator(discord.ui.View):
-    """Previous / page / next buttons over a list of embeds (RoboDanny's paginator, small)."""
+    """Previous / page / next buttons over pages (RoboDanny's paginator, small): a list of
+    embeds, or a `PageSource` whose pages are read as they are turned to. While the number
+    of pages is unknown the counter says "2/…": the page one is on, more to follow."""
 
     def __init__(
-        self, pages: Sequence[discord.Embed], author_id: int, *, timeout: float | None = None
+        self,
+        pages: Sequence[discord.Embed] | PageSource,
+        author_id: int,
+        *,
+        timeout: float | None = None,
     ):
         super().__init__(timeout=timeout or PAGE_TIMEOUT)
-        self.pages = pages  # rendered lazily (bot.render.discord_embeds.Pages): kept as is
+        self.source = pages if isinstance(pages, PageSource) else FixedPages(pages)
         self.author_id = author_id
         self.index = 0
         self.message: discord.InteractionMessage | None = None
         self._client: discord.Client | None = None
         self._live: dict[int, Paginator] | None = None
+        self._turning = asyncio.Lock()  # one page turn at a time: clicks in a row in order
         self._update_buttons()
 
     async def start(self, interaction: Interaction) -> None:
         """Send the first page as the answer to `interaction`."""
-        if len(self.pages) == 1:
-            await interaction.response.send_message(embed=self.pages[0])
+        first, self.index = await self.source.page(0)
+        if not self.source.has_next(self.index):
+            await interaction.response.send_message(embed=first)
             self.stop()
             return
+        self._update_buttons()
         self._client = interaction.client
-        sent = await interaction.response.send_message(embed=self.pages[0], view=self)
+        sent = await interaction.response.send_message(embed=first, view=self)
         if sent.message_id is not None:  # before the next await: the first click finds it
             self._live = _live_pages(interaction.client)
             self._live[sent.message_id] = self
@@ -85,9 +126,10 @@ class Paginator(discord.ui.View):
             self.message = await interaction.original_response()
 
     def _update_buttons(self) -> None:
+        count = self.source.count
         self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.pages) - 1
-        self.counter.label = f"{self.index + 1}/{len(self.pages)}"
+        self.next.disabled = not self.source.has_next(self.index)
+        self.counter.label = f"{self.index + 1}/{count if count is not None else '…'}"
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.author_id:
@@ -98,10 +140,21 @@ class Paginator(discord.ui.View):
         )
         return False
 
-    async def _show(self, interaction: Interaction, index: int) -> None:
-        self.index = max(0, min(index, len(self.pages) - 1))
-        self._update_buttons()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+    async def _show(self, interaction: Interaction, step: int) -> None:
+        async with self._turning:
+            index = max(0, self.index + step)
+            if self.source.count is not None:
+                index = min(index, self.source.count - 1)
+            embed, self.index = await self.source.page(index)
+            self._update_buttons()
+            await interaction.response.edit_message(embed=embed, view=self)
+
+    async def on_error(
+        self, interaction: Interaction, error: Exception, item: discord.ui.Item[Paginator]
+    ) -> None:
+        """A page read when turned to can fail (the store): the click gets the answer a
+        failed command gets, not "interaction failed"."""
+        await answer_error(interaction, error)
 
     @discord.ui.button(
         label="◀ Previous", style=discord.ButtonStyle.secondary, custom_id="pages:previous"
@@ -109,7 +162,7 @@ class Paginator(discord.ui.View):
     async def previous(
         self, interaction: Interaction, button: discord.ui.Button[Paginator]
     ) -> None:
-        await self._show(interaction, self.index - 1)
+        await self._show(interaction, -1)
 
     @discord.ui.button(
         label="1/1", style=discord.ButtonStyle.secondary, disabled=True, custom_id="pages:counter"
@@ -119,7 +172,7 @@ class Paginator(discord.ui.View):
 
     @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.primary, custom_id="pages:next")
     async def next(self, interaction: Interaction, button: discord.ui.Button[Paginator]) -> None:
-        await self._show(interaction, self.index + 1)
+        await self._show(interaction, 1)
 
     async def on_timeout(self) -> None:
         if self._live is not None and self.message is not None:

@@ -279,6 +279,17 @@ class TopListRow:
 
 
 @dataclass(frozen=True)
+class TopListPage:
+    """Where a page of a top list sits in the whole list, and what came before it."""
+
+    index: int  # from 0
+    first_line: int  # the line number of its first row, from 1
+    more: bool  # lines follow on a next page
+    before: bytes  # a digest of the list's lines before this page, as read
+    through: bytes  # the same with this page's lines
+
+
+@dataclass(frozen=True)
 class TopListAnswer:
     event: Event
     sex: Sex
@@ -288,3 +299,4 @@ class TopListAnswer:
     rows: tuple[TopListRow, ...]
     today: date
     notes: tuple[str, ...] = field(default=())
+    page: TopListPage | None = None  # one page of the list; None: its first lines whole

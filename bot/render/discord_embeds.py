@@ -247,10 +247,10 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
 
 
 class Pages(Sequence[discord.Embed]):
-    """A paginated answer's pages, each rendered the first time it is shown: a top list
-    of 100 rows answers with page 1 and renders the other six only if someone turns to
-    them. Every page is rendered from the whole answer (its number, the page count), so a
-    page reads the same whenever it is built."""
+    """A paginated answer's pages, each rendered the first time it is shown: /records
+    answers with page 1 and renders the others only if someone turns to them. Every
+    page is rendered from the whole answer (its number, the page count), so a page reads
+    the same whenever it is built."""
 
     def __init__(self, count: int, render: Callable[[int], discord.Embed]):
         self._count = count
@@ -316,24 +316,27 @@ def join_within(lines: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
     return "\n".join(kept)
 
 
-def toplist_pages(answer: TopListAnswer, per_page: int = 15) -> Pages:
+def toplist_page(answer: TopListAnswer, changed: bool = False) -> discord.Embed:
+    """A page of a top list (`answer.page`; the whole answer if it is not one): its lines,
+    which lines of the list they are, and, when `changed`, that the list changed since the
+    pages shown before (so this is its first page again)."""
     event, name, by = toplist_words(answer)
     title = f"{event} — {name} ({by})"
     if not answer.rows:
-        return Pages(1, lambda _: EmbedBuilder(title, description="No results on file.").build())
-    count = -(-len(answer.rows) // per_page)
-
-    def page(index: int) -> discord.Embed:
-        lines = [
-            f"`{row.rank:>3}.` **{mark_with_wind(str(row.result.mark), row.result.wind)}** · "
-            f"{who(row.result, row.flag)} · {where(row.result)} · {day_text(row.result.date)}"
-            + (f" · *split in {row.split_of.name}*" if row.split_of else "")
-            for row in answer.rows[index * per_page : (index + 1) * per_page]
-        ]
-        builder = EmbedBuilder(title, description=_fit_lines(lines, DESCRIPTION_LIMIT - 50))
-        return builder.build(f"Page {index + 1}/{count} · " + " ".join(answer.notes))
-
-    return Pages(count, page)
+        return EmbedBuilder(title, description="No results on file.").build()
+    lines = [
+        f"`{row.rank:>3}.` **{mark_with_wind(str(row.result.mark), row.result.wind)}** · "
+        f"{who(row.result, row.flag)} · {where(row.result)} · {day_text(row.result.date)}"
+        + (f" · *split in {row.split_of.name}*" if row.split_of else "")
+        for row in answer.rows
+    ]
+    builder = EmbedBuilder(title, description=_fit_lines(lines, DESCRIPTION_LIMIT - 50))
+    first = answer.page.first_line if answer.page else 1
+    last = first + len(answer.rows) - 1
+    more = answer.page is not None and answer.page.more
+    where_in = f"Lines {first}–{last}" + ("" if more else f" of {last}")
+    said = ["The list has changed since (a result was added or edited): back to its top."]
+    return builder.build(" · ".join([*(said if changed else []), where_in, *answer.notes]))
 
 
 def error_embed(message: str) -> discord.Embed:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from bot.cogs import views
 from bot.services.app import Trackside
+from bot.services.writes import Actor, ResultDraft, Writes
 from tests.e2e.conftest import BotRunner
 from tests.e2e.fake_discord import CallbackType, FakeDiscord
 from tests.e2e.harness import embed_text, field, start_trackside
+
+MOD = Actor(user_id=1001, guild_id=2001)
 
 
 @pytest.fixture
@@ -253,3 +257,96 @@ async def test_a_page_timing_out_after_the_bot_closed_leaves_its_message(
     await bot.close()
     await paginator.on_timeout()  # as if its timeout had fired during the close: no error
     assert len(fake_discord.requests) == requests
+
+
+def _buttons(message: dict) -> dict[str, dict]:
+    return {c["custom_id"]: c for row in message["components"] for c in row["components"]}
+
+
+async def test_toplist_reads_pages_as_they_are_turned(fake_discord, bot):
+    """Page 1 answers; each further page is read when turned to, ranked as in the whole
+    list (three equal marks across the boundary of pages 1 and 2 share rank 15); a write
+    that changes the pages shown sends a page turn back to the list's top, said so."""
+    writes = Writes(bot.app)
+    marks = [f"3:20.{i:02d}" for i in range(14)] + ["3:21.00"] * 3
+    marks += [f"3:22.{i:02d}" for i in range(16)]  # three pages, with what is on file
+    for i, mark in enumerate(marks):
+        draft = ResultDraft(
+            athlete=f"Page Runner {i}",
+            nation="ISL",
+            sex="M",
+            event="mile",
+            mark=mark,
+            venue="indoor",
+            date="2026-02-01",
+            competition="Paging Indoor",
+        )
+        await writes.add_result(draft, MOD, confirm_implausible=True)
+    asked = {"event": "mile", "venue": "indoor", "sex": "men", "year": 2026}
+    rec = await fake_discord.slash("toplist", asked)
+    (embed,) = (await rec.response()).embeds
+    assert embed["footer"]["text"].startswith("Lines 1–15 · ")
+    lines = embed["description"].splitlines()
+    assert len(lines) == 15 and lines[-1].startswith("` 15.` **3:21.00**")
+    buttons = _buttons(rec.original)
+    assert buttons["pages:counter"]["label"] == "1/…"  # how many pages: not read yet
+    assert buttons["pages:previous"]["disabled"] and not buttons["pages:next"].get("disabled")
+
+    click = await fake_discord.click(rec.original, "pages:next")
+    await click.response()
+    page = rec.original["embeds"][0]
+    assert page["footer"]["text"].startswith("Lines 16–30")
+    second = page["description"].splitlines()
+    assert second[0].startswith("` 15.` **3:21.00**")
+    assert second[1].startswith("` 15.` **3:21.00**")
+    assert second[2].startswith("` 18.` ")
+    assert _buttons(rec.original)["pages:counter"]["label"] == "2/…"
+
+    # A faster mark moves every line down one: page 3 of the new list would repeat page
+    # 2's last line, so the turn shows the list from its top again.
+    faster = replace(draft, athlete="Page Breaker", mark="3:19.00")
+    await writes.add_result(faster, MOD, confirm_implausible=True)
+    click = await fake_discord.click(rec.original, "pages:next")
+    await click.response()
+    page = rec.original["embeds"][0]
+    assert page["footer"]["text"].startswith("The list has changed since")
+    assert "Lines 1–15" in page["footer"]["text"]
+    assert page["description"].startswith("`  1.` **3:19.00**")
+    assert _buttons(rec.original)["pages:counter"]["label"] == "1/…"
+
+    # To its end: the last page says how many lines the list has, the counter how many pages.
+    turns = 0
+    while not _buttons(rec.original)["pages:next"].get("disabled"):
+        click = await fake_discord.click(rec.original, "pages:next")
+        await click.response()
+        turns += 1
+    footer = rec.original["embeds"][0]["footer"]["text"]
+    total = int(footer.split(" of ")[1].split(" ")[0])
+    assert footer.startswith(f"Lines {turns * 15 + 1}–{total} of {total}")
+    assert _buttons(rec.original)["pages:counter"]["label"] == f"{turns + 1}/{turns + 1}"
+    fake_discord.assert_clean()
+
+
+async def test_a_short_toplist_has_no_buttons(fake_discord, bot):
+    rec = await fake_discord.slash("toplist", {"event": "1500m", "year": 1990})
+    (embed,) = (await rec.response()).embeds
+    assert embed["description"] == "No results on file."
+    assert not rec.original.get("components")
+
+
+async def test_a_page_that_fails_to_read_gets_an_apology(
+    fake_discord, bot, running_bot, monkeypatch
+):
+    rec = await fake_discord.slash("toplist", {"event": "mile"})
+    await rec.response()
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr("bot.services.toplists.top_list_page", broken)
+    click = await fake_discord.click(rec.original, "pages:next")
+    response = await click.response()
+    assert response.ephemeral
+    assert "Sorry — something went wrong" in response.embeds[0]["description"]
+    assert rec.original["embeds"][0]["footer"]["text"].startswith("Lines 1–15")  # as it was
+    running_bot.errors.clear()  # logged as it should be; the test accepts it

@@ -2,7 +2,8 @@
 
 - Rows read back are built without the dataclasses' __init__ (`common.stored`): each must
   equal, field for field, the object __init__ builds from the same values.
-- A top list's races and splits come back in one hop: the same as the two lists apart.
+- A top list's lines come back in one hop, read whole only where asked for: the same as
+  the race and split lists read whole, merged.
 - An athlete's held records are kept (`Trackside.athlete_records`) until the records are
   next read: after a write that breaks one, the profile no longer shows it held.
 """
@@ -50,19 +51,34 @@ async def test_rows_read_back_equal_what_init_builds(app):
             _same_as_built(split.mark)
 
 
-async def test_top_list_with_splits_is_both_lists(app):
+async def test_top_list_lines_are_both_lists_merged(app):
+    """`top_list_lines` reads keys, then whole rows for the lines asked for only: the
+    lines are those of the race list and the split list, read whole and merged."""
     for event_key, lower in (("1500m", True), ("mile", True), ("lj", False)):
         for venue in (None, Venue.INDOOR, Venue.OUTDOOR):
             for performers in (False, True):
-                for limit in (1, 3, 25):
-                    wanted = dict(
-                        lower_is_better=lower, venue=venue, performers=performers, limit=limit
+                for start, stop in ((0, 1), (0, 3), (0, 25), (2, 5), (24, 40)):
+                    wanted = dict(lower_is_better=lower, venue=venue, performers=performers)
+                    keys, lines = await app.results.top_list_lines(
+                        event_key, Sex.MEN, **wanted, start=start, stop=stop
                     )
-                    both = await app.results.top_list_with_splits(event_key, Sex.MEN, **wanted)
-                    assert both == (
-                        await app.results.top_list(event_key, Sex.MEN, **wanted),
-                        await app.results.split_top_list(event_key, Sex.MEN, **wanted),
+                    races = await app.results.top_list(event_key, Sex.MEN, **wanted, limit=stop)
+                    splits = await app.results.split_top_list(
+                        event_key, Sex.MEN, **wanted, limit=stop
                     )
+                    merged = [(r, None) for r in races] + splits
+                    sign = 1 if lower else -1
+                    merged.sort(key=lambda i: (sign * i[0].mark.value, i[0].date, i[1] is not None))
+                    if performers:
+                        firsts: dict[int, object] = {}
+                        for item in merged:
+                            firsts.setdefault(item[0].athlete.id, item)
+                        merged = list(firsts.values())
+                    assert lines == merged[start:stop]
+                    assert len(keys) <= stop + 1
+                    for (race, split_of), key in zip(lines, keys[start:stop], strict=True):
+                        assert key.split is (split_of is not None)
+                        assert split_of is not None or key.line_id == race.id
 
 
 async def test_held_records_cached_until_a_write_breaks_one(app):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
+from typing import NamedTuple
 
 from bot.domain.events import Event, Sex, Venue
 from bot.domain.models import Result
@@ -59,7 +60,7 @@ class TopLists(ResultRows):
             self._reader, self._split_top_list_in_thread, event_key, *query, performers, limit
         )
 
-    async def top_list_with_splits(
+    async def top_list_lines(
         self,
         event_key: str,
         sex: Sex,
@@ -68,33 +69,93 @@ class TopLists(ResultRows):
         venue: Venue | None = None,
         year: int | None = None,
         performers: bool = False,
-        limit: int = 25,
-    ) -> tuple[list[Result], list[tuple[Result, Event]]]:
-        """`top_list` and `split_top_list` of one description, in one hop to the reader."""
+        start: int = 0,
+        stop: int = 25,
+    ) -> ListLines:
+        """Lines `start` to `stop` (from 0, `stop` left out) of the list that merges race
+        marks and the splits inside longer races, best first; with `performers`, each
+        athlete's best of either kind once. In one hop to the reader: every line before
+        `stop`, and one more (to tell whether lines follow), is read as a key from the
+        indexes, and only the lines asked for as whole rows."""
         described = (event_key, sex, lower_is_better, venue, year)
         return await run_on(
             self._reader,
-            self._both_in_thread,
+            self._lines_in_thread,
             event_key,
+            lower_is_better,
             _list_query(*described),
             _split_query(*described),
             performers,
-            limit,
+            start,
+            stop,
         )
 
-    def _both_in_thread(
+    def _lines_in_thread(
         self,
         conn: sqlite3.Connection,
         event_key: str,
+        lower_is_better: bool,
         races: tuple[str, str, list[object]],
         splits: tuple[str, list[object]],
         performers: bool,
-        limit: int,
-    ) -> tuple[list[Result], list[tuple[Result, Event]]]:
-        return (
-            self._top_list_in_thread(conn, *races, performers, limit, 0),
-            self._split_top_list_in_thread(conn, event_key, *splits, performers, limit),
+        start: int,
+        stop: int,
+    ) -> ListLines:
+        wanted = stop + 1
+        conditions, ordering, params = races
+        if performers:
+            race_keys = _performer_keys(conn, conditions, ordering, params, wanted)
+        else:
+            race_keys = conn.execute(
+                f"SELECT {_KEY_COLUMNS} FROM results r WHERE {conditions} {ordering} LIMIT ?",
+                (*params, wanted),
+            ).fetchall()
+        condition, split_params = splits
+        sql = (
+            "SELECT s.id, r.athlete_id, s.mark, r.date FROM splits s "
+            f"JOIN results r ON r.id = s.result_id {condition}"
         )
+        if not performers:  # every line is kept: read no more than are wanted
+            sql += " LIMIT ?"
+            split_params = [*split_params, wanted]
+        split_keys = conn.execute(sql, split_params).fetchall()
+        keys = _merged(race_keys, split_keys, lower_is_better, performers)[:wanted]
+        shown = keys[start:stop]
+        found = self._whole_lines(conn, event_key, shown)
+        return ListLines(keys, [found[key.split, key.line_id] for key in shown])
+
+    def _whole_lines(
+        self, conn: sqlite3.Connection, event_key: str, shown: list[LineKey]
+    ) -> dict[tuple[bool, int], tuple[Result, Event | None]]:
+        """The lines of `shown` read whole, by (is a split, id)."""
+        found: dict[tuple[bool, int], tuple[Result, Event | None]] = {}
+        race_ids = [key.line_id for key in shown if not key.split]
+        if race_ids:
+            marks = ", ".join("?" * len(race_ids))
+            rows = conn.execute(
+                f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} "
+                "FROM results r JOIN athletes a ON a.id = r.athlete_id "
+                f"WHERE r.id IN ({marks})",
+                race_ids,
+            ).fetchall()
+            for result in self._rows_to_results(rows):
+                found[False, result.id] = (result, None)
+        split_ids = [key.line_id for key in shown if key.split]
+        if split_ids:
+            marks = ", ".join("?" * len(split_ids))
+            rows = conn.execute(
+                f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, "
+                "s.id AS s_id, s.mark AS s_mark, s.hand_timed AS s_hand_timed FROM splits s "
+                "JOIN results r ON r.id = s.result_id JOIN athletes a ON a.id = r.athlete_id "
+                f"WHERE s.id IN ({marks})",
+                split_ids,
+            ).fetchall()
+            event = self._catalogue.get(event_key)
+            for race, row in zip(self._rows_to_results(rows), rows, strict=True):
+                mark = stored_mark(row["s_mark"], event.unit, row["s_hand_timed"])
+                split = replace(race, event=event, mark=mark, wind=None, splits=())
+                found[True, row["s_id"]] = (split, race.event)
+        return found
 
     def _top_list_in_thread(
         self,
@@ -185,6 +246,7 @@ def _split_query(
     return f"WHERE {' AND '.join(where)} ORDER BY s.mark {order}, r.date, s.id", params
 
 
+_KEY_COLUMNS = "r.id, r.athlete_id, r.mark, r.date"  # all in `results_legal_by_mark`
 _LINES_PER_PERFORMER = 3  # a performers list's first walk reads this many lines a performer
 _WIDER = 4  # and each further walk this many times more
 
@@ -192,7 +254,15 @@ _WIDER = 4  # and each further walk this many times more
 def _performer_bests(
     conn: sqlite3.Connection, conditions: str, ordering: str, params: list[object], wanted: int
 ) -> list[int]:
-    """Ids of each athlete's best performance, best first, `wanted` of them at most.
+    """Ids of each athlete's best performance, best first, `wanted` of them at most."""
+    return [row[0] for row in _performer_keys(conn, conditions, ordering, params, wanted)]
+
+
+def _performer_keys(
+    conn: sqlite3.Connection, conditions: str, ordering: str, params: list[object], wanted: int
+) -> list[tuple[int, int, int, str]]:
+    """Each athlete's best performance as (result id, athlete id, mark, date), best
+    first, `wanted` of them at most.
 
     Walks the performances list in the order the covering index `results_legal_by_mark`
     gives it and keeps each athlete's first line, instead of grouping every result of the
@@ -206,19 +276,19 @@ def _performer_bests(
     window = wanted * _LINES_PER_PERFORMER
     while True:
         rows = conn.execute(
-            f"SELECT r.id, r.athlete_id FROM results r WHERE {conditions} {ordering} LIMIT ?",
+            f"SELECT {_KEY_COLUMNS} FROM results r WHERE {conditions} {ordering} LIMIT ?",
             (*params, window),
         ).fetchall()
         seen: set[int] = set()
-        ids: list[int] = []
-        for result_id, athlete_id in rows:
-            if athlete_id not in seen:
-                seen.add(athlete_id)
-                ids.append(result_id)
-                if len(ids) == wanted:
-                    return ids
+        kept: list[tuple[int, int, int, str]] = []
+        for row in rows:
+            if row[1] not in seen:
+                seen.add(row[1])
+                kept.append(tuple(row))
+                if len(kept) == wanted:
+                    return kept
         if len(rows) < window:
-            return ids
+            return kept
         window *= _WIDER
 
 
@@ -232,3 +302,50 @@ def _narrow_to(
     if year is not None:
         where.append("r.date >= ? AND r.date < ?")
         params.extend([f"{year:04d}-01-01", f"{year + 1:04d}-01-01"])
+
+
+class LineKey(NamedTuple):
+    """One line of a top list as its order needs it, read from the indexes alone."""
+
+    line_id: int  # the result's id, or the split's
+    athlete_id: int
+    mark: int  # the stored value: a listed mark is never hand-timed (`legal_sql`)
+    date: str
+    split: bool
+
+
+class ListLines(NamedTuple):
+    """What `top_list_lines` reads: the keys of the list's lines up to the last one asked
+    for and one more (fewer when the list ends), and the lines asked for, each as (the
+    result, or for a split the race's result carrying the split's event and mark; the
+    race's event for a split, else None)."""
+
+    keys: list[LineKey]
+    lines: list[tuple[Result, Event | None]]
+
+
+def _merged(
+    races: list[tuple[int, int, int, str]],
+    splits: list[tuple[int, int, int, str]],
+    lower_is_better: bool,
+    performers: bool,
+) -> list[LineKey]:
+    """Race marks and split marks, each read best first, in one list: best first,
+    earlier first on equal marks, a race before a split on the same day (then as read:
+    by id); with `performers`, each athlete's best of either kind once (their first line).
+
+    With `performers`, the first n lines need no more than the first n performers of each
+    kind: an athlete among them has fewer than n athletes ahead of them in either."""
+    keys = [LineKey(i, a, m, d, False) for i, a, m, d in races]
+    keys += [LineKey(i, a, m, d, True) for i, a, m, d in splits]
+    sign = 1 if lower_is_better else -1
+    keys.sort(key=lambda key: (sign * key.mark, key.date, key.split))  # stable
+    if not performers:
+        return keys
+    seen: set[int] = set()
+    kept = []
+    for key in keys:
+        if key.athlete_id not in seen:
+            seen.add(key.athlete_id)
+            kept.append(key)
+    return kept
