@@ -6,6 +6,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import discord
 
@@ -150,7 +151,7 @@ class Paginator(discord.ui.View):
             await interaction.response.edit_message(embed=embed, view=self)
 
     async def on_error(
-        self, interaction: Interaction, error: Exception, item: discord.ui.Item[Paginator]
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
     ) -> None:
         """A page read when turned to can fail (the store): the click gets the answer a
         failed command gets, not "interaction failed"."""

@@ -138,8 +138,8 @@ class TopLists(ResultRows):
                 f"WHERE r.id IN ({marks})",
                 race_ids,
             ).fetchall()
-            for result in self._rows_to_results(rows):
-                found[False, result.id] = (result, None)
+            for row, result in zip(rows, self._rows_to_results(rows), strict=True):
+                found[False, row[0]] = (result, None)
         split_ids = [key.line_id for key in shown if key.split]
         if split_ids:
             marks = ", ".join("?" * len(split_ids))
