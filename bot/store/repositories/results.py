@@ -9,7 +9,7 @@ from datetime import date
 
 from bot.domain.models import Result, ResultStatus
 from bot.domain.records import legal_for_lists
-from bot.store.connection import Connection, Reader, new_id
+from bot.store.connection import Connection, Reader, Row, new_id
 from bot.store.database import run_on
 from bot.store.repositories.common import (
     ATHLETE_COLUMNS,
@@ -23,13 +23,39 @@ from bot.store.repositories.common import (
 from bot.store.repositories.toplists import TopLists
 
 _LATEST = 10  # a profile shows this many latest results
-# An athlete's results, newest first, with just what picking bests needs; the last column
-# says whether splits were run inside (the splits table's unique index answers it).
-_PROFILE_SCAN = (
-    "SELECT r.id, r.event_key, r.venue, r.mark, r.hand_timed, r.wind, r.status, "
-    "EXISTS (SELECT 1 FROM splits s WHERE s.result_id = r.id) "
-    "FROM results r WHERE r.athlete_id = ? ORDER BY r.date DESC, r.id DESC"
+# An athlete's results, newest first, every column a profile may need, with the splits run
+# inside each (a LEFT JOIN: a result with splits comes once per split, by split id). The
+# rows are light enough that reading them all in one statement costs less than a scan
+# then a second statement for the wanted ones (one trip instead of three on PostgreSQL).
+_PROFILE_ROWS = (
+    f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, {SPLIT_COLUMNS}, 1 AS part, "
+    "r.athlete_id AS k1, r.date AS k2, -r.id AS k3, s.id AS k4, 0 AS k5 "
+    "FROM results r JOIN athletes a ON a.id = r.athlete_id "
+    "LEFT JOIN splits s ON s.result_id = r.id WHERE r.athlete_id "
 )
+# Every race both athletes ran: same competition, date, event, round and sex. CROSS JOIN
+# keeps `mine` outer, and the unary + keeps SQLite from probing the race index (about ten
+# rows a race) instead of the opponent's own results. A pair's rows come together, the
+# first athlete's first.
+_MEETING_ROWS = (
+    f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, NULL, NULL, NULL, NULL, NULL, 0 AS part, "
+    "0 AS k1, r.date AS k2, mine.id AS k3, theirs.id AS k4, "
+    "CASE WHEN r.athlete_id = ? THEN 0 ELSE 1 END AS k5 "
+    "FROM results mine "
+    "CROSS JOIN results theirs ON theirs.athlete_id = ? "
+    "AND theirs.event_key = mine.event_key AND theirs.date = mine.date "
+    "AND +theirs.competition = mine.competition AND +theirs.round = mine.round "
+    "AND +theirs.sex = mine.sex "
+    "JOIN results r ON r.id IN (mine.id, theirs.id) "
+    "JOIN athletes a ON a.id = r.athlete_id "
+    "WHERE mine.athlete_id = ?"
+)
+# Meetings first (newest first), then each athlete's profile rows (newest first).
+_ORDER = " ORDER BY part, k1, k2 DESC, k3, k4, k5"
+_PROFILE = _PROFILE_ROWS + "= ?" + _ORDER
+_HEAD_TO_HEAD = f"{_MEETING_ROWS} UNION ALL {_PROFILE_ROWS}IN (?, ?){_ORDER}"
+_MEETINGS = f"{_MEETING_ROWS}{_ORDER}"
+_PART = 30  # row position of `part`: 0 a meeting's row, 1 a profile's
 _VALID = ResultStatus.VALID.value
 
 
@@ -208,7 +234,7 @@ class ResultRepository(TopLists):
         result with splits, and in each (event, venue) every legal valid mark equal to the
         best one. Best-of over it is therefore the best-of over everything (`personal_bests`
         keeps the earlier of equal marks, so all ties stay in, in their order), and only
-        those few rows become objects: one hop, a light scan of the athlete's index."""
+        those few rows become objects: one hop and one statement per athlete."""
         return await run_on(self._reader, self._profiles_in_thread, tuple(athlete_ids))
 
     def _profiles_in_thread(
@@ -216,51 +242,50 @@ class ResultRepository(TopLists):
     ) -> dict[int, tuple[list[Result], int]]:
         found: dict[int, tuple[list[Result], int]] = {}
         for athlete_id in athlete_ids:
-            rows = conn.execute(_PROFILE_SCAN, (athlete_id,)).fetchall()
-            legal = [
-                legal_for_lists(row[6] == _VALID, row[3], bool(row[4]), row[5]) for row in rows
-            ]
-            best: dict[tuple[str, str], int] = {}
-            lower: dict[str, bool] = {}
-            for row, counts in zip(rows, legal, strict=True):
-                if not counts:
-                    continue
-                key = row[1]
-                low = lower.get(key)
-                if low is None:
-                    low = lower[key] = self._catalogue.get(key).lower_is_better
-                slot = (key, row[2])
-                held = best.get(slot)
-                if held is None or (row[3] < held if low else row[3] > held):
-                    best[slot] = row[3]
-            wanted = [
-                row[0]
-                for i, row in enumerate(rows)
-                if i < _LATEST or row[7] or (legal[i] and best.get((row[1], row[2])) == row[3])
-            ]
-            found[athlete_id] = (self._results_by_id(conn, wanted), len(rows))
+            rows = conn.execute(_PROFILE, (athlete_id,)).fetchall()
+            found[athlete_id] = self._picked(rows)
         return found
 
-    def _results_by_id(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[Result]:
-        """These results with their splits, newest first (date, then id)."""
-        if not ids:
-            return []
-        marks = ", ".join("?" * len(ids))
-        rows = conn.execute(
-            f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} FROM results r "
-            f"JOIN athletes a ON a.id = r.athlete_id WHERE r.id IN ({marks}) "
-            "ORDER BY r.date DESC, r.id DESC",
-            tuple(ids),
-        ).fetchall()
-        split_rows = conn.execute(
-            f"SELECT {SPLIT_COLUMNS} FROM splits s WHERE s.result_id IN ({marks}) ORDER BY s.id",
-            tuple(ids),
-        ).fetchall()
-        splits = self._splits_by_result(split_rows)
-        return [
-            with_splits(r, splits[r.id]) if r.id in splits else r
-            for r in self._rows_to_results(rows)
-        ]
+    def _picked(self, rows: Sequence[Row]) -> tuple[list[Result], int]:
+        """(the results `profiles` keeps, how many results there are) from one athlete's
+        _PROFILE_ROWS, newest first, a result with splits on consecutive rows."""
+        firsts: list[int] = []  # index of each result's first row
+        legal: list[bool] = []
+        best: dict[tuple[str, str], int] = {}
+        lower: dict[str, bool] = {}
+        last = None
+        for i, row in enumerate(rows):
+            if row[0] == last:
+                continue
+            last = row[0]
+            firsts.append(i)
+            counts = legal_for_lists(row[13] == _VALID, row[4], bool(row[5]), row[6])
+            legal.append(counts)
+            if not counts:
+                continue
+            key = row[1]
+            low = lower.get(key)
+            if low is None:
+                low = lower[key] = self._catalogue.get(key).lower_is_better
+            slot = (key, row[3])
+            held = best.get(slot)
+            if held is None or (row[4] < held if low else row[4] > held):
+                best[slot] = row[4]
+        kept = []
+        split_rows = []
+        for n, i in enumerate(firsts):
+            row = rows[i]
+            if row[25] is not None:  # splits run inside: every one of its rows
+                kept.append(row)
+                end = firsts[n + 1] if n + 1 < len(firsts) else len(rows)
+                split_rows.extend(r[25:30] for r in rows[i:end])
+            elif n < _LATEST or (legal[n] and best.get((row[1], row[3])) == row[4]):
+                kept.append(row)
+        results = self._rows_to_results(kept)
+        if split_rows:
+            splits = self._splits_by_result(split_rows)
+            results = [with_splits(r, splits[r.id]) if r.id in splits else r for r in results]
+        return results, len(firsts)
 
     async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
         """Every race both athletes ran: same competition, date, event, round and sex."""
@@ -269,36 +294,30 @@ class ResultRepository(TopLists):
     async def head_to_head(
         self, athlete_id: int, opponent_id: int
     ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
-        """`meetings` and both athletes' `profiles`, in one hop to the reader."""
+        """`meetings` and both athletes' `profiles`, in one hop and one statement."""
         return await run_on(self._reader, self._head_to_head_in_thread, athlete_id, opponent_id)
 
     def _head_to_head_in_thread(
         self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
     ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        rows = conn.execute(
+            _HEAD_TO_HEAD, (athlete_id, opponent_id, athlete_id, athlete_id, opponent_id)
+        ).fetchall()
+        split = next((i for i, row in enumerate(rows) if row[_PART]), len(rows))
+        by_athlete: dict[int, list[Row]] = {athlete_id: [], opponent_id: []}
+        for row in rows[split:]:
+            by_athlete[row[16]].append(row)
         return (
-            self._meetings_in_thread(conn, athlete_id, opponent_id),
-            self._profiles_in_thread(conn, (athlete_id, opponent_id)),
+            self._pairs(rows[:split]),
+            {athlete: self._picked(mine) for athlete, mine in by_athlete.items()},
         )
 
     def _meetings_in_thread(
         self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
     ) -> list[tuple[Result, Result]]:
-        # CROSS JOIN keeps `mine` outer, and the unary + keeps SQLite from probing the
-        # race index (about ten rows a race) instead of the opponent's own results.
-        rows = conn.execute(
-            f"""
-            SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, r.athlete_id = ? AS is_first
-            FROM results mine
-            CROSS JOIN results theirs ON theirs.athlete_id = ?
-                AND theirs.event_key = mine.event_key AND theirs.date = mine.date
-                AND +theirs.competition = mine.competition AND +theirs.round = mine.round
-                AND +theirs.sex = mine.sex
-            JOIN results r ON r.id IN (mine.id, theirs.id)
-            JOIN athletes a ON a.id = r.athlete_id
-            WHERE mine.athlete_id = ?
-            ORDER BY r.date DESC, mine.id, is_first DESC
-            """,
-            (athlete_id, opponent_id, athlete_id),
-        ).fetchall()
+        rows = conn.execute(_MEETINGS, (athlete_id, opponent_id, athlete_id)).fetchall()
+        return self._pairs(rows)
+
+    def _pairs(self, rows: Sequence[Row]) -> list[tuple[Result, Result]]:
         results = self._rows_to_results(rows)
         return [(results[i], results[i + 1]) for i in range(0, len(results) - 1, 2)]
