@@ -7,8 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from bot.domain.models import Result, ResultStatus
-from bot.domain.records import legal_for_lists
+from bot.domain.models import Athlete, Result, ResultStatus
 from bot.store.connection import Connection, Reader, Row, new_id
 from bot.store.database import run_on
 from bot.store.repositories.common import (
@@ -16,31 +15,43 @@ from bot.store.repositories.common import (
     INSERT_RESULT,
     RESULT_COLUMNS,
     SPLIT_COLUMNS,
+    athlete_at,
     insert_splits,
+    legal_sql,
     result_fields,
     with_splits,
 )
 from bot.store.repositories.toplists import TopLists
 
 _LATEST = 10  # a profile shows this many latest results
+# One statement answers a profile (and one a head-to-head): its rows are RESULT_COLUMNS,
+# ATHLETE_COLUMNS, SPLIT_COLUMNS, then `part` (0 a meeting's row, 1 an athlete, 2 one of
+# an athlete's results), the sort keys k1..k5, and the result's mark where it is legal for
+# lists (`legal_sql`). A part leaves NULL what it has not.
+_NULLS = {n: ", ".join(["NULL"] * n) for n in (5, 9, 16)}
 # An athlete's results, newest first, every column a profile may need, with the splits run
-# inside each (a LEFT JOIN: a result with splits comes once per split, by split id). The
-# rows are light enough that reading them all in one statement costs less than a scan
-# then a second statement for the wanted ones (one trip instead of three on PostgreSQL).
+# inside each (a LEFT JOIN: a result with splits comes once per split, by split id), and
+# the athlete once on a row of its own. Reading every result of the athlete at once costs
+# less than a light scan then a second statement for the wanted ones, and one trip to the
+# database instead of three matters on PostgreSQL.
 _PROFILE_ROWS = (
-    f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, {SPLIT_COLUMNS}, 1 AS part, "
-    "r.athlete_id AS k1, r.date AS k2, -r.id AS k3, s.id AS k4, 0 AS k5 "
-    "FROM results r JOIN athletes a ON a.id = r.athlete_id "
-    "LEFT JOIN splits s ON s.result_id = r.id WHERE r.athlete_id "
+    f"SELECT {RESULT_COLUMNS}, {_NULLS[9]}, {SPLIT_COLUMNS}, 2 AS part, "
+    "r.athlete_id AS k1, r.date AS k2, -r.id AS k3, s.id AS k4, 0 AS k5, "
+    f"CASE WHEN {legal_sql('r')} THEN r.mark END AS legal_mark "
+    "FROM results r LEFT JOIN splits s ON s.result_id = r.id WHERE r.athlete_id "
+)
+_ATHLETE_ROWS = (
+    f"SELECT {_NULLS[16]}, {ATHLETE_COLUMNS}, {_NULLS[5]}, 1, a.id, NULL, NULL, NULL, 0, "
+    "NULL FROM athletes a WHERE a.id "
 )
 # Every race both athletes ran: same competition, date, event, round and sex. CROSS JOIN
 # keeps `mine` outer, and the unary + keeps SQLite from probing the race index (about ten
 # rows a race) instead of the opponent's own results. A pair's rows come together, the
 # first athlete's first.
 _MEETING_ROWS = (
-    f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, NULL, NULL, NULL, NULL, NULL, 0 AS part, "
+    f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, {_NULLS[5]}, 0 AS part, "
     "0 AS k1, r.date AS k2, mine.id AS k3, theirs.id AS k4, "
-    "CASE WHEN r.athlete_id = ? THEN 0 ELSE 1 END AS k5 "
+    "CASE WHEN r.athlete_id = ? THEN 0 ELSE 1 END AS k5, NULL AS legal_mark "
     "FROM results mine "
     "CROSS JOIN results theirs ON theirs.athlete_id = ? "
     "AND theirs.event_key = mine.event_key AND theirs.date = mine.date "
@@ -50,12 +61,16 @@ _MEETING_ROWS = (
     "JOIN athletes a ON a.id = r.athlete_id "
     "WHERE mine.athlete_id = ?"
 )
-# Meetings first (newest first), then each athlete's profile rows (newest first).
+# Meetings (newest first), then the athletes, then each one's results (newest first).
+# (On PostgreSQL the arms' column types resolve pairwise, left to right: the first two
+# arms of each statement between them type every column.)
 _ORDER = " ORDER BY part, k1, k2 DESC, k3, k4, k5"
-_PROFILE = _PROFILE_ROWS + "= ?" + _ORDER
-_HEAD_TO_HEAD = f"{_MEETING_ROWS} UNION ALL {_PROFILE_ROWS}IN (?, ?){_ORDER}"
+_PROFILE = f"{_PROFILE_ROWS}= ? UNION ALL {_ATHLETE_ROWS}= ?{_ORDER}"
+_HEAD_TO_HEAD = (
+    f"{_MEETING_ROWS} UNION ALL {_PROFILE_ROWS}IN (?, ?) UNION ALL {_ATHLETE_ROWS}IN (?, ?){_ORDER}"
+)
 _MEETINGS = f"{_MEETING_ROWS}{_ORDER}"
-_PART = 30  # row position of `part`: 0 a meeting's row, 1 a profile's
+_PART, _LEGAL_MARK = 30, 36
 _VALID = ResultStatus.VALID.value
 
 
@@ -242,15 +257,29 @@ class ResultRepository(TopLists):
     ) -> dict[int, tuple[list[Result], int]]:
         found: dict[int, tuple[list[Result], int]] = {}
         for athlete_id in athlete_ids:
-            rows = conn.execute(_PROFILE, (athlete_id,)).fetchall()
-            found[athlete_id] = self._picked(rows)
+            rows = conn.execute(_PROFILE, (athlete_id, athlete_id)).fetchall()
+            found[athlete_id] = self._picked(rows).get(athlete_id, ([], 0))
         return found
 
-    def _picked(self, rows: Sequence[Row]) -> tuple[list[Result], int]:
-        """(the results `profiles` keeps, how many results there are) from one athlete's
+    def _picked(self, rows: Sequence[Row]) -> dict[int, tuple[list[Result], int]]:
+        """Per athlete, (the results `profiles` keeps, how many results there are), from
+        the athletes' rows then their results' rows of _PROFILE_ROWS (in _ORDER)."""
+        athletes = {row[16]: athlete_at(row, 16) for row in rows if row[_PART] == 1}
+        found: dict[int, tuple[list[Result], int]] = {a: ([], 0) for a in athletes}
+        i = len(athletes)
+        while i < len(rows):
+            athlete_id = rows[i][31]
+            end = i
+            while end < len(rows) and rows[end][31] == athlete_id:
+                end += 1
+            found[athlete_id] = self._picked_of(athletes[athlete_id], rows[i:end])
+            i = end
+        return found
+
+    def _picked_of(self, athlete: Athlete, rows: Sequence[Row]) -> tuple[list[Result], int]:
+        """(the results `profiles` keeps, how many there are) from one athlete's rows of
         _PROFILE_ROWS, newest first, a result with splits on consecutive rows."""
         firsts: list[int] = []  # index of each result's first row
-        legal: list[bool] = []
         best: dict[tuple[str, str], int] = {}
         lower: dict[str, bool] = {}
         last = None
@@ -259,9 +288,8 @@ class ResultRepository(TopLists):
                 continue
             last = row[0]
             firsts.append(i)
-            counts = legal_for_lists(row[13] == _VALID, row[4], bool(row[5]), row[6])
-            legal.append(counts)
-            if not counts:
+            mark = row[_LEGAL_MARK]
+            if mark is None:
                 continue
             key = row[1]
             low = lower.get(key)
@@ -269,8 +297,8 @@ class ResultRepository(TopLists):
                 low = lower[key] = self._catalogue.get(key).lower_is_better
             slot = (key, row[3])
             held = best.get(slot)
-            if held is None or (row[4] < held if low else row[4] > held):
-                best[slot] = row[4]
+            if held is None or (mark < held if low else mark > held):
+                best[slot] = mark
         kept = []
         split_rows = []
         for n, i in enumerate(firsts):
@@ -279,9 +307,11 @@ class ResultRepository(TopLists):
                 kept.append(row)
                 end = firsts[n + 1] if n + 1 < len(firsts) else len(rows)
                 split_rows.extend(r[25:30] for r in rows[i:end])
-            elif n < _LATEST or (legal[n] and best.get((row[1], row[3])) == row[4]):
+            elif n < _LATEST or (
+                row[_LEGAL_MARK] is not None and best[(row[1], row[3])] == row[_LEGAL_MARK]
+            ):
                 kept.append(row)
-        results = self._rows_to_results(kept)
+        results = self._rows_to_results(kept, athlete)
         if split_rows:
             splits = self._splits_by_result(split_rows)
             results = [with_splits(r, splits[r.id]) if r.id in splits else r for r in results]
@@ -300,17 +330,11 @@ class ResultRepository(TopLists):
     def _head_to_head_in_thread(
         self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
     ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
-        rows = conn.execute(
-            _HEAD_TO_HEAD, (athlete_id, opponent_id, athlete_id, athlete_id, opponent_id)
-        ).fetchall()
+        both = (athlete_id, opponent_id)
+        rows = conn.execute(_HEAD_TO_HEAD, (*both, athlete_id, *both, *both)).fetchall()
         split = next((i for i, row in enumerate(rows) if row[_PART]), len(rows))
-        by_athlete: dict[int, list[Row]] = {athlete_id: [], opponent_id: []}
-        for row in rows[split:]:
-            by_athlete[row[16]].append(row)
-        return (
-            self._pairs(rows[:split]),
-            {athlete: self._picked(mine) for athlete, mine in by_athlete.items()},
-        )
+        found = self._picked(rows[split:])
+        return self._pairs(rows[:split]), {a: found.get(a, ([], 0)) for a in both}
 
     def _meetings_in_thread(
         self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
