@@ -278,7 +278,8 @@ class ResultRepository(TopLists):
         result with splits, and in each (event, venue) every legal valid mark equal to the
         best one. Best-of over it is therefore the best-of over everything (`personal_bests`
         keeps the earlier of equal marks, so all ties stay in, in their order), and only
-        those few rows become objects: one hop and one statement per athlete."""
+        those few rows become objects: one hop to the reader; per athlete one statement on
+        PostgreSQL, two on SQLite (see _PROFILE_SCAN)."""
         return await run_on(self._reader, self._profiles_in_thread, tuple(athlete_ids))
 
     def _profiles_in_thread(
@@ -394,7 +395,8 @@ class ResultRepository(TopLists):
     async def head_to_head(
         self, athlete_id: int, opponent_id: int
     ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
-        """`meetings` and both athletes' `profiles`, in one hop and one statement."""
+        """`meetings` and both athletes' `profiles`, in one hop: one statement on
+        PostgreSQL, four on SQLite."""
         return await run_on(self._reader, self._head_to_head_in_thread, athlete_id, opponent_id)
 
     def _head_to_head_in_thread(
