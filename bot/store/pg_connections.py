@@ -183,6 +183,8 @@ class _ReaderThread:
     statements once the text has been seen (see `_plan`). Rows become objects here too,
     off the bot's loop."""
 
+    dialect = "postgresql"  # what `fn` may ask (`dialect.is_postgres`)
+
     def __init__(self, url: str, name: str):
         self._url = url
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)

@@ -8,6 +8,7 @@ Writes take the connection of an open `Database.transaction()`.
 - `athletes`: AthleteRepository
 - `results`: ResultRepository (writes, an athlete's results, profiles, meetings)
 - `toplists`: its top lists and split lists
+- `profile_reads`: what its profiles and head-to-heads read, each store its fastest way
 - `records`: RecordRepository (record entries and their change log)
 - `common`: column lists, row readers, and `legal_sql`, the SQL of the list rule
 """

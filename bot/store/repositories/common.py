@@ -166,17 +166,20 @@ class ResultRows:
         self._reader = reader
         self._catalogue = catalogue
 
-    def _rows_to_results(self, rows: Iterable[Row]) -> list[Result]:
+    def _rows_to_results(self, rows: Iterable[Row], athlete: Athlete | None = None) -> list[Result]:
         """Results from rows that start with RESULT_COLUMNS then ATHLETE_COLUMNS, read by
-        position (several times cheaper than by name over a list of hundreds)."""
+        position (several times cheaper than by name over a list of hundreds). With
+        `athlete`, every row is that athlete's and its athlete columns are not read."""
         athletes: dict[int, Athlete] = {}  # one object per athlete, not per row
         days: dict[str, date] = {}
         catalogue = self._catalogue
         results = []
+        by_row = athlete is None
         for row in rows:
-            athlete = athletes.get(row[16])
-            if athlete is None:
-                athlete = athletes[row[16]] = athlete_at(row, 16)
+            if by_row:
+                athlete = athletes.get(row[16])
+                if athlete is None:
+                    athlete = athletes[row[16]] = athlete_at(row, 16)
             event = catalogue.get(row[1])
             day = days.get(row[7])
             if day is None:

@@ -1,16 +1,14 @@
 """Results: writing them (inside a write transaction) and reading them back, an athlete's
-at a time or a whole race. Top lists are in `toplists`."""
+at a time or a whole race. Top lists are in `toplists`, what profiles and head-to-heads
+read in `profile_reads`."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from bot.domain.models import Result, ResultStatus
-from bot.domain.records import legal_for_lists
+from bot.domain.models import Result
 from bot.store.connection import Connection, Reader, new_id
-from bot.store.database import run_on
 from bot.store.repositories.common import (
     ATHLETE_COLUMNS,
     INSERT_RESULT,
@@ -20,20 +18,11 @@ from bot.store.repositories.common import (
     result_fields,
     with_splits,
 )
+from bot.store.repositories.profile_reads import ProfileReads
 from bot.store.repositories.toplists import TopLists
 
-_LATEST = 10  # a profile shows this many latest results
-# An athlete's results, newest first, with just what picking bests needs; the last column
-# says whether splits were run inside (the splits table's unique index answers it).
-_PROFILE_SCAN = (
-    "SELECT r.id, r.event_key, r.venue, r.mark, r.hand_timed, r.wind, r.status, "
-    "EXISTS (SELECT 1 FROM splits s WHERE s.result_id = r.id) "
-    "FROM results r WHERE r.athlete_id = ? ORDER BY r.date DESC, r.id DESC"
-)
-_VALID = ResultStatus.VALID.value
 
-
-class ResultRepository(TopLists):
+class ResultRepository(TopLists, ProfileReads):
     @staticmethod
     async def insert(conn: Connection, result: Result) -> int:
         """Insert a result and its splits; returns the new id. Raises IntegrityError on a
@@ -194,111 +183,3 @@ class ResultRepository(TopLists):
                 result = with_splits(result, splits[result.id])
             by_athlete[result.athlete.id].append(result)
         return by_athlete
-
-    async def profile_results(self, athlete_id: int) -> tuple[list[Result], int]:
-        """What a profile needs of an athlete's results, newest first, and how many there
-        are: see `profiles`."""
-        return (await self.profiles([athlete_id]))[athlete_id]
-
-    async def profiles(self, athlete_ids: Sequence[int]) -> dict[int, tuple[list[Result], int]]:
-        """Per athlete: the results a profile shows or picks personal bests from, newest
-        first as `for_athletes` orders them, and the count of all their results.
-
-        The list is the subsequence of `for_athletes` holding the ten latest results, every
-        result with splits, and in each (event, venue) every legal valid mark equal to the
-        best one. Best-of over it is therefore the best-of over everything (`personal_bests`
-        keeps the earlier of equal marks, so all ties stay in, in their order), and only
-        those few rows become objects: one hop, a light scan of the athlete's index."""
-        return await run_on(self._reader, self._profiles_in_thread, tuple(athlete_ids))
-
-    def _profiles_in_thread(
-        self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
-    ) -> dict[int, tuple[list[Result], int]]:
-        found: dict[int, tuple[list[Result], int]] = {}
-        for athlete_id in athlete_ids:
-            rows = conn.execute(_PROFILE_SCAN, (athlete_id,)).fetchall()
-            legal = [
-                legal_for_lists(row[6] == _VALID, row[3], bool(row[4]), row[5]) for row in rows
-            ]
-            best: dict[tuple[str, str], int] = {}
-            lower: dict[str, bool] = {}
-            for row, counts in zip(rows, legal, strict=True):
-                if not counts:
-                    continue
-                key = row[1]
-                low = lower.get(key)
-                if low is None:
-                    low = lower[key] = self._catalogue.get(key).lower_is_better
-                slot = (key, row[2])
-                held = best.get(slot)
-                if held is None or (row[3] < held if low else row[3] > held):
-                    best[slot] = row[3]
-            wanted = [
-                row[0]
-                for i, row in enumerate(rows)
-                if i < _LATEST or row[7] or (legal[i] and best.get((row[1], row[2])) == row[3])
-            ]
-            found[athlete_id] = (self._results_by_id(conn, wanted), len(rows))
-        return found
-
-    def _results_by_id(self, conn: sqlite3.Connection, ids: Sequence[int]) -> list[Result]:
-        """These results with their splits, newest first (date, then id)."""
-        if not ids:
-            return []
-        marks = ", ".join("?" * len(ids))
-        rows = conn.execute(
-            f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} FROM results r "
-            f"JOIN athletes a ON a.id = r.athlete_id WHERE r.id IN ({marks}) "
-            "ORDER BY r.date DESC, r.id DESC",
-            tuple(ids),
-        ).fetchall()
-        split_rows = conn.execute(
-            f"SELECT {SPLIT_COLUMNS} FROM splits s WHERE s.result_id IN ({marks}) ORDER BY s.id",
-            tuple(ids),
-        ).fetchall()
-        splits = self._splits_by_result(split_rows)
-        return [
-            with_splits(r, splits[r.id]) if r.id in splits else r
-            for r in self._rows_to_results(rows)
-        ]
-
-    async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
-        """Every race both athletes ran: same competition, date, event, round and sex."""
-        return await run_on(self._reader, self._meetings_in_thread, athlete_id, opponent_id)
-
-    async def head_to_head(
-        self, athlete_id: int, opponent_id: int
-    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
-        """`meetings` and both athletes' `profiles`, in one hop to the reader."""
-        return await run_on(self._reader, self._head_to_head_in_thread, athlete_id, opponent_id)
-
-    def _head_to_head_in_thread(
-        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
-    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
-        return (
-            self._meetings_in_thread(conn, athlete_id, opponent_id),
-            self._profiles_in_thread(conn, (athlete_id, opponent_id)),
-        )
-
-    def _meetings_in_thread(
-        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
-    ) -> list[tuple[Result, Result]]:
-        # CROSS JOIN keeps `mine` outer, and the unary + keeps SQLite from probing the
-        # race index (about ten rows a race) instead of the opponent's own results.
-        rows = conn.execute(
-            f"""
-            SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, r.athlete_id = ? AS is_first
-            FROM results mine
-            CROSS JOIN results theirs ON theirs.athlete_id = ?
-                AND theirs.event_key = mine.event_key AND theirs.date = mine.date
-                AND +theirs.competition = mine.competition AND +theirs.round = mine.round
-                AND +theirs.sex = mine.sex
-            JOIN results r ON r.id IN (mine.id, theirs.id)
-            JOIN athletes a ON a.id = r.athlete_id
-            WHERE mine.athlete_id = ?
-            ORDER BY r.date DESC, mine.id, is_first DESC
-            """,
-            (athlete_id, opponent_id, athlete_id),
-        ).fetchall()
-        results = self._rows_to_results(rows)
-        return [(results[i], results[i + 1]) for i in range(0, len(results) - 1, 2)]

@@ -1,0 +1,260 @@
+"""Reading what a profile (/athlete) and a head-to-head (/rivalry) need of athletes'
+results, each store its fastest way: the results repository's read side for them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from bot.domain.models import Athlete, Result
+from bot.store.connection import Row
+from bot.store.database import run_on
+from bot.store.dialect import is_postgres
+from bot.store.repositories.common import (
+    ATHLETE_COLUMNS,
+    RESULT_COLUMNS,
+    SPLIT_COLUMNS,
+    ResultRows,
+    athlete_at,
+    legal_sql,
+    with_splits,
+)
+
+_LATEST = 10  # a profile shows this many latest results
+# The two stores answer a profile differently, each the way that measured fastest there.
+#
+# SQLite (`_profiles_by_scan`): a light scan of the athlete's results, newest first, with
+# just what picking needs (the mark where legal for lists, `legal_sql`; whether splits
+# were run inside, which the splits table's unique index answers), then the wanted ones
+# whole, splits folded in. Statements cost little there, and every result's whole row
+# costs more than the second statement.
+_PROFILE_SCAN = (
+    f"SELECT r.id, r.event_key, r.venue, CASE WHEN {legal_sql('r')} THEN r.mark END, "
+    "EXISTS (SELECT 1 FROM splits s WHERE s.result_id = r.id) "
+    "FROM results r WHERE r.athlete_id = ? ORDER BY r.date DESC, r.id DESC"
+)
+_WANTED = (
+    f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, {SPLIT_COLUMNS} FROM results r "
+    "JOIN athletes a ON a.id = r.athlete_id LEFT JOIN splits s ON s.result_id = r.id "
+    "WHERE r.id IN ({marks}) ORDER BY r.date DESC, r.id DESC, s.id"
+)
+# PostgreSQL: one statement a profile, one a head-to-head (each statement is a round trip
+# there). Window functions pick in SQL what the scan picks in Python, nearly: the ten
+# latest, those with splits, and those whose legal mark is the lowest or the highest of
+# their (event, venue); which of the two is the best the catalogue says (`_picked_of`).
+# Rows: RESULT_COLUMNS, ATHLETE_COLUMNS, SPLIT_COLUMNS, `part` (0 a meeting's row, 1 an
+# athlete, 2 one of an athlete's results, once per split where it has splits), the sort
+# keys k1..k5, then for results the legal mark, how many results the athlete has, the
+# result's place newest first, and the lowest and highest legal mark of its (event,
+# venue). A part leaves NULL what it has not.
+_NULLS = {n: ", ".join(["NULL"] * n) for n in (5, 9, 16)}
+_PROFILE_ROWS = (
+    f"SELECT {RESULT_COLUMNS}, {_NULLS[9]}, {SPLIT_COLUMNS}, 2 AS part, "
+    "r.athlete_id AS k1, r.date AS k2, -r.id AS k3, s.id AS k4, 0 AS k5, "
+    "r.legal_mark, r.total, r.n, r.low, r.high "
+    "FROM (SELECT x.*, count(*) OVER w AS total, "
+    "row_number() OVER (w ORDER BY x.date DESC, x.id DESC) AS n, "
+    f"CASE WHEN {legal_sql('x')} THEN x.mark END AS legal_mark, "
+    f"min(CASE WHEN {legal_sql('x')} THEN x.mark END) OVER v AS low, "
+    f"max(CASE WHEN {legal_sql('x')} THEN x.mark END) OVER v AS high "
+    "FROM results x WHERE x.athlete_id {athletes} "
+    "WINDOW w AS (PARTITION BY x.athlete_id), "
+    "v AS (PARTITION BY x.athlete_id, x.event_key, x.venue)) r "
+    "LEFT JOIN splits s ON s.result_id = r.id "
+    f"WHERE r.n <= {_LATEST} OR s.id IS NOT NULL OR r.legal_mark = r.low "
+    "OR r.legal_mark = r.high"
+)
+_ATHLETE_ROWS = (
+    f"SELECT {_NULLS[16]}, {ATHLETE_COLUMNS}, {_NULLS[5]}, 1, a.id, NULL, NULL, NULL, 0, "
+    f"{_NULLS[5]} FROM athletes a WHERE a.id "
+)
+# Every race both athletes ran: same competition, date, event, round and sex. CROSS JOIN
+# keeps `mine` outer, and the unary + keeps SQLite from probing the race index (about ten
+# rows a race) instead of the opponent's own results. A pair's rows come together, the
+# first athlete's first.
+_MEETING_ROWS = (
+    f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, {_NULLS[5]}, 0 AS part, "
+    "0 AS k1, r.date AS k2, mine.id AS k3, theirs.id AS k4, "
+    f"CASE WHEN r.athlete_id = ? THEN 0 ELSE 1 END AS k5, {_NULLS[5]} "
+    "FROM results mine "
+    "CROSS JOIN results theirs ON theirs.athlete_id = ? "
+    "AND theirs.event_key = mine.event_key AND theirs.date = mine.date "
+    "AND +theirs.competition = mine.competition AND +theirs.round = mine.round "
+    "AND +theirs.sex = mine.sex "
+    "JOIN results r ON r.id IN (mine.id, theirs.id) "
+    "JOIN athletes a ON a.id = r.athlete_id "
+    "WHERE mine.athlete_id = ?"
+)
+# Meetings (newest first), then the athletes, then each one's results (newest first).
+# (On PostgreSQL the arms' column types resolve pairwise, left to right: the first two
+# arms of each statement between them type every column.)
+_ORDER = " ORDER BY part, k1, k2 DESC, k3, k4, k5"
+_PROFILE = f"{_PROFILE_ROWS.replace('{athletes}', '= ?')} UNION ALL {_ATHLETE_ROWS}= ?{_ORDER}"
+_HEAD_TO_HEAD = (
+    f"{_MEETING_ROWS} UNION ALL {_PROFILE_ROWS.replace('{athletes}', 'IN (?, ?)')} "
+    f"UNION ALL {_ATHLETE_ROWS}IN (?, ?){_ORDER}"
+)
+_MEETINGS = f"{_MEETING_ROWS}{_ORDER}"
+_PART, _LEGAL_MARK, _TOTAL, _N, _LOW, _HIGH = 30, 36, 37, 38, 39, 40
+
+
+class ProfileReads(ResultRows):
+    """Profiles and head-to-heads (see `profiles`); part of `ResultRepository`."""
+
+    async def profile_results(self, athlete_id: int) -> tuple[list[Result], int]:
+        """What a profile needs of an athlete's results, newest first, and how many there
+        are: see `profiles`."""
+        return (await self.profiles([athlete_id]))[athlete_id]
+
+    async def profiles(self, athlete_ids: Sequence[int]) -> dict[int, tuple[list[Result], int]]:
+        """Per athlete: the results a profile shows or picks personal bests from, newest
+        first as `for_athletes` orders them, and the count of all their results.
+
+        The list is the subsequence of `for_athletes` holding the ten latest results, every
+        result with splits, and in each (event, venue) every legal valid mark equal to the
+        best one. Best-of over it is therefore the best-of over everything (`personal_bests`
+        keeps the earlier of equal marks, so all ties stay in, in their order), and only
+        those few rows become objects: one hop to the reader; per athlete one statement on
+        PostgreSQL, two on SQLite (see _PROFILE_SCAN)."""
+        return await run_on(self._reader, self._profiles_in_thread, tuple(athlete_ids))
+
+    def _profiles_in_thread(
+        self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
+    ) -> dict[int, tuple[list[Result], int]]:
+        if not is_postgres(conn):
+            return self._profiles_by_scan(conn, athlete_ids)
+        found: dict[int, tuple[list[Result], int]] = {}
+        for athlete_id in athlete_ids:
+            rows = conn.execute(_PROFILE, (athlete_id, athlete_id)).fetchall()
+            found[athlete_id] = self._picked(rows).get(athlete_id, ([], 0))
+        return found
+
+    def _profiles_by_scan(
+        self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
+    ) -> dict[int, tuple[list[Result], int]]:
+        """SQLite's way: a light scan of each athlete's results, then the wanted ones of
+        them all, splits folded in. Statements cost little there, and every result's whole
+        row (the one-statement way) costs more than the second statement."""
+        counts: dict[int, int] = {}
+        wanted: list[int] = []
+        for athlete_id in athlete_ids:
+            rows = conn.execute(_PROFILE_SCAN, (athlete_id,)).fetchall()
+            counts[athlete_id] = len(rows)
+            wanted += [rows[n][0] for n in self._wanted(rows, 2, 3, 4)]
+        by_athlete: dict[int, list[Row]] = {athlete_id: [] for athlete_id in athlete_ids}
+        if wanted:
+            marks = ", ".join("?" * len(wanted))
+            for row in conn.execute(_WANTED.format(marks=marks), wanted).fetchall():
+                by_athlete[row[16]].append(row)
+        return {a: (self._with_splits(rows), counts[a]) for a, rows in by_athlete.items()}
+
+    def _wanted(self, rows: Sequence[Row], venue: int, legal: int, splits: int) -> list[int]:
+        """Indexes of the results `profiles` keeps, from rows one per result, newest first,
+        with the event key at 1 and at `venue`, `legal` and `splits` the venue, the mark
+        where legal for lists (else NULL) and whether splits were run inside."""
+        best: dict[tuple[str, str], int] = {}
+        lower: dict[str, bool] = {}
+        for row in rows:
+            mark = row[legal]
+            if mark is None:
+                continue
+            key = row[1]
+            low = lower.get(key)
+            if low is None:
+                low = lower[key] = self._catalogue.get(key).lower_is_better
+            slot = (key, row[venue])
+            held = best.get(slot)
+            if held is None or (mark < held if low else mark > held):
+                best[slot] = mark
+        return [
+            n
+            for n, row in enumerate(rows)
+            if n < _LATEST
+            or row[splits]
+            or (row[legal] is not None and best[(row[1], row[venue])] == row[legal])
+        ]
+
+    def _with_splits(self, rows: Sequence[Row], athlete: Athlete | None = None) -> list[Result]:
+        """Results from rows of RESULT_COLUMNS, ATHLETE_COLUMNS (or `athlete`'s alone) and
+        SPLIT_COLUMNS, a result with splits on consecutive rows, one per split."""
+        heads: list[Row] = []
+        split_rows = []
+        last = None
+        for row in rows:
+            if row[0] != last:
+                heads.append(row)
+                last = row[0]
+            if row[25] is not None:
+                split_rows.append(row[25:30])
+        results = self._rows_to_results(heads, athlete)
+        if not split_rows:
+            return results
+        splits = self._splits_by_result(split_rows)
+        return [with_splits(r, splits[r.id]) if r.id in splits else r for r in results]
+
+    def _picked(self, rows: Sequence[Row]) -> dict[int, tuple[list[Result], int]]:
+        """Per athlete, (the results `profiles` keeps, how many results there are), from
+        the athletes' rows then their results' rows of _PROFILE_ROWS (in _ORDER)."""
+        athletes = {row[16]: athlete_at(row, 16) for row in rows if row[_PART] == 1}
+        found: dict[int, tuple[list[Result], int]] = {a: ([], 0) for a in athletes}
+        i = len(athletes)
+        while i < len(rows):
+            athlete_id = rows[i][31]
+            end = i
+            while end < len(rows) and rows[end][31] == athlete_id:
+                end += 1
+            found[athlete_id] = self._picked_of(athletes[athlete_id], rows[i:end])
+            i = end
+        return found
+
+    def _picked_of(self, athlete: Athlete, rows: Sequence[Row]) -> tuple[list[Result], int]:
+        """(the results `profiles` keeps, how many there are) from one athlete's rows of
+        _PROFILE_ROWS, newest first, a result with splits on consecutive rows."""
+        lower: dict[str, bool] = {}
+        kept = []
+        for row in rows:
+            mark = row[_LEGAL_MARK]
+            if row[_N] > _LATEST and row[25] is None:
+                key = row[1]
+                low = lower.get(key)
+                if low is None:
+                    low = lower[key] = self._catalogue.get(key).lower_is_better
+                if mark is None or mark != (row[_LOW] if low else row[_HIGH]):
+                    continue  # the worst legal mark of its event and venue
+            kept.append(row)
+        return self._with_splits(kept, athlete), rows[0][_TOTAL] if rows else 0
+
+    async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
+        """Every race both athletes ran: same competition, date, event, round and sex."""
+        return await run_on(self._reader, self._meetings_in_thread, athlete_id, opponent_id)
+
+    async def head_to_head(
+        self, athlete_id: int, opponent_id: int
+    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        """`meetings` and both athletes' `profiles`, in one hop: one statement on
+        PostgreSQL, four on SQLite."""
+        return await run_on(self._reader, self._head_to_head_in_thread, athlete_id, opponent_id)
+
+    def _head_to_head_in_thread(
+        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
+    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        both = (athlete_id, opponent_id)
+        if not is_postgres(conn):
+            return (
+                self._meetings_in_thread(conn, athlete_id, opponent_id),
+                self._profiles_by_scan(conn, both),
+            )
+        rows = conn.execute(_HEAD_TO_HEAD, (*both, athlete_id, *both, *both)).fetchall()
+        split = next((i for i, row in enumerate(rows) if row[_PART]), len(rows))
+        found = self._picked(rows[split:])
+        return self._pairs(rows[:split]), {a: found.get(a, ([], 0)) for a in both}
+
+    def _meetings_in_thread(
+        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
+    ) -> list[tuple[Result, Result]]:
+        rows = conn.execute(_MEETINGS, (athlete_id, opponent_id, athlete_id)).fetchall()
+        return self._pairs(rows)
+
+    def _pairs(self, rows: Sequence[Row]) -> list[tuple[Result, Result]]:
+        results = self._rows_to_results(rows)
+        return [(results[i], results[i + 1]) for i in range(0, len(results) - 1, 2)]
