@@ -213,7 +213,7 @@ class ResultRows:
             )
         return results
 
-    def _splits_by_result(self, rows: Iterable[Row]) -> dict[int, list[Split]]:
+    def _splits_by_result(self, rows: Iterable[Row | tuple[Any, ...]]) -> dict[int, list[Split]]:
         """Splits by result id, from rows of SPLIT_COLUMNS (read by position)."""
         splits: dict[int, list[Split]] = {}
         for row in rows:

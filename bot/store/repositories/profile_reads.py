@@ -185,7 +185,7 @@ class ProfileReads(ResultRows):
                 heads.append(row)
                 last = row[0]
             if row[25] is not None:
-                split_rows.append(row[25:30])
+                split_rows.append(tuple(row[i] for i in range(25, 30)))
         results = self._rows_to_results(heads, athlete)
         if not split_rows:
             return results
