@@ -17,6 +17,7 @@ from bot.domain.models import RecordStatus, Result, ResultStatus
 from bot.services.app import Trackside
 from bot.services.profiles import personal_bests, record_marks
 from bot.services.writes import IMPORT_COLUMNS, Actor, ResultDraft, Writes
+from tests.store import toplist_oracle
 
 MOD = Actor(user_id=1001, guild_id=2001)
 # (event, venue, mark range in the event's unit as typed): times and one field event, so
@@ -123,7 +124,8 @@ async def _check_everything(app: Trackside) -> None:
             for year in (None, 2024):
                 performances, performers = _scratch_top(everything, event_key, venue, year, lower)
                 for by, expected in ((False, performances), (True, performers)):
-                    got = await app.results.top_list(
+                    got = await toplist_oracle.top_list(
+                        app.results,
                         event_key,
                         Sex.MEN,
                         lower_is_better=lower,

@@ -17,6 +17,7 @@ from bot.domain.events import Sex, Venue
 from bot.domain.marks import format_mark
 from bot.services import profiles
 from bot.services.writes import Actor, ResultDraft, Writes
+from tests.store import toplist_oracle
 
 MOD = Actor(user_id=1001, guild_id=2001)
 
@@ -62,9 +63,11 @@ async def test_top_list_lines_are_both_lists_merged(app):
                     keys, lines = await app.results.top_list_lines(
                         event_key, Sex.MEN, **wanted, start=start, stop=stop
                     )
-                    races = await app.results.top_list(event_key, Sex.MEN, **wanted, limit=stop)
-                    splits = await app.results.split_top_list(
-                        event_key, Sex.MEN, **wanted, limit=stop
+                    races = await toplist_oracle.top_list(
+                        app.results, event_key, Sex.MEN, **wanted, limit=stop
+                    )
+                    splits = await toplist_oracle.split_top_list(
+                        app.results, event_key, Sex.MEN, **wanted, limit=stop
                     )
                     merged = [(r, None) for r in races] + splits
                     sign = 1 if lower else -1

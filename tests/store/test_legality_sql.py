@@ -15,6 +15,7 @@ from bot.domain.models import ResultStatus
 from bot.domain.records import counts_for_lists, legal_for_lists
 from bot.store.database import Database
 from bot.store.repositories import AthleteRepository, ResultRepository, legal_sql
+from tests.store import toplist_oracle
 
 STATUSES = [s.value for s in ResultStatus]
 MARKS = [None, 24000]  # 4:00.00 in the mile; NULL only for DNF/DNS in practice
@@ -92,16 +93,16 @@ async def test_top_lists_show_exactly_the_legal_marks(tmp_path, catalogue, perfo
     db, _, results, splits = await _grid_store(tmp_path)
     try:
         repo = ResultRepository(db.reader, catalogue)
-        listed = await repo.top_list(
-            "mile", Sex.MEN, lower_is_better=True, performers=performers, limit=1000
+        listed = await toplist_oracle.top_list(
+            repo, "mile", Sex.MEN, lower_is_better=True, performers=performers, limit=1000
         )
         legal = _accepted(results)
         if performers:  # one athlete: the list is their best legal mark
             assert len(listed) == 1 and listed[0].id in legal
         else:
             assert {r.id for r in listed} == legal
-        split_list = await repo.split_top_list(
-            "1500m", Sex.MEN, lower_is_better=True, performers=performers, limit=1000
+        split_list = await toplist_oracle.split_top_list(
+            repo, "1500m", Sex.MEN, lower_is_better=True, performers=performers, limit=1000
         )
         legal_splits = _accepted(splits)
         marks = {s: mark for s, (_, mark, _, _) in splits.items()}
@@ -154,7 +155,7 @@ async def _top_list_statements(db: Database, catalogue) -> list[str]:
     try:
         repo = ResultRepository(db.reader, catalogue)
         for performers in (False, True):
-            await repo.top_list("mile", Sex.MEN, lower_is_better=True, performers=performers)
+            await repo.top_list_lines("mile", Sex.MEN, lower_is_better=True, performers=performers)
     finally:
         await db.reader._execute(raw.set_trace_callback, None)
     return seen

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.domain.events import Sex, Venue
 from bot.domain.models import RecordStatus
 from bot.services import warm as warm_module
 from bot.services.app import Trackside
 from bot.services.warm import RECORDS, Touched, WarmAnswers, depends_on
 from bot.services.writes import IMPORT_COLUMNS, Actor, Writes
-from tests.conftest import TODAY
-from tests.store.test_warm_answers import _cold
+from tests.store.test_warm_answers import _cold, two_processes_after
 from tests.store.test_warm_answers import draft as _draft
 
 MOD = Actor(user_id=1001, guild_id=2001)
@@ -144,18 +141,12 @@ async def test_a_record_drops_the_record_answers_and_its_holders(app, writes):
 
 @pytest.fixture
 async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Trackside, Trackside]]:
-    settings = Settings(database_path=tmp_path / "shared.db")
-    async with AsyncExitStack() as opened:  # closed in reverse: the second first
-        first = await Trackside.open(settings, today=lambda: TODAY)
-        opened.push_async_callback(first.close)
-        for draft in (
-            _draft(MILER, "mile", "4:05.00", "2024-02-01", "Precise Opener"),
-            _draft(SPRINTER, "60m", "7.20", "2024-02-01", "Precise Opener"),
-        ):
-            await Writes(first).add_result(draft, MOD, confirm_implausible=True)
-        second = await Trackside.open(settings, today=lambda: TODAY)
-        opened.push_async_callback(second.close)
-        yield first, second
+    openers = (
+        _draft(MILER, "mile", "4:05.00", "2024-02-01", "Precise Opener"),
+        _draft(SPRINTER, "60m", "7.20", "2024-02-01", "Precise Opener"),
+    )
+    async with two_processes_after(tmp_path, openers) as two:
+        yield two
 
 
 async def test_an_own_write_right_after_another_processs_drops_everything(two_processes):

@@ -6,8 +6,8 @@ store gives, and the write shows in it. Both stores (tests/store runs PostgreSQL
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from bot.services.app import Trackside
 from bot.services.warm import WarmAnswers
 from bot.services.writes import IMPORT_COLUMNS, Actor, ResultDraft, Writes
 from tests.conftest import TODAY
+from tests.store import toplist_oracle
 
 MOD = Actor(user_id=1001, guild_id=2001)
 RUNNER = "Warm Runner"
@@ -118,18 +119,27 @@ async def test_every_kind_of_write_makes_the_next_answer_right(app):
     await _check_after_write(app, before, every)
 
 
-@pytest.fixture
-async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Trackside, Trackside]]:
+@asynccontextmanager
+async def two_processes_after(
+    tmp_path: Path, drafts: Iterable[ResultDraft]
+) -> AsyncIterator[tuple[Trackside, Trackside]]:
+    """Two apps on one store, as two processes have it: the first adds `drafts`, then the
+    second opens (so both start with them)."""
     settings = Settings(database_path=tmp_path / "shared.db")
     async with AsyncExitStack() as opened:  # closed in reverse: the second first
         first = await Trackside.open(settings, today=lambda: TODAY)
         opened.push_async_callback(first.close)
-        await Writes(first).add_result(
-            _mile("3:48.00", "2024-02-10", "Warm Meet"), MOD, confirm_implausible=True
-        )
+        for draft in drafts:
+            await Writes(first).add_result(draft, MOD, confirm_implausible=True)
         second = await Trackside.open(settings, today=lambda: TODAY)
         opened.push_async_callback(second.close)
         yield first, second
+
+
+@pytest.fixture
+async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[Trackside, Trackside]]:
+    async with two_processes_after(tmp_path, [_mile("3:48.00", "2024-02-10", "Warm Meet")]) as two:
+        yield two
 
 
 async def test_a_write_by_another_process_reaches_the_answers_kept_warm(two_processes):
@@ -209,10 +219,12 @@ async def test_a_performers_list_widens_its_walk_past_one_athletes_many_marks(ap
     for day in range(1, 13):
         draft = _mile(f"3:40.{day:02d}", f"2024-02-{day:02d}", f"Fast Meet {day}")
         await writes.add_result(draft, MOD, confirm_implausible=True)
-    got = await app.results.top_list(
-        "mile", Sex.MEN, lower_is_better=True, performers=True, limit=3
+    got = await toplist_oracle.top_list(
+        app.results, "mile", Sex.MEN, lower_is_better=True, performers=True, limit=3
     )
-    everyone = await app.results.top_list("mile", Sex.MEN, lower_is_better=True, limit=10_000)
+    everyone = await toplist_oracle.top_list(
+        app.results, "mile", Sex.MEN, lower_is_better=True, limit=10_000
+    )
     firsts: dict[int, int] = {}
     for result in everyone:
         firsts.setdefault(result.athlete.id, result.id)

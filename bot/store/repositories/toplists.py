@@ -23,43 +23,6 @@ from bot.store.repositories.common import (
 class TopLists(ResultRows):
     """The top-list reads of `ResultRepository`."""
 
-    async def top_list(
-        self,
-        event_key: str,
-        sex: Sex,
-        *,
-        lower_is_better: bool,
-        venue: Venue | None = None,
-        year: int | None = None,
-        performers: bool = False,
-        limit: int = 25,
-        offset: int = 0,
-    ) -> list[Result]:
-        """Best legal marks of an event: one line per performance, or per performer."""
-        query = _list_query(event_key, sex, lower_is_better, venue, year)
-        return await run_on(
-            self._reader, self._top_list_in_thread, *query, performers, limit, offset
-        )
-
-    async def split_top_list(
-        self,
-        event_key: str,
-        sex: Sex,
-        *,
-        lower_is_better: bool,
-        venue: Venue | None = None,
-        year: int | None = None,
-        performers: bool = False,
-        limit: int = 25,
-    ) -> list[tuple[Result, Event]]:
-        """Best splits at an event run inside longer valid races, best first, as
-        (the race's result carrying the split's event and mark, the race's event); one per
-        athlete with `performers`. Statistics sites list these marked as splits."""
-        query = _split_query(event_key, sex, lower_is_better, venue, year)
-        return await run_on(
-            self._reader, self._split_top_list_in_thread, event_key, *query, performers, limit
-        )
-
     async def top_list_lines(
         self,
         event_key: str,
@@ -157,72 +120,6 @@ class TopLists(ResultRows):
                 found[True, row["s_id"]] = (split, race.event)
         return found
 
-    def _top_list_in_thread(
-        self,
-        conn: sqlite3.Connection,
-        conditions: str,
-        ordering: str,
-        params: list[object],
-        performers: bool,
-        limit: int,
-        offset: int,
-    ) -> list[Result]:
-        if performers:
-            ids = _performer_bests(conn, conditions, ordering, params, limit + offset)[offset:]
-            if not ids:
-                return []
-            marks = ", ".join("?" * len(ids))
-            rows = conn.execute(
-                f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} "
-                "FROM results r JOIN athletes a ON a.id = r.athlete_id "
-                f"WHERE r.id IN ({marks}) {ordering}",
-                ids,
-            ).fetchall()
-        else:
-            rows = conn.execute(
-                f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS} "
-                "FROM results r JOIN athletes a ON a.id = r.athlete_id "
-                f"WHERE {conditions} {ordering} LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ).fetchall()
-        return self._rows_to_results(rows)
-
-    def _split_top_list_in_thread(
-        self,
-        conn: sqlite3.Connection,
-        event_key: str,
-        condition: str,
-        params: list[object],
-        performers: bool,
-        limit: int,
-    ) -> list[tuple[Result, Event]]:
-        sql = (
-            f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, "
-            "s.id AS s_id, s.mark AS s_mark, s.hand_timed AS s_hand_timed FROM splits s "
-            "JOIN results r ON r.id = s.result_id JOIN athletes a ON a.id = r.athlete_id "
-            f"{condition}"
-        )
-        if not performers:  # every line is kept: read no more than are shown
-            sql += " LIMIT ?"
-            params = [*params, limit]
-        rows = conn.execute(sql, params).fetchall()
-        event = self._catalogue.get(event_key)
-        kept = []
-        seen: set[int] = set()
-        for row in rows:
-            if performers:
-                if row[16] in seen:  # the athlete's id (ATHLETE_COLUMNS follow the result's)
-                    continue
-                seen.add(row[16])
-            kept.append(row)
-            if len(kept) == limit:
-                break
-        found: list[tuple[Result, Event]] = []
-        for race, row in zip(self._rows_to_results(kept), kept, strict=True):
-            mark = stored_mark(row["s_mark"], event.unit, row["s_hand_timed"])
-            found.append((replace(race, event=event, mark=mark, wind=None, splits=()), race.event))
-        return found
-
 
 def _list_query(
     event_key: str, sex: Sex, lower_is_better: bool, venue: Venue | None, year: int | None
@@ -249,13 +146,6 @@ def _split_query(
 _KEY_COLUMNS = "r.id, r.athlete_id, r.mark, r.date"  # all in `results_legal_by_mark`
 _LINES_PER_PERFORMER = 3  # a performers list's first walk reads this many lines a performer
 _WIDER = 4  # and each further walk this many times more
-
-
-def _performer_bests(
-    conn: sqlite3.Connection, conditions: str, ordering: str, params: list[object], wanted: int
-) -> list[int]:
-    """Ids of each athlete's best performance, best first, `wanted` of them at most."""
-    return [row[0] for row in _performer_keys(conn, conditions, ordering, params, wanted)]
 
 
 def _performer_keys(
