@@ -270,14 +270,19 @@ class Database:
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
+                others = await _data_version(self._writer)  # none commit until ours
                 yield self._writer
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
             else:
                 await self._writer.execute("COMMIT")
-                # What the reader sees now is our own doing: see `own_version`.
-                self.own_version = await self.data_version()
+                # What the reader sees now is our own doing (see `own_version`), unless
+                # another process committed right after us: the reader's data_version
+                # moves once for both, but the writer's moves for theirs alone.
+                version = await self.data_version()
+                alone = await _data_version(self._writer) == others
+                self.own_version = version if alone else None
                 self._checkpoints.after_commit()
 
     async def counts(self) -> dict[str, int]:
@@ -290,11 +295,16 @@ class Database:
 
     async def data_version(self) -> int:
         """Changes whenever another connection (another process, or our writer) commits."""
-        rows = list(await self._reader.execute_fetchall("PRAGMA data_version"))
-        return int(rows[0][0])
+        return await _data_version(self._reader)
 
     async def schema_version(self) -> int:
         return await _user_version(self._reader)
+
+
+async def _data_version(conn: aiosqlite.Connection) -> int:
+    """PRAGMA data_version of one connection: it moves when any other connection commits."""
+    rows = list(await conn.execute_fetchall("PRAGMA data_version"))
+    return int(rows[0][0])
 
 
 def check_schema_version(current: int, shipped: int, setting: str) -> int:

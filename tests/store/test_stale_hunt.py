@@ -289,3 +289,37 @@ async def test_pages_joined_equal_the_whole_list_read_another_way(app):
     )
     await _same_as_oracle(app, "hj", year, 45)
     await _same_as_oracle(app, "mile", year)
+
+
+# -- another process's write right after our own commit -------------------------------------
+
+
+async def test_a_write_by_another_process_right_after_our_commit_is_seen(tmp_path, store_backend):
+    """Another process commits between our COMMIT and our reading of the version it left
+    (SQLite's data_version moves once for both): its write must still reach the answers
+    kept warm, not be taken for our own and missed until some later write."""
+    if store_backend != "sqlite":
+        pytest.skip("SQLite's data_version; PostgreSQL counts other processes' notifications")
+    from tests.store.test_warm_answers import _mile, two_processes_after
+    from tests.store.test_warm_answers import draft as _warm_draft
+
+    openers = [_mile("3:48.00", "2024-02-10", "Warm Meet")]
+    async with two_processes_after(tmp_path, openers) as (first, second):
+        commit = first.db._writer.execute  # type: ignore[attr-defined]
+        others = [_mile("3:58.00", "2024-03-01", "Other Process Meet")]  # no record
+
+        async def execute(sql: str, *args: object) -> object:
+            done = await commit(sql, *args)
+            if sql == "COMMIT" and others:  # the other process, right after our commit
+                await Writes(second).add_result(others.pop(), MOD, confirm_implausible=True)
+            return done
+
+        before = await first.athlete_profile("Warm Runner")
+        first.db._writer.execute = execute  # type: ignore[attr-defined]
+        own = _warm_draft("Race Sprinter", "60m", "7.20", "2024-02-11", "Own Meet")
+        await Writes(first).add_result(own, MOD, confirm_implausible=True)
+        assert not others
+        assert await first.refresh_if_changed()  # what the store watcher does
+        after = await first.athlete_profile("Warm Runner")
+        assert after is not before
+        assert after.latest[0].competition == "Other Process Meet"
