@@ -131,6 +131,7 @@ class Trackside:
         # The record half of each athlete's prominence (see records_by_athlete), kept in
         # step with the book so a write updates it for the athletes it touched only.
         self._record_counts: dict[int, tuple[int, int, int]] = {}
+        self._reloading = asyncio.Lock()  # reload_records one at a time
 
     @classmethod
     async def open(
@@ -195,38 +196,37 @@ class Trackside:
         recount: bool = True,
         touched: Touched | None = None,
     ) -> None:
-        """After our own write: re-read only the records the store's change log says were
-        touched since the last read (all of them the first time, after a gap, or when a
-        write touched very many); athletes are many, so add only those the write created.
-        `written`: what our write left those records as, when the book was in step before
-        it; taken instead of a read when the log shows no other write before or after ours.
-        `athlete_ids`: athletes whose results the write added, moved or removed (their
-        prominence is counted again, as is that of athletes whose records changed; not with
-        `recount` False, when `reload` counts everyone next).
-        `touched`: what the write changed (`bot.services.warm.Touched`); only the answers
-        kept warm that depend on it, or on a record it changed, are dropped. Without it,
-        or when another process wrote meanwhile, every answer is."""
-        alone = await self._in_step_after(touched)
-        seq, changed = await self.record_entries.changes_since(self._changes_seen)
-        held_before = records_by_athlete(self.book, changed) if changed else {}
-        precise = alone and changed is not None and len(changed) <= _MOST_KEYS_READ_ONE_BY_ONE
-        holders = self._record_holders(changed) if precise and changed else set()
-        if written is not None and written.exact(self._changes_seen, seq, changed):
-            self.book.replace_keys(changed or (), written.progressions)
-        elif changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
-            self.book.replace_all(await self.record_entries.all())
-            changed = None
-        elif changed:
-            found = await self.record_entries.for_keys(self.db.reader, changed)
-            self.book.replace_keys(changed, found)
-        self._changes_seen = seq
-        self._forget(touched if precise else None, changed, holders)
-        for athlete_id in new_athlete_ids:
-            athlete = await self.athletes.get(athlete_id)
-            if athlete is not None:  # None: the write that created it was rolled back
-                self.athlete_index.add(athlete)
-        if recount:
-            await self._count_again(held_before, changed, {*athlete_ids, *new_athlete_ids})
+        """After our own write: re-read only the records the change log says were touched
+        since the last read (all of them the first time, after a gap, or when very many);
+        add only the athletes the write created. `written`: what our write left those records
+        as, taken instead of a read when the log shows no other write before or after ours.
+        `athlete_ids`: athletes whose results it added, moved or removed (their prominence,
+        and that of athletes whose records changed, is counted again unless not `recount`).
+        `touched` (`bot.services.warm.Touched`): only answers depending on it or on a changed
+        record are dropped; without it, or if another process wrote meanwhile, every one is.
+        One at a time: a reload's reads must not replace a later write's reload's."""
+        async with self._reloading:
+            alone = await self._in_step_after(touched)
+            seq, changed = await self.record_entries.changes_since(self._changes_seen)
+            held_before = records_by_athlete(self.book, changed) if changed else {}
+            precise = alone and changed is not None and len(changed) <= _MOST_KEYS_READ_ONE_BY_ONE
+            holders = self._record_holders(changed) if precise and changed else set()
+            if written is not None and written.exact(self._changes_seen, seq, changed):
+                self.book.replace_keys(changed or (), written.progressions)
+            elif changed is None or len(changed) > _MOST_KEYS_READ_ONE_BY_ONE:
+                self.book.replace_all(await self.record_entries.all())
+                changed = None
+            elif changed:
+                found = await self.record_entries.for_keys(self.db.reader, changed)
+                self.book.replace_keys(changed, found)
+            self._changes_seen = seq
+            self._forget(touched if precise else None, changed, holders)
+            for athlete_id in new_athlete_ids:
+                athlete = await self.athletes.get(athlete_id)
+                if athlete is not None:  # None: the write that created it was rolled back
+                    self.athlete_index.add(athlete)
+            if recount:
+                await self._count_again(held_before, changed, {*athlete_ids, *new_athlete_ids})
 
     async def _count_again(
         self,

@@ -323,3 +323,48 @@ async def test_a_write_by_another_process_right_after_our_commit_is_seen(tmp_pat
         after = await first.athlete_profile("Warm Runner")
         assert after is not before
         assert after.latest[0].competition == "Other Process Meet"
+
+
+# -- two own writes at once -----------------------------------------------------------------
+
+
+async def test_a_slow_record_reload_never_brings_back_records_a_later_write_changed(app, fresh):
+    """Two moderators at once: an edit's reload has read its records from the store when
+    a record-breaking result commits and is reloaded; the edit's reload, finishing last,
+    must not put back the records as they were before that result."""
+    import asyncio
+
+    writes = Writes(app)
+    for who in (HUNTER, CHASER):
+        opener = _draft(who, "3000m", "8:30.00", "2024-01-05", "Hunt Openers")
+        await writes.add_result(opener, MOD, confirm_implausible=True)
+    first = await writes.add_result(
+        _draft(HUNTER, "mile", "3:44.00", "2024-02-10", "Race Meet"), MOD, confirm_implausible=True
+    )
+    await _same_as_a_fresh_read(app, fresh, "a world indoor mile record")
+    read = app.record_entries.for_keys
+    paused, resume = asyncio.Event(), asyncio.Event()
+
+    async def for_keys(conn, keys):  # type: ignore[no-untyped-def]
+        found = await read(conn, keys)
+        if conn is app.db.reader and not paused.is_set():  # the edit's reload, once
+            paused.set()
+            await resume.wait()
+        return found
+
+    app.record_entries.for_keys = for_keys  # type: ignore[method-assign]
+    slower = _draft(HUNTER, "mile", "3:44.50", "2024-02-10", "Race Meet")
+    edit = asyncio.create_task(
+        writes.edit_result(first.result_id, slower, MOD, confirm_implausible=True)
+    )
+    await asyncio.wait_for(paused.wait(), 10)
+    faster = _draft(CHASER, "mile", "3:43.00", "2024-03-01", "Race Meet 2")
+    add = asyncio.create_task(writes.add_result(faster, MOD, confirm_implausible=True))
+    # Let the faster mile commit and its reload run as far as it may while the edit's
+    # waits (to the end, unless reloads wait for each other); then the edit's goes on.
+    await asyncio.wait({add}, timeout=2)
+    resume.set()
+    await asyncio.wait_for(asyncio.gather(edit, add), 10)
+    record = await app.record("mile", Venue.INDOOR)
+    assert record.lines[0].entry.athlete.name == CHASER  # type: ignore[attr-defined]
+    await _same_as_a_fresh_read(app, fresh, "both writes")
