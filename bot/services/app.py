@@ -131,7 +131,7 @@ class Trackside:
         # The record half of each athlete's prominence (see records_by_athlete), kept in
         # step with the book so a write updates it for the athletes it touched only.
         self._record_counts: dict[int, tuple[int, int, int]] = {}
-        self._reloading = asyncio.Lock()  # reload_records one at a time
+        self._reloading = asyncio.Lock()  # reloads one at a time: none undoes a later one
 
     @classmethod
     async def open(
@@ -173,12 +173,13 @@ class Trackside:
         self._reload_wanted = False
         with _collecting_later():
             await self.reload_records(recount=False)
-            self._record_counts = records_by_athlete(self.book)
-            self.athlete_index = AthleteIndex(
-                await self.athletes.all(),
-                await self.athletes.aliases(),
-                prominence=dict(await self.athletes.prominence(self._record_counts)),
-            )
+            async with self._reloading:  # an own write's reload adds its athletes after
+                self._record_counts = records_by_athlete(self.book)
+                self.athlete_index = AthleteIndex(
+                    await self.athletes.all(),
+                    await self.athletes.aliases(),
+                    prominence=dict(await self.athletes.prominence(self._record_counts)),
+                )
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
         self.warm.forget_all()  # profiles hold the index's athletes: none from before
 
@@ -203,8 +204,7 @@ class Trackside:
         `athlete_ids`: athletes whose results it added, moved or removed (their prominence,
         and that of athletes whose records changed, is counted again unless not `recount`).
         `touched` (`bot.services.warm.Touched`): only answers depending on it or on a changed
-        record are dropped; without it, or if another process wrote meanwhile, every one is.
-        One at a time: a reload's reads must not replace a later write's reload's."""
+        record go (all without it, or if another process wrote meanwhile). One at a time."""
         async with self._reloading:
             alone = await self._in_step_after(touched)
             seq, changed = await self.record_entries.changes_since(self._changes_seen)

@@ -368,3 +368,32 @@ async def test_a_slow_record_reload_never_brings_back_records_a_later_write_chan
     record = await app.record("mile", Venue.INDOOR)
     assert record.lines[0].entry.athlete.name == CHASER  # type: ignore[attr-defined]
     await _same_as_a_fresh_read(app, fresh, "both writes")
+
+
+async def test_an_athlete_added_during_a_whole_reload_is_kept(app):
+    """The store watcher's whole reload reads the athletes while an own write adds a new
+    one and is reloaded: the index the reload builds must still have them."""
+    import asyncio
+
+    read = app.athletes.all
+    paused, resume = asyncio.Event(), asyncio.Event()
+
+    async def every_athlete():  # type: ignore[no-untyped-def]
+        found = await read()
+        paused.set()
+        await resume.wait()
+        return found
+
+    app.athletes.all = every_athlete  # type: ignore[method-assign]
+    reload = asyncio.create_task(app.reload())
+    await asyncio.wait_for(paused.wait(), 10)
+    newcomer = _draft("Stale Newcomer", "mile", "4:20.00", "2024-02-10", "Newcomer Meet")
+    add = asyncio.create_task(Writes(app).add_result(newcomer, MOD, confirm_implausible=True))
+    # The new athlete's write commits and is reloaded as far as it may while the whole
+    # reload waits (to the end, unless reloads wait for each other); then that goes on.
+    await asyncio.wait({add}, timeout=2)
+    resume.set()
+    await asyncio.wait_for(asyncio.gather(reload, add), 10)
+    assert app.athlete("Stale Newcomer").name == "Stale Newcomer"
+    profile = await app.athlete_profile("Stale Newcomer")
+    assert profile.latest[0].competition == "Newcomer Meet"
