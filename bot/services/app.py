@@ -131,7 +131,7 @@ class Trackside:
         # The record half of each athlete's prominence (see records_by_athlete), kept in
         # step with the book so a write updates it for the athletes it touched only.
         self._record_counts: dict[int, tuple[int, int, int]] = {}
-        self._reloading = asyncio.Lock()  # reloads one at a time: none undoes a later one
+        self.reloading = asyncio.Lock()  # reloads one at a time: none undoes a later one
 
     @classmethod
     async def open(
@@ -173,7 +173,7 @@ class Trackside:
         self._reload_wanted = False
         with _collecting_later():
             await self.reload_records(recount=False)
-            async with self._reloading:  # an own write's reload adds its athletes after
+            async with self.reloading:  # an own write's reload adds its athletes after
                 self._record_counts = records_by_athlete(self.book)
                 self.athlete_index = AthleteIndex(
                     await self.athletes.all(),
@@ -205,7 +205,7 @@ class Trackside:
         and that of athletes whose records changed, is counted again unless not `recount`).
         `touched` (`bot.services.warm.Touched`): only answers depending on it or on a changed
         record go (all without it, or if another process wrote meanwhile). One at a time."""
-        async with self._reloading:
+        async with self.reloading:
             alone = await self._in_step_after(touched)
             seq, changed = await self.record_entries.changes_since(self._changes_seen)
             held_before = records_by_athlete(self.book, changed) if changed else {}

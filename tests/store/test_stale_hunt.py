@@ -8,6 +8,7 @@ Both stores (tests/store runs PostgreSQL too)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -332,7 +333,6 @@ async def test_a_slow_record_reload_never_brings_back_records_a_later_write_chan
     """Two moderators at once: an edit's reload has read its records from the store when
     a record-breaking result commits and is reloaded; the edit's reload, finishing last,
     must not put back the records as they were before that result."""
-    import asyncio
 
     writes = Writes(app)
     for who in (HUNTER, CHASER):
@@ -370,11 +370,9 @@ async def test_a_slow_record_reload_never_brings_back_records_a_later_write_chan
     await _same_as_a_fresh_read(app, fresh, "both writes")
 
 
-async def test_an_athlete_added_during_a_whole_reload_is_kept(app):
-    """The store watcher's whole reload reads the athletes while an own write adds a new
-    one and is reloaded: the index the reload builds must still have them."""
-    import asyncio
-
+async def _whole_reload_paused(app: Trackside) -> tuple[asyncio.Task, asyncio.Event]:
+    """The store watcher's whole reload, paused once it has read every athlete; it goes
+    on when the event is set."""
     read = app.athletes.all
     paused, resume = asyncio.Event(), asyncio.Event()
 
@@ -387,6 +385,13 @@ async def test_an_athlete_added_during_a_whole_reload_is_kept(app):
     app.athletes.all = every_athlete  # type: ignore[method-assign]
     reload = asyncio.create_task(app.reload())
     await asyncio.wait_for(paused.wait(), 10)
+    return reload, resume
+
+
+async def test_an_athlete_added_during_a_whole_reload_is_kept(app):
+    """The store watcher's whole reload reads the athletes while an own write adds a new
+    one and is reloaded: the index the reload builds must still have them."""
+    reload, resume = await _whole_reload_paused(app)
     newcomer = _draft("Stale Newcomer", "mile", "4:20.00", "2024-02-10", "Newcomer Meet")
     add = asyncio.create_task(Writes(app).add_result(newcomer, MOD, confirm_implausible=True))
     # The new athlete's write commits and is reloaded as far as it may while the whole
@@ -397,3 +402,16 @@ async def test_an_athlete_added_during_a_whole_reload_is_kept(app):
     assert app.athlete("Stale Newcomer").name == "Stale Newcomer"
     profile = await app.athlete_profile("Stale Newcomer")
     assert profile.latest[0].competition == "Newcomer Meet"
+
+
+async def test_an_athlete_imported_during_a_whole_reload_is_kept(app):
+    """As above, for an import: it adds the athletes it created to the index itself."""
+    reload, resume = await _whole_reload_paused(app)
+    row = _draft("Stale Importee", "mile", "4:20.00", "2024-02-10", "Import Meet")
+    data = _csv([tuple(str(getattr(row, c) or "") for c in IMPORT_COLUMNS)])
+    imported = asyncio.create_task(Writes(app).import_csv(data, MOD))
+    await asyncio.wait({imported}, timeout=2)  # as far as it may while the reload waits
+    resume.set()
+    await asyncio.wait_for(asyncio.gather(reload, imported), 10)
+    profile = await app.athlete_profile("Stale Importee")
+    assert profile.latest[0].competition == "Import Meet"

@@ -98,8 +98,9 @@ async def import_csv(
     """
     staged = await _checked_rows(app, data, bounded)
     announcements, created, written, touched = await _write_import(app, staged, actor)
-    for athlete in created.values():
-        app.athlete_index.add(athlete)
+    async with app.reloading:  # not into an index a whole reload is about to replace
+        for athlete in created.values():
+            app.athlete_index.add(athlete)
     await after_write(app, (), written, touched)
     return ImportReport(len(staged), tuple(announcements))
 
