@@ -268,9 +268,10 @@ class Database:
         `quiet` (nothing other processes keep in memory changes) matters on PostgreSQL
         only: SQLite's data_version moves with every commit."""
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            # The writer's data_version, read with BEGIN in one hop to its thread: none
+            # commit until ours, so it moves after only if another process commits.
+            others = await run_on(self._writer, _then_data_version, "BEGIN IMMEDIATE")
             try:
-                others = await _data_version(self._writer)  # none commit until ours
                 yield self._writer
             except BaseException:
                 await self._writer.execute("ROLLBACK")
@@ -279,7 +280,8 @@ class Database:
                 await self._writer.execute("COMMIT")
                 # What the reader sees now is our own doing (see `own_version`), unless
                 # another process committed right after us: the reader's data_version
-                # moves once for both, but the writer's moves for theirs alone.
+                # moves once for both, but the writer's moves for theirs alone (read after
+                # the reader's, so a commit between the two counts as theirs).
                 version = await self.data_version()
                 alone = await _data_version(self._writer) == others
                 self.own_version = version if alone else None
@@ -299,6 +301,12 @@ class Database:
 
     async def schema_version(self) -> int:
         return await _user_version(self._reader)
+
+
+def _then_data_version(conn: sqlite3.Connection, statement: str) -> int:
+    """Run `statement` (a BEGIN), then read the connection's PRAGMA data_version."""
+    conn.execute(statement)
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
 async def _data_version(conn: aiosqlite.Connection) -> int:
