@@ -178,7 +178,7 @@ class Trackside:
                 self.athlete_index = AthleteIndex(
                     await self.athletes.all(),
                     await self.athletes.aliases(),
-                    prominence=dict(await self.athletes.prominence(self._record_counts)),
+                    prominence=await self.athletes.prominence(self._record_counts),
                 )
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
         self.warm.forget_all()  # profiles hold the index's athletes: none from before
@@ -192,7 +192,6 @@ class Trackside:
         self,
         new_athlete_ids: Iterable[int] = (),
         written: RecordsWritten | None = None,
-        athlete_ids: Iterable[int] = (),
         *,
         recount: bool = True,
         touched: Touched | None = None,
@@ -201,14 +200,13 @@ class Trackside:
         since the last read (all of them the first time, after a gap, or when very many);
         add only the athletes the write created. `written`: what our write left those records
         as, taken instead of a read when the log shows no other write before or after ours.
-        `athlete_ids`: athletes whose results it added, moved or removed (their prominence,
-        and that of athletes whose records changed, is counted again unless not `recount`).
         `touched` (`bot.services.warm.Touched`): only answers depending on it or on a changed
-        record go (all without it, or if another process wrote meanwhile). One at a time."""
+        record go (all without it, or if another process wrote meanwhile). With `recount`, its
+        athletes' and changed records' holders' prominence is counted again. One at a time."""
         async with self.reloading:
             alone = await self._in_step_after(touched)
             seq, changed = await self.record_entries.changes_since(self._changes_seen)
-            held_before = records_by_athlete(self.book, changed) if changed else {}
+            held_before = records_by_athlete(self.book, changed) if recount and changed else {}
             precise = alone and changed is not None and len(changed) <= _MOST_KEYS_READ_ONE_BY_ONE
             holders = self._record_holders(changed) if precise and changed else set()
             if written is not None and written.exact(self._changes_seen, seq, changed):
@@ -226,7 +224,8 @@ class Trackside:
                 if athlete is not None:  # None: the write that created it was rolled back
                     self.athlete_index.add(athlete)
             if recount:
-                await self._count_again(held_before, changed, {*athlete_ids, *new_athlete_ids})
+                athlete_ids = {*new_athlete_ids, *(touched.athletes if touched else ())}
+                await self._count_again(held_before, changed, athlete_ids)
 
     async def _count_again(
         self,
@@ -245,17 +244,18 @@ class Trackside:
                 if counts.get(athlete_id) != self._record_counts.get(athlete_id)
             }
             self._record_counts = counts
-        elif held_before or changed:
+        elif changed:
             held_after = records_by_athlete(self.book, changed)
             for athlete_id in held_before.keys() | held_after.keys():
                 total = self._record_counts.get(athlete_id, (0, 0, 0))
                 before = held_before.get(athlete_id, (0, 0, 0))
                 after = held_after.get(athlete_id, (0, 0, 0))
-                now = tuple(t - b + a for t, b, a in zip(total, before, after, strict=True))
+                w, a, n = (t - b + x for t, b, x in zip(total, before, after, strict=True))
+                now = (w, a, n)
                 if now != total:
                     athlete_ids.add(athlete_id)
                 if any(now):
-                    self._record_counts[athlete_id] = now  # type: ignore[assignment]
+                    self._record_counts[athlete_id] = now
                 else:
                     self._record_counts.pop(athlete_id, None)
         if athlete_ids:

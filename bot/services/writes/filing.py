@@ -334,8 +334,7 @@ async def after_write(
     """Bring the in-memory indexes in step with what was committed (`written`: what it
     left the records it touched as, see RecordsWritten; `touched`: the events and
     athletes of the results it added, moved or removed, see `bot.services.warm`)."""
-    athlete_ids = touched.athletes if touched is not None else ()
-    await app.reload_records(list(new_athlete_ids), written, athlete_ids, touched=touched)
+    await app.reload_records(list(new_athlete_ids), written, touched=touched)
     app.notify_outbox()
 
 

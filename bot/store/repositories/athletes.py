@@ -36,7 +36,7 @@ class AthleteRepository:
         self,
         records: Mapping[int, tuple[int, int, int]],
         athlete_ids: Collection[int] | None = None,
-    ) -> dict[int, tuple[int, int, int, int]]:
+    ) -> dict[int, tuple[int, ...]]:
         """Athlete id -> (world, area, national record entries, results) on file: how
         prominent an athlete is, to tell apart several equally good name matches. The
         record counts come from the caller's record book; the results are counted here
