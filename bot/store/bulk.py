@@ -275,23 +275,12 @@ async def queue_announcements(
 
 
 async def add_audit_rows(
-    conn: Connection,
-    actor_id: int | None,
-    guild_id: int | None,
-    rows: Iterable[tuple[str, str, dict[str, Any]]],
+    conn: Connection, rows: Sequence[tuple[int | None, int | None, str, str, str]]
 ) -> None:
-    """(action, target, details) audit rows of one actor (see AuditRepository.add)."""
-    # JSON for thousands of rows is CPU work: off the event loop. (One encoder for all:
-    # json.dumps with an option builds a new one per call. The same text as dumps.)
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    values = await asyncio.to_thread(
-        lambda: [
-            (actor_id, guild_id, action, target, encode(details))
-            for action, target, details in rows
-        ]
-    )
+    """(actor id, guild id, action, target, details as JSON text) audit rows (see
+    AuditRepository.add, which takes the details as a dict)."""
     await conn.executemany(
         "INSERT INTO audit_log (actor_id, guild_id, action, target, details) "
         "VALUES (?, ?, ?, ?, ?)",
-        values,
+        rows,
     )

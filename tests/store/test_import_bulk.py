@@ -95,8 +95,22 @@ async def test_records_and_announcements_are_those_of_filing_one_by_one(app, tmp
         assert [seen(a) for a in report.announcements] == [seen(a) for a in one_by_one]
         assert await entries_of(app) == await entries_of(other)
         assert (await app.db.counts()) == (await other.db.counts())
+        # Each row's audit details are those filing it alone writes (the import builds
+        # them as text from fragments: bulk_filing.AuditTexts), key order included.
+        assert await audited(app) == await audited(other)
     finally:
         await other.close()
+
+
+async def audited(app: Trackside) -> list[list[tuple]]:
+    """The `result.add` audit details, oldest first, without the time they were written."""
+    rows = await Writes(app).audit(limit=100_000)
+    found = []
+    for row in reversed(rows):
+        if row.action == "result.add":
+            details = {k: v for k, v in row.details.items() if k != "at"}
+            found.append([(row.target, row.actor_id, row.guild_id), *details.items()])
+    return found
 
 
 def many_rows(count: int) -> list[str]:

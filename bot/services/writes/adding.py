@@ -15,9 +15,9 @@ from bot.domain.records import Preview, RecordCheck
 from bot.services.errors import InvalidInputError
 from bot.services.warm import MOST_TOUCHED, Touched
 from bot.services.writes.bulk_filing import (
+    AuditTexts,
     file_records_in_bulk,
     record_candidates,
-    row_details,
     stored_result,
 )
 from bot.services.writes.csv_import import (
@@ -165,13 +165,12 @@ async def _write_import(
                      for i in candidates]
         )  # fmt: skip
         announcements, checks, progressions = await file_records_in_bulk(conn, app, stored)
-        at = datetime.now(UTC).isoformat(timespec="seconds")
-        texts: dict[tuple[str, int, int], str] = {}  # the marks as text, each once
+        texts = AuditTexts(app, datetime.now(UTC).isoformat(timespec="seconds"))
         for start in range(0, len(staged), WRITE_CHUNK):
             details = await asyncio.to_thread(
-                _audit_details, app, staged, athletes, ids, checks, at, start, texts
+                _audit_details, texts, actor, staged, athletes, ids, checks, start
             )
-            await bulk.add_audit_rows(conn, actor.user_id, actor.guild_id, details)
+            await bulk.add_audit_rows(conn, details)
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
         written = RecordsWritten(before, await bulk.record_changes_seq(conn), progressions)
@@ -207,19 +206,20 @@ def _result_rows(
 
 
 def _audit_details(
-    app: Trackside,
+    texts: AuditTexts,
+    actor: Actor,
     staged: Sequence[Staged],
     athletes: Sequence[Athlete],
     ids: Sequence[int],
     checks: Mapping[int, RecordCheck],
-    at: str,
     start: int,
-    texts: dict[tuple[str, int, int], str],
-) -> list[tuple[str, str, dict[str, Any]]]:
-    """The `result.add` audit rows of one chunk of an import."""
+) -> list[tuple[int | None, int | None, str, str, str]]:
+    """The `result.add` audit rows of one chunk of an import, as `bulk.add_audit_rows`
+    takes them."""
+    text, user, guild = texts.text, actor.user_id, actor.guild_id
     return [
-        ("result.add", f"result #{ids[i]}",
-         row_details(app, staged[i], athletes[i], checks.get(ids[i]), at, texts))
+        (user, guild, "result.add", f"result #{ids[i]}",
+         text(staged[i], athletes[i], checks.get(ids[i])))
         for i in range(start, min(start + WRITE_CHUNK, len(staged)))
     ]  # fmt: skip
 
