@@ -139,12 +139,15 @@ class AthleteIndex:
         self._by_id[athlete.id] = indexed
         self._keys[athlete.id] = key
         for word in indexed.words:
-            if word not in self._by_word:
-                self._by_word[word] = []
+            ids = self._by_word.get(word)
+            if ids is None:
+                ids = self._by_word[word] = []
                 if not bulk:
                     bisect.insort(self._words, word)
-            if athlete.id not in self._by_word[word]:
-                self._by_word[word].append(athlete.id)
+            # A new athlete's id is in no list but the ones their own name's words just
+            # added it to (the last place): no scan of a common word's thousands of ids.
+            if (ids[-1:] != [athlete.id]) if old is None else (athlete.id not in ids):
+                ids.append(athlete.id)
 
     def get(self, athlete_id: int) -> Athlete | None:
         found = self._by_id.get(athlete_id)

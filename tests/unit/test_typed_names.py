@@ -97,6 +97,15 @@ def test_the_word_index_follows_renames_and_new_athletes(index):
     assert index.resolve("smith").id == 3
 
 
+def test_a_new_name_with_a_word_twice_is_indexed_once_per_word(index):
+    """(A new athlete's words are not looked for in the word's whole list of ids.)"""
+    index.add(_athlete(10, "Lee Lee", "KOR"))
+    index.add(_athlete(11, "Lee Park", "KOR"))
+    assert [a.id for a in index.suggest("lee")] == [10, 11]
+    index.add(_athlete(10, "Kim Ha", "KOR"))  # renamed: each of its words goes, once
+    assert index.resolve("lee").id == 11
+
+
 def test_first_keystrokes_follow_renames_and_new_athletes(index):
     """The one- and two-letter prefixes are kept between keystrokes, and kept right."""
     assert {a.id for a in index.suggest("h")} == {3, 5}
