@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -144,22 +144,36 @@ async def insert_splits(
 
 
 @asynccontextmanager
-async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[None]:
+async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[Callable[[], Awaitable[None]]]:
     """Inside an open transaction, around inserting `rows` results: on SQLite a larger page
     cache, and from REBUILD_INDEXES_FROM rows on the secondary indexes of `results` dropped
     first and created again after (their exact text from the schema, so an index a later
     migration adds is kept too). DDL is transactional in SQLite: if anything fails the
     rollback restores the indexes with the rows. PostgreSQL keeps its indexes (dropping
-    one there locks out every reader until the commit)."""
+    one there locks out every reader until the commit).
+
+    Gives `rebuild`, which builds the indexes again as soon as the rows are in: a caller
+    may run it beside CPU work of its own (SQLite builds them in C, without the GIL; the
+    connection is busy meanwhile). Leaving the block without an error rebuilds them if
+    the caller did not."""
+    rebuilt = False
+    indexes: list[tuple[str, str]] = []
+
+    async def rebuild() -> None:
+        nonlocal rebuilt
+        if not rebuilt:
+            rebuilt = True
+            for _, sql in indexes:
+                await conn.execute(sql)
+
     if is_postgres(conn):
-        yield
+        yield rebuild
         return
     (cache,) = next(iter(await conn.execute_fetchall("PRAGMA cache_size")))
     (threads,) = next(iter(await conn.execute_fetchall("PRAGMA threads")))
     await conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     # Helper threads for the sorts that build the indexes again (a second core).
     await conn.execute(f"PRAGMA threads = {SORT_THREADS}")
-    indexes: list[tuple[str, str]] = []
     try:
         if rows >= REBUILD_INDEXES_FROM:
             found = await conn.execute_fetchall(
@@ -169,9 +183,8 @@ async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[None]:
             indexes = [(row[0], row[1]) for row in found]
             for name, _ in indexes:
                 await conn.execute(f'DROP INDEX "{name}"')
-        yield
-        for _, sql in indexes:
-            await conn.execute(sql)
+        yield rebuild
+        await rebuild()
     finally:
         await conn.execute(f"PRAGMA cache_size = {int(cache)}")
         await conn.execute(f"PRAGMA threads = {int(threads)}")

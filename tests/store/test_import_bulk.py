@@ -16,7 +16,7 @@ import pytest
 from bench.generate import GenerateConfig, write_import_csv
 from bot.config import Settings
 from bot.services.app import Trackside
-from bot.services.writes import Actor, ImportError_, Writes, filing
+from bot.services.writes import Actor, ImportError_, Writes, adding, filing
 from bot.services.writes.csv_import import read_import_csv
 from bot.store import bulk
 from tests.conftest import TODAY
@@ -142,31 +142,51 @@ async def indexes(app: Trackside) -> list:
     return [tuple(r) for r in rows]
 
 
-@pytest.mark.parametrize("fails", [True, False])
+# Where a big import fails: after the indexes were built again (the audit rows); while
+# they are built, beside the filing of the records (a worker thread); beside the insert
+# of the rows (the record candidates, a worker thread); in the insert itself.
+FAILS_IN = {
+    "audit": (bulk, "add_audit_rows"),
+    "filing": (adding, "file_records_in_bulk"),
+    "candidates": (adding, "record_candidates"),
+    "insert": (bulk, "insert_results"),
+}
+
+
+@pytest.mark.parametrize("fails", [None, *FAILS_IN])
 async def test_a_big_import_rebuilds_the_indexes_or_rolls_everything_back(
     app, monkeypatch, store_backend, fails
 ):
     """Over REBUILD_INDEXES_FROM rows SQLite drops the results' indexes and builds them
-    again in the same transaction: a failure after the insert restores rows and indexes;
-    a success leaves every index as it was."""
+    again in the same transaction, beside Python work in worker threads: a failure
+    anywhere restores rows and indexes, and waits for that work (the next import runs as
+    usual); a success leaves every index as it was."""
     monkeypatch.setattr(bulk, "REBUILD_INDEXES_FROM", 100)
+    monkeypatch.setattr(adding, "WRITE_CHUNK", 150)  # several chunks, pipelined
     before = await app.db.counts()
     sqlite = store_backend == "sqlite"
     had = await indexes(app) if sqlite else None
     data = ("athlete,nation,sex,event,mark,venue,date,competition,source\n" + "\n".join(
         r.replace(",,,,,,,test", ",test") for r in many_rows(500)) + "\n").encode()  # fmt: skip
     if fails:
+        module, name = FAILS_IN[fails]
+        works = getattr(module, name)
+        calls = 0
 
-        async def broken(*args, **kwargs):
-            raise RuntimeError("disk full")
+        def broken(*args, **kwargs):
+            nonlocal calls
+            calls += 1
+            if calls == 2 or fails != "insert":  # the insert: its second chunk
+                raise RuntimeError("disk full")
+            return works(*args, **kwargs)
 
-        monkeypatch.setattr(bulk, "add_audit_rows", broken)
+        monkeypatch.setattr(module, name, broken)
         with pytest.raises(RuntimeError, match="disk full"):
             await Writes(app).import_csv(data, MOD, bounded=False)
         assert await app.db.counts() == before
-    else:
-        report = await Writes(app).import_csv(data, MOD, bounded=False)
-        assert report.imported == 500
-        assert (await app.db.counts())["results"] == before["results"] + 500
+        monkeypatch.setattr(module, name, works)
+    report = await Writes(app).import_csv(data, MOD, bounded=False)
+    assert report.imported == 500
+    assert (await app.db.counts())["results"] == before["results"] + 500
     if sqlite:
         assert await indexes(app) == had

@@ -4,9 +4,11 @@ all rows or none."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.domain.announcements import Announcement
 from bot.domain.events import Sex
@@ -16,6 +18,7 @@ from bot.services.errors import InvalidInputError
 from bot.services.warm import MOST_TOUCHED, Touched
 from bot.services.writes.bulk_filing import (
     AuditTexts,
+    StoreForFiling,
     file_records_in_bulk,
     record_candidates,
     stored_result,
@@ -139,7 +142,7 @@ async def _write_import(
     source = f"added by {actor.user_id}" if actor.user_id else "added"
     async with app.db.transaction() as conn:
         touched = await touching(app)
-        before = await bulk.record_changes_seq(conn)
+        store = await StoreForFiling.read(conn)
         known = await bulk.athlete_ids(conn)
         # Again inside the transaction: another moderator may have written meanwhile.
         on_file = await _on_file(conn, staged, known)
@@ -147,34 +150,87 @@ async def _write_import(
             raise ImportError_(sorted(on_file, key=lambda e: e.row))
         created = await _create_athletes(conn, staged, known, source)
         athletes = await asyncio.to_thread(_athletes_of, app, staged, known, created)
-        async with bulk.bulk_load(conn, len(staged)):
+        # Two cores: SQLite's C (inserting rows, building indexes) runs on the connection's
+        # thread without the GIL while the Python work runs in worker threads.
+        candidates_of = partial(record_candidates, app, store, staged, athletes)
+        async with (
+            _beside(asyncio.to_thread(candidates_of)) as candidates_job,
+            bulk.bulk_load(conn, len(staged)) as rebuild,
+        ):
             ids: list[int] = []
-            for start in range(0, len(staged), WRITE_CHUNK):  # chunks: a bounded peak RSS
-                rows = await asyncio.to_thread(
-                    _result_rows, staged, athletes, start, start + WRITE_CHUNK, actor.user_id
-                )
-                ids += await bulk.insert_results(conn, rows)
-            split_ids = await bulk.insert_splits(
-                conn,
-                [(rid, *split) for rid, row in zip(ids, staged, strict=True)
-                 for split in row[STAGED_SPLITS]],
-            )  # fmt: skip
-        candidates = await record_candidates(conn, app, staged, athletes)
-        stored = await asyncio.to_thread(
-            lambda: [stored_result(app, staged[i], athletes[i], ids[i], split_ids, actor.user_id)
-                     for i in candidates]
-        )  # fmt: skip
-        announcements, checks, progressions = await file_records_in_bulk(conn, app, stored)
+            for found in await _pipelined(
+                range(0, len(staged), WRITE_CHUNK),  # chunks: a bounded peak RSS
+                partial(_result_rows, staged, athletes, actor.user_id),
+                partial(bulk.insert_results, conn),
+            ):
+                ids += found
+            splits = await asyncio.to_thread(_split_rows, staged, ids)
+            split_ids = await bulk.insert_splits(conn, splits)
+            async with _beside(rebuild()) as building:
+                candidates = await candidates_job
+                stored = await asyncio.to_thread(
+                    lambda: [stored_result(app, staged[i], athletes[i], ids[i], split_ids,
+                                           actor.user_id) for i in candidates]
+                )  # fmt: skip
+                filed = await file_records_in_bulk(conn, app, store, stored)
+                await building
+        await filed.write(conn, store)
         texts = AuditTexts(app, datetime.now(UTC).isoformat(timespec="seconds"))
-        for start in range(0, len(staged), WRITE_CHUNK):
-            details = await asyncio.to_thread(
-                _audit_details, texts, actor, staged, athletes, ids, checks, start
-            )
-            await bulk.add_audit_rows(conn, details)
+        await _pipelined(
+            range(0, len(staged), WRITE_CHUNK),
+            partial(_audit_details, texts, actor, staged, athletes, ids, filed.checks),
+            partial(bulk.add_audit_rows, conn),
+        )
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
-        written = RecordsWritten(before, await bulk.record_changes_seq(conn), progressions)
-    return announcements, created, written, _touched_by(touched, staged, athletes)
+        seq = await bulk.record_changes_seq(conn)
+        written = RecordsWritten(store.seq, seq, filed.progressions)
+    return filed.announcements, created, written, _touched_by(touched, staged, athletes)
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@asynccontextmanager
+async def _beside(job: Awaitable[T]) -> AsyncIterator[asyncio.Future[T]]:
+    """Run `job` while the block runs (the block awaits it for its result). Leaving the
+    block by an error still waits for the job to end: nothing of it outlives the
+    transaction it works in."""
+    task = asyncio.ensure_future(job)
+    try:
+        yield task
+    finally:
+        if not task.done():
+            await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # retrieved: the block's error is the one that counts
+
+
+async def _pipelined(
+    chunks: Iterable[int],
+    build: Callable[[int], list[Any]],
+    write: Callable[[list[Any]], Awaitable[R]],
+) -> list[R]:
+    """`write(build(chunk))` for each chunk in order, building each chunk (in a worker
+    thread) while the one before is written: at most two chunks in memory at once."""
+    written: list[R] = []
+    pending: asyncio.Future[R] | None = None
+    try:
+        for chunk in chunks:
+            rows = await asyncio.to_thread(build, chunk)
+            if pending is not None:
+                written.append(await pending)
+            pending = asyncio.ensure_future(write(rows))
+        if pending is not None:
+            written.append(await pending)
+            pending = None
+    finally:
+        if pending is not None:  # a build failed while a write ran: let the write end
+            await asyncio.wait([pending])
+            if not pending.cancelled():
+                pending.exception()
+    return written
 
 
 def _touched_by(touched: Touched, staged: list[Staged], athletes: list[Athlete]) -> Touched:
@@ -194,15 +250,17 @@ WRITE_CHUNK = 50_000  # rows per statement of the bulk writes
 
 
 def _result_rows(
-    staged: Sequence[Staged],
-    athletes: Sequence[Athlete],
-    start: int,
-    stop: int,
-    added_by: int | None,
+    staged: Sequence[Staged], athletes: Sequence[Athlete], added_by: int | None, start: int
 ) -> list[tuple]:
-    """Rows start..stop as `bulk.insert_results` takes them."""
+    """The WRITE_CHUNK rows from `start` as `bulk.insert_results` takes them."""
     return [(athletes[i].id, *staged[i][STAGED_FIELDS], added_by)
-            for i in range(start, min(stop, len(staged)))]  # fmt: skip
+            for i in range(start, min(start + WRITE_CHUNK, len(staged)))]  # fmt: skip
+
+
+def _split_rows(staged: Sequence[Staged], ids: Sequence[int]) -> list[tuple[int, str, int, int]]:
+    """The splits of the rows as `bulk.insert_splits` takes them."""
+    return [(rid, *split) for rid, row in zip(ids, staged, strict=True)
+            for split in row[STAGED_SPLITS]]  # fmt: skip
 
 
 def _audit_details(

@@ -10,6 +10,7 @@ import bisect
 import json
 import logging
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ from bot.services.writes.filing import (
 )
 from bot.store import bulk
 from bot.store.connection import Connection
-from bot.store.outbox import SubscriptionRepository
+from bot.store.outbox import Subscription, SubscriptionRepository
 
 if TYPE_CHECKING:
     from bot.services.app import Trackside
@@ -51,11 +52,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def record_candidates(
-    conn: Connection, app: Trackside, staged: Sequence[tuple], athletes: Sequence[Athlete]
+@dataclass(frozen=True)
+class StoreForFiling:
+    """What filing an import's records reads from the store, read at once inside the
+    import's transaction before the connection is given to building the results' indexes
+    again (seconds of SQLite's C, `bulk.bulk_load`): the filing then runs in worker
+    threads at the same time, on the machine's other core."""
+
+    marks: list[tuple[str, str, str, str, str, int, str]]  # bulk.record_marks
+    seq: int  # the record change log's, as the transaction sees it
+    next_entry: int  # the first id a new record entry takes
+    subscriptions: list[Subscription]
+
+    @classmethod
+    async def read(cls, conn: Connection) -> StoreForFiling:
+        return cls(
+            await bulk.record_marks(conn),
+            await bulk.record_changes_seq(conn),
+            await bulk.next_id(conn, "record_entries"),
+            await SubscriptionRepository.all(conn),
+        )
+
+
+def record_candidates(
+    app: Trackside, store: StoreForFiling, staged: Sequence[tuple], athletes: Sequence[Athlete]
 ) -> list[int]:
     """Which of an import's stored rows (`csv_import.Staged`, oldest first) could set or
-    equal a record: the others need no record check at all.
+    equal a record: the others need no record check at all. CPU work over every row:
+    runs in a worker thread.
 
     A row is left out only when, for every record it could touch, its mark is worse than
     the record as it stood on its day with what was on file before the import. That is
@@ -65,9 +89,7 @@ async def record_candidates(
     than the new one too. The scopes taken are a superset of `scopes_for`'s (U20 scopes
     whenever a birth year is known); `record_breaks_for` then decides exactly.
     """
-    marks = await bulk.record_marks(conn)
-    # CPU work over every row: off the event loop, as the row checks are.
-    return await asyncio.to_thread(_candidates, app, marks, staged, athletes)
+    return _candidates(app, store.marks, staged, athletes)
 
 
 def _candidates(
@@ -212,34 +234,54 @@ def stored_result(
     )  # fmt: skip
 
 
+@dataclass
+class FiledInBulk:
+    """What filing an import's records decided, not yet written (`write`)."""
+
+    queued: list[tuple[Announcement, Sex | None]]  # with the sex of the result
+    checks: dict[int, RecordCheck]  # by result id
+    progressions: dict[RecordKey, list[RecordEntry]]  # every record the rows could touch
+    new: list[tuple]  # the new entries' rows
+    flags: list[tuple[int, int, int]]  # (superseded, equal, id) of entries on file
+
+    @property
+    def announcements(self) -> list[Announcement]:
+        return [announcement for announcement, _ in self.queued]
+
+    async def write(self, conn: Connection, store: StoreForFiling) -> None:
+        """New entries (with the ids `StoreForFiling.next_entry` began), the flags of
+        entries on file, one announcement per result that broke or equalled something,
+        and its deliveries."""
+        if self.new:
+            await bulk.insert_record_entries(conn, self.new)
+        if self.flags:
+            await bulk.set_entry_flags(conn, self.flags)
+        subscriptions = store.subscriptions
+        await bulk.queue_announcements(
+            conn,
+            self.queued,
+            lambda announcement, sex: channels_for(subscriptions, announcement, sex),
+        )
+
+
 async def file_records_in_bulk(
-    conn: Connection, app: Trackside, stored: Sequence[Result]
-) -> tuple[list[Announcement], dict[int, RecordCheck], dict[RecordKey, list[RecordEntry]]]:
+    conn: Connection, app: Trackside, store: StoreForFiling, stored: Sequence[Result]
+) -> FiledInBulk:
     """`records_for` for many stored results, oldest first, as if they were filed one by
     one — the same checks on the same progressions in the same order — but with the
-    progressions they touch read once and kept in memory, and what they change written
-    together at the end: new entries (with ids `bulk.next_id` hands out), the flags of
-    entries on file, one announcement per result that broke or equalled something. Also
-    the progressions of every record they could touch, as this leaves them."""
-    checks: dict[int, RecordCheck] = {}
+    progressions they touch read once (from the record book when it is the store's, as
+    it usually is: then without the connection) and kept in memory; what they change is
+    written together afterwards (`FiledInBulk.write`)."""
     if not stored:
-        return [], checks, {}
+        return FiledInBulk([], {}, {}, [], [])
     areas, keys = await asyncio.to_thread(_keys_of, app, stored)
-    progressions = (await progressions_of(conn, app, keys))[0]
+    progressions = (await progressions_of(conn, app, keys, seq=store.seq))[0]
     on_file = {entry.id for entries in progressions.values() for entry in entries}
-    next_entry = await bulk.next_id(conn, "record_entries")
+    checks: dict[int, RecordCheck] = {}
     queued = await asyncio.to_thread(_file_in_memory, app, stored, areas, progressions, checks,
-                                     next_entry)  # fmt: skip
+                                     store.next_entry)  # fmt: skip
     new, flags = await asyncio.to_thread(_progression_rows, progressions, on_file)
-    if new:
-        await bulk.insert_record_entries(conn, new)
-    if flags:
-        await bulk.set_entry_flags(conn, flags)
-    subscriptions = await SubscriptionRepository.all(conn)
-    await bulk.queue_announcements(
-        conn, queued, lambda announcement, sex: channels_for(subscriptions, announcement, sex)
-    )
-    return [announcement for announcement, _ in queued], checks, progressions
+    return FiledInBulk(queued, checks, progressions, new, flags)
 
 
 class AuditTexts:

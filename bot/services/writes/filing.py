@@ -192,13 +192,15 @@ async def _records_in(
 
 
 async def progressions_of(
-    conn: Connection, app: Trackside, keys: Collection[RecordKey]
+    conn: Connection, app: Trackside, keys: Collection[RecordKey], *, seq: int | None = None
 ) -> tuple[dict[RecordKey, list[RecordEntry]], int]:
     """The progressions of these records as this transaction sees them, and the record
-    change log's sequence. The record book's when the log shows no write since the book
-    was read (the book is then the store's, and one small statement replaces reading and
-    building every entry), else read from the store."""
-    seq = await bulk.record_changes_seq(conn)
+    change log's sequence (`seq`: as the transaction read it already). The record book's
+    when the log shows no write since the book was read (the book is then the store's,
+    and one small statement replaces reading and building every entry), else read from
+    the store."""
+    if seq is None:
+        seq = await bulk.record_changes_seq(conn)
     if seq == app.records_seen:
         return {key: found for key in keys if (found := app.book.entries(key))}, seq
     return await app.record_entries.for_keys(conn, keys), seq
