@@ -96,7 +96,7 @@ async def test_records_and_announcements_are_those_of_filing_one_by_one(app, tmp
         assert await entries_of(app) == await entries_of(other)
         assert (await app.db.counts()) == (await other.db.counts())
         # Each row's audit details are those filing it alone writes (the import builds
-        # them as text from fragments: bulk_filing.AuditTexts), key order included.
+        # them as text from fragments: import_audit.AuditTexts), key order included.
         assert await audited(app) == await audited(other)
     finally:
         await other.close()

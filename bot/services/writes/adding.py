@@ -4,11 +4,10 @@ all rows or none."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.announcements import Announcement
 from bot.domain.events import Sex
@@ -17,7 +16,7 @@ from bot.domain.records import Preview, RecordCheck
 from bot.services.errors import InvalidInputError
 from bot.services.warm import MOST_TOUCHED, Touched
 from bot.services.writes.bulk_filing import (
-    AuditTexts,
+    FiledInBulk,
     StoreForFiling,
     file_records_in_bulk,
     record_candidates,
@@ -53,8 +52,11 @@ from bot.services.writes.filing import (
     audit,
     touching,
 )
+from bot.services.writes.import_audit import AuditTexts
+from bot.services.writes.overlap import beside, pipelined
 from bot.services.writes.row_check import RowChecker
 from bot.store import bulk
+from bot.store.connection import Connection
 
 if TYPE_CHECKING:
     from bot.services.app import Trackside
@@ -150,33 +152,10 @@ async def _write_import(
             raise ImportError_(sorted(on_file, key=lambda e: e.row))
         created = await _create_athletes(conn, staged, known, source)
         athletes = await asyncio.to_thread(_athletes_of, app, staged, known, created)
-        # Two cores: SQLite's C (inserting rows, building indexes) runs on the connection's
-        # thread without the GIL while the Python work runs in worker threads.
-        candidates_of = partial(record_candidates, app, store, staged, athletes)
-        async with (
-            _beside(asyncio.to_thread(candidates_of)) as candidates_job,
-            bulk.bulk_load(conn, len(staged)) as rebuild,
-        ):
-            ids: list[int] = []
-            for found in await _pipelined(
-                range(0, len(staged), WRITE_CHUNK),  # chunks: a bounded peak RSS
-                partial(_result_rows, staged, athletes, actor.user_id),
-                partial(bulk.insert_results, conn),
-            ):
-                ids += found
-            splits = await asyncio.to_thread(_split_rows, staged, ids)
-            split_ids = await bulk.insert_splits(conn, splits)
-            async with _beside(rebuild()) as building:
-                candidates = await candidates_job
-                stored = await asyncio.to_thread(
-                    lambda: [stored_result(app, staged[i], athletes[i], ids[i], split_ids,
-                                           actor.user_id) for i in candidates]
-                )  # fmt: skip
-                filed = await file_records_in_bulk(conn, app, store, stored)
-                await building
+        ids, filed = await _insert_and_file(conn, app, store, staged, athletes, actor)
         await filed.write(conn, store)
         texts = AuditTexts(app, datetime.now(UTC).isoformat(timespec="seconds"))
-        await _pipelined(
+        await pipelined(
             range(0, len(staged), WRITE_CHUNK),
             partial(_audit_details, texts, actor, staged, athletes, ids, filed.checks),
             partial(bulk.add_audit_rows, conn),
@@ -188,49 +167,40 @@ async def _write_import(
     return filed.announcements, created, written, _touched_by(touched, staged, athletes)
 
 
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-@asynccontextmanager
-async def _beside(job: Awaitable[T]) -> AsyncIterator[asyncio.Future[T]]:
-    """Run `job` while the block runs (the block awaits it for its result). Leaving the
-    block by an error still waits for the job to end: nothing of it outlives the
-    transaction it works in."""
-    task = asyncio.ensure_future(job)
-    try:
-        yield task
-    finally:
-        if not task.done():
-            await asyncio.wait([task])
-        if not task.cancelled():
-            task.exception()  # retrieved: the block's error is the one that counts
-
-
-async def _pipelined(
-    chunks: Iterable[int],
-    build: Callable[[int], list[Any]],
-    write: Callable[[list[Any]], Awaitable[R]],
-) -> list[R]:
-    """`write(build(chunk))` for each chunk in order, building each chunk (in a worker
-    thread) while the one before is written: at most two chunks in memory at once."""
-    written: list[R] = []
-    pending: asyncio.Future[R] | None = None
-    try:
-        for chunk in chunks:
-            rows = await asyncio.to_thread(build, chunk)
-            if pending is not None:
-                written.append(await pending)
-            pending = asyncio.ensure_future(write(rows))
-        if pending is not None:
-            written.append(await pending)
-            pending = None
-    finally:
-        if pending is not None:  # a build failed while a write ran: let the write end
-            await asyncio.wait([pending])
-            if not pending.cancelled():
-                pending.exception()
-    return written
+async def _insert_and_file(
+    conn: Connection,
+    app: Trackside,
+    store: StoreForFiling,
+    staged: list[Staged],
+    athletes: list[Athlete],
+    actor: Actor,
+) -> tuple[list[int], FiledInBulk]:
+    """The results and splits inserted (their ids), and the records they set filed in
+    memory. Two cores: SQLite's C (inserting rows, building indexes) runs on the
+    connection's thread without the GIL while the Python work runs in worker threads."""
+    candidates_of = partial(record_candidates, app, store, staged, athletes)
+    async with (
+        beside(asyncio.to_thread(candidates_of)) as candidates_job,
+        bulk.bulk_load(conn, len(staged)) as rebuild,
+    ):
+        ids: list[int] = []
+        for found in await pipelined(
+            range(0, len(staged), WRITE_CHUNK),  # chunks: a bounded peak RSS
+            partial(_result_rows, staged, athletes, actor.user_id),
+            partial(bulk.insert_results, conn),
+        ):
+            ids += found
+        splits = await asyncio.to_thread(_split_rows, staged, ids)
+        split_ids = await bulk.insert_splits(conn, splits)
+        async with beside(rebuild()) as building:
+            candidates = await candidates_job
+            stored = await asyncio.to_thread(
+                lambda: [stored_result(app, staged[i], athletes[i], ids[i], split_ids,
+                                       actor.user_id) for i in candidates]
+            )  # fmt: skip
+            filed = await file_records_in_bulk(conn, app, store, stored)
+            await building
+    return ids, filed
 
 
 def _touched_by(touched: Touched, staged: list[Staged], athletes: list[Athlete]) -> Touched:
