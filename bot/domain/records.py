@@ -244,20 +244,19 @@ def standing_record(
     against it. Returns every holder of the mark (an equalled record has several),
     earliest first; empty when nothing was on file by then.
     """
-    best: list[RecordEntry] = []
-    for entry in sorted(entries, key=chronological(event)):
+    best: list[RecordEntry] = []  # one pass for the best mark; only its holders sorted
+    for entry in entries:
         if not entry.counts or entry.date > on:
             continue
         if before_result is not None and entry.date == on and entry.result_id >= before_result:
             continue
-        if not best:
-            best = [entry]
-            continue
-        order = compare(event, entry.mark, best[0].mark)
+        order = compare(event, entry.mark, best[0].mark) if best else 1
         if order > 0:
             best = [entry]
         elif order == 0:
             best.append(entry)
+    if len(best) > 1:
+        best.sort(key=chronological(event))
     return tuple(best)
 
 

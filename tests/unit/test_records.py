@@ -275,6 +275,20 @@ def test_standing_record_ignores_rejected_and_later_entries(catalogue):
     assert standing_record(mile, [], date(2025, 2, 8)) == ()
 
 
+def test_standing_record_in_any_order_gives_its_holders_earliest_first(catalogue):
+    """(A progression is read in one pass, not sorted whole: the order it comes in does
+    not matter, and the holders of an equalled mark still come earliest first.)"""
+    mile = catalogue.get("mile")
+    first = entry(catalogue, "mile", Venue.INDOOR, "3:47.01", "2019-03-03", KEJELCHA)
+    equal = entry(catalogue, "mile", Venue.INDOOR, "3:47.01", "2021-02-13", NUGUSE)
+    worse = entry(catalogue, "mile", Venue.INDOOR, "3:48.00", "2020-01-01", NUGUSE)
+    later = entry(catalogue, "mile", Venue.INDOOR, "3:46.63", "2025-02-08", NUGUSE)
+    for given in ([later, equal, worse, first], [equal, first, later, worse]):
+        assert standing_record(mile, given, date(2024, 1, 1)) == (first, equal)
+        assert standing_record(mile, given, date(2020, 6, 1)) == (first,)
+        assert standing_record(mile, given, date(2025, 2, 8)) == (later,)
+
+
 def test_equalled_record_has_every_holder(catalogue):
     sixty = catalogue.get("60m")
     privalova = Athlete(8, "Irina Privalova", "RUS", Sex.WOMEN)
