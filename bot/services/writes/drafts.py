@@ -3,7 +3,7 @@ the plausibility gate every single write passes. Nothing here writes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -115,6 +115,16 @@ def implausible(app: Trackside, result: Result) -> list[tuple[str, str]]:
                              result.splits)  # fmt: skip
 
 
+def world_record(app: Trackside, event: Event, venue: Venue, sex: Sex) -> Mark | None:
+    """The world record a mark in `event` at `venue` is held against by the plausibility
+    gate (the outdoor list's for an event with no list at that venue), if on file."""
+    list_venue = event.list_for(venue) or event.list_for(Venue.OUTDOOR)
+    if list_venue is None:
+        return None
+    standing = app.book.current(RecordKey(RecordScope.world(), event.key, list_venue, sex))
+    return standing[0].mark if standing else None
+
+
 def implausible_marks(
     app: Trackside,
     event: Event,
@@ -122,22 +132,17 @@ def implausible_marks(
     sex: Sex,
     mark: Mark | None,
     splits: Sequence[Split],
+    record_of: Callable[[Trackside, Event, Venue, Sex], Mark | None] = world_record,
 ) -> list[tuple[str, str]]:
-    """`implausible` of a result with these values (all it depends on)."""
+    """`implausible` of a result with these values (all it depends on); `record_of`:
+    `world_record`, or a memo of it (an import's rows ask it the same thing many times)."""
     warnings = []
     performances = [("mark", event, mark)] + [("splits", s.event, s.mark) for s in splits]
     for field, performed, performance in performances:
         if performance is None:
             continue
-        list_venue = performed.list_for(venue) or performed.list_for(Venue.OUTDOOR)
-        if list_venue is None:
-            continue
-        key = RecordKey(RecordScope.world(), performed.key, list_venue, sex)
-        standing = app.book.current(key)
-        if not standing:
-            continue
-        record = standing[0].mark
-        if compare(performed, performance, record) <= 0:
+        record = record_of(app, performed, venue, sex)
+        if record is None or compare(performed, performance, record) <= 0:
             continue
         gap = abs(performance.value - record.value) / record.value
         if gap > IMPLAUSIBLE_MARGIN:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from bot.domain.events import Event
+from bot.domain.events import Event, Sex, Venue
+from bot.domain.marks import Mark
 from bot.domain.models import Athlete
 from bot.services.errors import AmbiguousError, InvalidInputError, NotFoundError, TracksideError
 from bot.services.writes import fields
@@ -35,7 +36,7 @@ from bot.services.writes.csv_import import (
     staged_splits,
     who_of,
 )
-from bot.services.writes.drafts import ResultDraft, build, implausible_marks
+from bot.services.writes.drafts import ResultDraft, build, implausible_marks, world_record
 
 if TYPE_CHECKING:
     from bot.services.app import Trackside
@@ -116,6 +117,14 @@ class RowChecker:
         self._splits: dict[object, Any] = {}
         self._typos: dict[object, list[tuple[str, str]]] = {}
         self._races = Races()
+        self._records: dict[tuple[str, Venue, Sex], Mark | None] = {}
+
+    def _world_record(self, app: Trackside, event: Event, venue: Venue, sex: Sex) -> Mark | None:
+        """`drafts.world_record`, asked once per event, venue and sex per import."""
+        key = (event.key, venue, sex)
+        if key not in self._records:
+            self._records[key] = world_record(app, event, venue, sex)
+        return self._records[key]
 
     def check(self, rows: Sequence[tuple[int, RawRow]]) -> tuple[list[Staged], list[RowError]]:
         """The rows that pass as `Staged` tuples, and an error for each problem (with the
@@ -135,10 +144,12 @@ class RowChecker:
             status, mark, value, hand = mark_values
             venue, venue_value, day, day_text, competition, city, country, source = meeting
             (round_, place, wind), (splits, split_rows) = row[5:]
-            typos = self._typos.get(row_key := (raw[_EVENT], raw[_MARK], raw[_SPLITS], venue, sex))
+            typos = self._typos.get(
+                row_key := (raw[_EVENT], raw[_MARK], raw[_SPLITS], venue_value, sex_value)
+            )
             if typos is None:
                 typos = self._typos[row_key] = implausible_marks(
-                    self.app, event, venue, sex, mark, splits
+                    self.app, event, venue, sex, mark, splits, self._world_record
                 )
             if typos:
                 errors += [RowError(line, column, _TYPO.format(w)) for column, w in typos]
