@@ -95,8 +95,8 @@ def _lists():
 
 
 def _pages(longest: int):
-    """(start, stop) of every page of 1, 2, 3 and 7 lines up to `longest`, and one of 25."""
-    for per_page in (1, 2, 3, 7):
+    """(start, stop) of every page of 1 and 4 lines up to `longest`, and one of 25."""
+    for per_page in (1, 4):
         for start in range(0, longest, per_page):
             yield start, min(start + per_page, longest)
     yield 0, 25
@@ -104,7 +104,7 @@ def _pages(longest: int):
 
 async def test_every_page_reads_what_the_whole_lists_give(app):
     await _awkward_store(app)
-    longest = 40
+    longest = 32
     for event, wanted in _lists():
         whole = await toplist_oracle.merged_list(
             app.results, event, Sex.MEN, **wanted, limit=longest + 1
