@@ -63,20 +63,9 @@ async def test_top_list_lines_are_both_lists_merged(app):
                     keys, lines = await app.results.top_list_lines(
                         event_key, Sex.MEN, **wanted, start=start, stop=stop
                     )
-                    races = await toplist_oracle.top_list(
+                    merged = await toplist_oracle.merged_list(
                         app.results, event_key, Sex.MEN, **wanted, limit=stop
                     )
-                    splits = await toplist_oracle.split_top_list(
-                        app.results, event_key, Sex.MEN, **wanted, limit=stop
-                    )
-                    merged = [(r, None) for r in races] + splits
-                    sign = 1 if lower else -1
-                    merged.sort(key=lambda i: (sign * i[0].mark.value, i[0].date, i[1] is not None))
-                    if performers:
-                        firsts: dict[int, object] = {}
-                        for item in merged:
-                            firsts.setdefault(item[0].athlete.id, item)
-                        merged = list(firsts.values())
                     assert lines == merged[start:stop]
                     assert len(keys) <= stop + 1
                     for (race, split_of), key in zip(lines, keys[start:stop], strict=True):

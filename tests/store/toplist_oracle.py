@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
+from typing import Any
 
 from bot.domain.events import Event, Sex, Venue
 from bot.domain.models import Result
@@ -99,3 +100,29 @@ async def split_top_list(
         return found
 
     return await run_on(results._reader, read)
+
+
+async def merged_list(
+    results: ResultRepository, event_key: str, sex: Sex, **wanted: Any
+) -> list[tuple[Result, Event | None]]:
+    """The first `limit` lines of a list as `top_list_lines` gives them, from the two lists
+    above (`wanted`: their keyword arguments) read whole: merged best first, earlier first
+    on equal marks, a race before a split on the same day; with `performers`, each
+    athlete's first line."""
+    races = await top_list(results, event_key, sex, **wanted)
+    splits = await split_top_list(results, event_key, sex, **wanted)
+    lines: list[tuple[Result, Event | None]] = [(r, None) for r in races]
+    lines += splits
+    sign = 1 if wanted["lower_is_better"] else -1
+    lines.sort(key=lambda line: (sign * _value(line[0]), line[0].date, line[1] is not None))
+    if wanted.get("performers"):
+        firsts: dict[int, tuple[Result, Event | None]] = {}
+        for line in lines:
+            firsts.setdefault(line[0].athlete.id, line)
+        lines = list(firsts.values())
+    return lines[: wanted.get("limit", 25)]
+
+
+def _value(result: Result) -> int:
+    assert result.mark is not None  # a listed mark
+    return result.mark.value

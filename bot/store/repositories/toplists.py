@@ -11,6 +11,7 @@ from typing import NamedTuple
 from bot.domain.events import Event, Sex, Venue
 from bot.domain.models import Result
 from bot.store.database import run_on
+from bot.store.dialect import is_postgres
 from bot.store.repositories.common import (
     ATHLETE_COLUMNS,
     RESULT_COLUMNS,
@@ -39,7 +40,9 @@ class TopLists(ResultRows):
         marks and the splits inside longer races, best first; with `performers`, each
         athlete's best of either kind once. In one hop to the reader: every line before
         `stop`, and one more (to tell whether lines follow), is read as a key from the
-        indexes, and only the lines asked for as whole rows."""
+        indexes, and only the lines asked for as whole rows. On SQLite in a few cheap
+        statements; on PostgreSQL, where each statement is a round trip to the server, in
+        one (`_page_statement`)."""
         described = (event_key, sex, lower_is_better, venue, year)
         return await run_on(
             self._reader,
@@ -64,6 +67,10 @@ class TopLists(ResultRows):
         start: int,
         stop: int,
     ) -> ListLines:
+        if is_postgres(conn):
+            page = range(start, stop)
+            sql, params = _page_statement(races, splits, lower_is_better, performers, page)
+            return self._page_lines(event_key, conn.execute(sql, params).fetchall(), page)
         wanted = stop + 1
         conditions, ordering, params = races
         if performers:
@@ -115,10 +122,26 @@ class TopLists(ResultRows):
             ).fetchall()
             event = self._catalogue.get(event_key)
             for race, row in zip(self._rows_to_results(rows), rows, strict=True):
-                mark = stored_mark(row["s_mark"], event.unit, row["s_hand_timed"])
-                split = replace(race, event=event, mark=mark, wind=None, splits=())
-                found[True, row["s_id"]] = (split, race.event)
+                found[True, row["s_id"]] = _split_line(race, event, row)
         return found
+
+    def _page_lines(self, event_key: str, rows: list[sqlite3.Row], shown: range) -> ListLines:
+        """What `_lines_in_thread` gives, from the rows of `_page_statement` (PostgreSQL):
+        one a line, best first, whole for the lines `shown`."""
+        keys = [LineKey(*row[_KEY_AT : _KEY_AT + 5]) for row in rows]
+        whole = rows[shown.start : shown.stop]
+        event = self._catalogue.get(event_key)
+        lines: list[tuple[Result, Event | None]] = []
+        for result, row in zip(self._rows_to_results(whole), whole, strict=True):
+            lines.append(_split_line(result, event, row) if row["k_split"] else (result, None))
+        return ListLines(keys, lines)
+
+
+def _split_line(race: Result, event: Event, row: sqlite3.Row) -> tuple[Result, Event | None]:
+    """A split's line from its race's result and the split's `s_mark`, `s_hand_timed`:
+    the race's result carrying the split's event and mark, and the race's event."""
+    mark = stored_mark(row["s_mark"], event.unit, row["s_hand_timed"])
+    return replace(race, event=event, mark=mark, wind=None, splits=()), race.event
 
 
 def _list_query(
@@ -180,6 +203,114 @@ def _performer_keys(
         if len(rows) < window:
             return kept
         window *= _WIDER
+
+
+# A row of `_page_statement`: RESULT_COLUMNS (16), ATHLETE_COLUMNS (9), the split's mark and
+# timing, then the line's key (LineKey's fields, in order).
+_KEY_AT = 27
+
+
+def _page_statement(
+    races: tuple[str, str, list[object]],
+    splits: tuple[str, list[object]],
+    lower_is_better: bool,
+    performers: bool,
+    shown: range,
+) -> tuple[str, list[object]]:
+    """(SQL, parameters) of one statement that reads what `_lines_in_thread` reads in
+    several: a row per line up to the last one `shown` and one more, best first, each
+    with its key and, for the lines shown, the whole result (a split's race) and athlete.
+
+    The same steps, in SQL: the race lines' keys from the covering index (for performers,
+    `_performer_races`), and the split lines' (for performers, all of them, as
+    `_lines_in_thread` reads them); merged as `_merged` merges them (by mark, then date, a
+    race before a split, then id), each athlete's first line kept with `performers`; cut
+    after the last line shown + 1. A statement costs PostgreSQL a round trip to the
+    server, and this page needs one instead of three or more. Its numbers are in the text
+    and its values blind (`_planned_blind`): a few texts per list shape, each planned once
+    (`_planned_blind` says why)."""
+    conditions, ordering, race_params = races
+    split_condition, split_params = splits
+    conditions, split_condition = _planned_blind(conditions), _planned_blind(split_condition)
+    order = "ASC" if lower_is_better else "DESC"
+    start, stop = int(shown.start), int(shown.stop)  # in the text, as the lengths below
+    wanted = stop + 1
+    if performers:
+        sql, params = _performer_races(conditions, ordering, order, wanted), race_params * 3
+        split_limit = ""
+    else:
+        sql = (
+            f"WITH races AS (SELECT {_KEY_COLUMNS}, FALSE AS split FROM results r "
+            f"WHERE {conditions} {ordering} LIMIT {wanted}), "
+        )
+        params, split_limit = list(race_params), f" LIMIT {wanted}"
+    sql += (
+        "split_lines AS (SELECT s.id, r.athlete_id, s.mark, r.date, TRUE AS split "
+        f"FROM splits s JOIN results r ON r.id = s.result_id {split_condition}{split_limit}), "
+    )
+    return sql + _merged_page(order, performers, wanted, start, stop), [*params, *split_params]
+
+
+def _merged_page(order: str, performers: bool, wanted: int, start: int, stop: int) -> str:
+    """The end of `_page_statement`: `races` and `split_lines` merged, cut, numbered (from
+    1) and read whole from `start` + 1 to `stop`."""
+    merged_order = f"mark {order}, date, split, id"
+    listed = (
+        "SELECT DISTINCT ON (athlete_id) id, athlete_id, mark, date, split "
+        f"FROM candidates ORDER BY athlete_id, {merged_order}"
+        if performers
+        else "SELECT * FROM candidates"
+    )
+    shown = f"k.n > {start} AND k.n <= {stop}"
+    return (
+        "candidates AS (SELECT * FROM races UNION ALL SELECT * FROM split_lines), "
+        f"listed AS ({listed}), "
+        f"keys AS (SELECT l.*, row_number() OVER (ORDER BY {merged_order}) AS n "
+        f"FROM listed l ORDER BY n LIMIT {wanted}) "
+        f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, s.mark AS s_mark, "
+        "s.hand_timed AS s_hand_timed, k.id AS k_id, k.athlete_id AS k_athlete_id, "
+        "k.mark AS k_mark, k.date AS k_date, k.split AS k_split FROM keys k "
+        f"LEFT JOIN splits s ON k.split AND s.id = k.id AND {shown} "
+        "LEFT JOIN results r ON r.id = CASE WHEN k.split THEN s.result_id ELSE k.id END "
+        f"AND {shown} LEFT JOIN athletes a ON a.id = r.athlete_id ORDER BY k.n"
+    )
+
+
+def _performer_races(conditions: str, ordering: str, order: str, wanted: int) -> str:
+    """The start of `_page_statement` for a performers list (its parameters: the list's,
+    three times): `races`, each athlete's first race line, walked as `_performer_keys`
+    walks the list: a window of three lines a performer (`head`), widened fourfold
+    (`walk`) until it holds `wanted` performers or the whole list."""
+    first = wanted * _LINES_PER_PERFORMER
+    return (
+        f"WITH RECURSIVE head AS MATERIALIZED (SELECT {_KEY_COLUMNS} FROM results r "
+        f"WHERE {conditions} {ordering} LIMIT {first}), "
+        f"enough AS (SELECT count(DISTINCT athlete_id) >= {wanted} OR count(*) < {first} "
+        "AS done FROM head), "
+        f"walk(lines) AS (SELECT CAST({first * _WIDER} AS bigint) FROM enough WHERE NOT done "
+        f"UNION ALL SELECT lines * {_WIDER} FROM walk WHERE (SELECT "
+        f"count(DISTINCT w.athlete_id) < {wanted} AND count(*) = walk.lines FROM ("
+        f"SELECT r.athlete_id FROM results r WHERE {conditions} {ordering} "
+        "LIMIT walk.lines) w)), "
+        "walked AS (SELECT * FROM head WHERE (SELECT done FROM enough) UNION ALL ("
+        f"SELECT {_KEY_COLUMNS} FROM results r WHERE NOT (SELECT done FROM enough) "
+        f"AND {conditions} {ordering} LIMIT (SELECT coalesce(max(lines), 0) FROM walk))), "
+        "races AS (SELECT DISTINCT ON (athlete_id) id, athlete_id, mark, date, "
+        f"FALSE AS split FROM walked ORDER BY athlete_id, mark {order}, date, id), "
+    )
+
+
+def _planned_blind(sql: str) -> str:
+    """`sql` with each `?` read through a sub-select, which PostgreSQL plans as a value
+    known only when the statement runs. Every value a list's conditions hold (`_list_query`,
+    `_split_query`: event, sex, venue, dates) is text.
+
+    With its values blind and its numbers (LIMITs, lines shown) in the text, a page's
+    statement gets the same plan whatever it is run with, so PostgreSQL settles on one
+    generic plan per text after its first five runs on a connection; where a parameter for
+    a LIMIT, or values the planner weighs, kept it planning every run anew (and planning
+    this statement costs more than running it)."""
+    return sql.replace("?", "(SELECT CAST(? AS text))")
 
 
 def _narrow_to(
