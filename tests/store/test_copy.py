@@ -47,6 +47,15 @@ async def test_sqlite_to_postgresql_and_back(tmp_path: Path):
             counts = await copy_store(source.db, target)
             with pytest.raises(StoreError, match="already holds"):
                 await copy_store(source.db, target)
+            # Vacuumed: every page all-visible, so a top list reads its index alone.
+            visible = await target.reader.execute_fetchall(
+                "SELECT relname, relpages, relallvisible FROM pg_class "
+                "WHERE relname IN ('results', 'athletes', 'record_entries') ORDER BY relname"
+            )
+            assert [tuple(row) for row in visible] == [
+                (name, pages, pages) for name, pages, _ in visible
+            ]
+            assert all(pages > 0 for _, pages, _ in visible)
         finally:
             await target.close()
         assert counts["deliveries"] == 1 and counts["audit_log"] >= 2
