@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import discord
 
@@ -19,6 +20,7 @@ from bot.render.common import (
     venue_note,
 )
 from bot.render.discord_embeds import (
+    FIELD_VALUE_LIMIT,
     TITLE_LIMIT,
     EmbedBuilder,
     day_text,
@@ -87,16 +89,9 @@ def rivalry_embed(answer: RivalryAnswer) -> discord.Embed:
             f"{count} race{'s' if count != 1 else ''} on file{ties}"
         ),
     )
-    meetings = []
-    for meeting in answer.meetings:
-        first, second = meeting.first, meeting.second
-        winner = meeting_winner(meeting.outcome, safe(a.name), safe(b.name))
-        meetings.append(
-            f"{day_text(first.date)} · {first.event.name} · {safe(first.competition, 60)}"
-            f"{' ' + safe(first.round, 20) if first.round else ''}: "
-            f"{_placed(first)} vs {_placed(second)} → {winner}"
-        )
-    builder.field("Meetings", join_within(meetings) or "They have not met in a race on file.")
+    builder.field(
+        "Meetings", join_within(_meeting_lines(answer)) or "They have not met in a race on file."
+    )
     bests = [
         f"{s.event.name}{venue_note(s.venue)}: "
         f"**{best_mark(s.first)}** vs **{best_mark(s.second)}**"
@@ -115,6 +110,36 @@ def rivalry_embed(answer: RivalryAnswer) -> discord.Embed:
         inline=True,
     )
     return builder.build("Trackside rivalries")
+
+
+def _meeting_lines(answer: RivalryAnswer) -> list[str]:
+    """A line per meeting, newest first, for `join_within`: only the lines that can show
+    are written out. Once the lines written exceed a field, `join_within` stops at one of
+    them, so the rest stand as empty lines it only counts ("… and 12 more")."""
+    name_a, name_b = safe(answer.first.name), safe(answer.second.name)
+    days: dict[date, str] = {}  # within this one rendering: a day's text, a race's words
+    words: dict[tuple[str, str], str] = {}
+    lines: list[str] = []
+    length = 0
+    for meeting in answer.meetings:
+        if length > FIELD_VALUE_LIMIT:
+            return lines + [""] * (len(answer.meetings) - len(lines))
+        first, second = meeting.first, meeting.second
+        day = days.get(first.date)
+        if day is None:
+            day = days[first.date] = day_text(first.date)
+        race = words.get((first.competition, first.round))
+        if race is None:
+            race = words[(first.competition, first.round)] = safe(first.competition, 60) + (
+                " " + safe(first.round, 20) if first.round else ""
+            )
+        winner = meeting_winner(meeting.outcome, name_a, name_b)
+        line = (
+            f"{day} · {first.event.name} · {race}: {_placed(first)} vs {_placed(second)} → {winner}"
+        )
+        lines.append(line)
+        length += len(line) + 1
+    return lines
 
 
 def _placed(result: Result) -> str:

@@ -19,8 +19,8 @@ from bot.domain.answers import (
 )
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.events import Event, Venue
-from bot.domain.marks import compare
-from bot.domain.models import Athlete, Result, ResultStatus, ScopeKind
+from bot.domain.marks import Mark, compare
+from bot.domain.models import Athlete, Result, ResultStatus, ScopeKind, Split
 from bot.domain.records import counts_for_lists, record_name_for, record_type_of
 from bot.services.errors import InvalidInputError
 
@@ -166,30 +166,35 @@ def personal_bests(
     record's name ("European record"). On equal marks the earlier stays.
     """
     records = records or {}
-    best: dict[tuple[str, Venue], PersonalBest] = {}
+    # Per event and venue, the best so far: (its result, the split or None for the race,
+    # the mark). Only the winners become PersonalBests, at the end.
+    best: dict[tuple[str, Venue], tuple[Result, Split | None, Mark]] = {}
     for result in results:
         if result.status is not ResultStatus.VALID:
             continue
-        if counts_for_lists(result):
-            record = _record_of(records, result.id, None)
-            origin = BestOrigin.RECORD if record else BestOrigin.RACE
-            _keep_better(best, PersonalBest(result, origin, record=record))
+        if result.mark is not None and counts_for_lists(result):
+            _keep_better(best, result.event, result.mark, result, None)
         for split in result.splits:
-            if split.mark.hand_timed:
-                continue
-            as_result = replace(result, event=split.event, mark=split.mark, wind=None, splits=())
-            _keep_better(
-                best,
-                PersonalBest(
-                    as_result,
-                    BestOrigin.SPLIT,
-                    split_of=result.event,
-                    record=_record_of(records, result.id, split.id),
-                ),
-            )
+            if not split.mark.hand_timed:
+                _keep_better(best, split.event, split.mark, result, split)
     return sorted(
-        best.values(),
+        (_personal_best(result, split, records) for result, split, _ in best.values()),
         key=lambda r: (_catalogue_position(catalogue, r.event), r.venue != Venue.OUTDOOR),
+    )
+
+
+def _personal_best(
+    result: Result, split: Split | None, records: Mapping[tuple[int, int | None], str]
+) -> PersonalBest:
+    """The race's (`split` None) or the split's personal best, saying where it came from."""
+    if split is None:
+        record = _record_of(records, result.id, None)
+        return PersonalBest(result, BestOrigin.RECORD if record else BestOrigin.RACE, record=record)
+    return PersonalBest(
+        replace(result, event=split.event, mark=split.mark, wind=None, splits=()),
+        BestOrigin.SPLIT,
+        split_of=result.event,
+        record=_record_of(records, result.id, split.id),
     )
 
 
@@ -200,17 +205,23 @@ def _record_of(
     return "" if result_id is None else records.get((result_id, split_id), "")
 
 
-def _keep_better(best: dict[tuple[str, Venue], PersonalBest], candidate: PersonalBest) -> None:
-    """Put `candidate` in its event and venue's slot if it beats what is there (on an
-    equal mark, if it is earlier)."""
-    slot = (candidate.event.key, candidate.venue)
+def _keep_better(
+    best: dict[tuple[str, Venue], tuple[Result, Split | None, Mark]],
+    event: Event,
+    mark: Mark,
+    result: Result,
+    split: Split | None,
+) -> None:
+    """Put the mark (`result`'s own, or its `split`'s) in its event and venue's slot if it
+    beats what is there (on an equal mark, if it is earlier)."""
+    slot = (event.key, result.venue)
     held = best.get(slot)
     if held is None:
-        best[slot] = candidate
+        best[slot] = (result, split, mark)
         return
-    order = compare(candidate.event, candidate.mark, held.mark)
-    if order > 0 or (order == 0 and candidate.date < held.date):
-        best[slot] = candidate
+    order = compare(event, mark, held[2])
+    if order > 0 or (order == 0 and result.date < held[0].date):
+        best[slot] = (result, split, mark)
 
 
 _POSITIONS: dict[int, dict[str, int]] = {}

@@ -40,15 +40,21 @@ async def head_to_head(
     def both(conn):
         return (
             _meetings_in_thread(conn, repo, athlete_id, opponent_id),
-            _profiles_in_thread(conn, repo, (athlete_id, opponent_id)),
+            _profiles_in_thread(conn, repo, (athlete_id, opponent_id), latest=0),
         )
 
     return await run_on(repo._reader, both)
 
 
 def _profiles_in_thread(
-    conn: sqlite3.Connection, repo: ResultRepository, athlete_ids: tuple[int, ...]
+    conn: sqlite3.Connection,
+    repo: ResultRepository,
+    athlete_ids: tuple[int, ...],
+    latest: int = _LATEST,
 ) -> dict[int, tuple[list[Result], int]]:
+    """Per athlete, the latest `latest` results, those with splits and each (event,
+    venue)'s best legal marks (newest first), and how many results there are. A
+    head-to-head keeps no latest ones: only what personal bests come from."""
     found: dict[int, tuple[list[Result], int]] = {}
     for athlete_id in athlete_ids:
         rows = conn.execute(_PROFILE_SCAN, (athlete_id,)).fetchall()
@@ -65,7 +71,7 @@ def _profiles_in_thread(
         wanted = [
             row[0]
             for i, row in enumerate(rows)
-            if i < _LATEST or row[7] or (legal[i] and best.get((row[1], row[2])) == row[3])
+            if i < latest or row[7] or (legal[i] and best.get((row[1], row[2])) == row[3])
         ]
         found[athlete_id] = (_results_by_id(conn, repo, wanted), len(rows))
     return found

@@ -105,7 +105,8 @@ async def test_migration_keeps_ids_links_indexes_and_triggers(tmp_path, monkeypa
     after = _schema(path)
     # Every index and trigger is back, plus what later migrations add (0006: top lists
     # of splits; 0008: the covering index the performers list walks; 0009: the record
-    # change log's triggers; 0011: pending deliveries by channel).
+    # change log's triggers; 0011: pending deliveries by channel; 0012 widens
+    # results_by_athlete to cover what profiles and head-to-heads scan).
     assert set(after) == set(before) | {
         "splits_by_event_mark",
         "results_legal_by_mark",
@@ -124,6 +125,8 @@ async def test_migration_keeps_ids_links_indexes_and_triggers(tmp_path, monkeypa
         elif name == "athletes":  # 0006 adds birth_year; the rest is as it was
             assert sql.startswith(before[name].rstrip().removesuffix(")")), name
             assert "birth_year INTEGER" in sql
+        elif name == "results_by_athlete":
+            assert "ON results (athlete_id, date, id, event_key," in " ".join(sql.split())
         elif name in before:
             assert sql == before[name], name
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from operator import itemgetter
 
-from bot.domain.models import Athlete, Result
+from bot.domain.models import Athlete, Result, Split
 from bot.store.connection import Row
 from bot.store.database import run_on
 from bot.store.dialect import is_postgres
@@ -33,6 +34,13 @@ _PROFILE_SCAN = (
     "EXISTS (SELECT 1 FROM splits s WHERE s.result_id = r.id) "
     "FROM results r WHERE r.athlete_id = ? ORDER BY r.date DESC, r.id DESC"
 )
+# A head-to-head's scan adds what names a race (`_RACE`: event at 1, then date,
+# competition, round and sex): the two athletes' scans find the races both ran, so no
+# statement of their own (a join over both athletes' results) is needed.
+_RACE_SCAN = _PROFILE_SCAN.replace(
+    " FROM results r", ", r.date, r.competition, r.round, r.sex FROM results r", 1
+)
+_RACE = itemgetter(1, 5, 6, 7, 8)
 _WANTED = (
     f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, {SPLIT_COLUMNS} FROM results r "
     "JOIN athletes a ON a.id = r.athlete_id LEFT JOIN splits s ON s.result_id = r.id "
@@ -148,10 +156,13 @@ class ProfileReads(ResultRows):
                 by_athlete[row[16]].append(row)
         return {a: (self._with_splits(rows), counts[a]) for a, rows in by_athlete.items()}
 
-    def _wanted(self, rows: Sequence[Row], venue: int, legal: int, splits: int) -> list[int]:
+    def _wanted(
+        self, rows: Sequence[Row], venue: int, legal: int, splits: int, latest: int = _LATEST
+    ) -> list[int]:
         """Indexes of the results `profiles` keeps, from rows one per result, newest first,
         with the event key at 1 and at `venue`, `legal` and `splits` the venue, the mark
-        where legal for lists (else NULL) and whether splits were run inside."""
+        where legal for lists (else NULL) and whether splits were run inside. `latest`: how
+        many latest results are kept whatever they are (0: only what bests come from)."""
         best: dict[tuple[str, str], int] = {}
         lower: dict[str, bool] = {}
         for row in rows:
@@ -169,7 +180,7 @@ class ProfileReads(ResultRows):
         return [
             n
             for n, row in enumerate(rows)
-            if n < _LATEST
+            if n < latest
             or row[splits]
             or (row[legal] is not None and best[(row[1], row[venue])] == row[legal])
         ]
@@ -177,6 +188,15 @@ class ProfileReads(ResultRows):
     def _with_splits(self, rows: Sequence[Row], athlete: Athlete | None = None) -> list[Result]:
         """Results from rows of RESULT_COLUMNS, ATHLETE_COLUMNS (or `athlete`'s alone) and
         SPLIT_COLUMNS, a result with splits on consecutive rows, one per split."""
+        results, splits = self._results_and_splits(rows, athlete)
+        if not splits:
+            return results
+        return [with_splits(r, splits[r.id]) if r.id in splits else r for r in results]
+
+    def _results_and_splits(
+        self, rows: Sequence[Row], athlete: Athlete | None = None
+    ) -> tuple[list[Result], dict[int, list[Split]]]:
+        """`_with_splits`'s results without their splits, and the splits by result id."""
         heads: list[Row] = []
         split_rows = []
         last = None
@@ -187,14 +207,14 @@ class ProfileReads(ResultRows):
             if row[25] is not None:
                 split_rows.append(tuple(row[i] for i in range(25, 30)))
         results = self._rows_to_results(heads, athlete)
-        if not split_rows:
-            return results
-        splits = self._splits_by_result(split_rows)
-        return [with_splits(r, splits[r.id]) if r.id in splits else r for r in results]
+        return results, self._splits_by_result(split_rows) if split_rows else {}
 
-    def _picked(self, rows: Sequence[Row]) -> dict[int, tuple[list[Result], int]]:
+    def _picked(
+        self, rows: Sequence[Row], latest: int = _LATEST
+    ) -> dict[int, tuple[list[Result], int]]:
         """Per athlete, (the results `profiles` keeps, how many results there are), from
-        the athletes' rows then their results' rows of _PROFILE_ROWS (in _ORDER)."""
+        the athletes' rows then their results' rows of _PROFILE_ROWS (in _ORDER); `latest`
+        as for `_wanted`."""
         athletes = {row[16]: athlete_at(row, 16) for row in rows if row[_PART] == 1}
         found: dict[int, tuple[list[Result], int]] = {a: ([], 0) for a in athletes}
         i = len(athletes)
@@ -203,18 +223,20 @@ class ProfileReads(ResultRows):
             end = i
             while end < len(rows) and rows[end][31] == athlete_id:
                 end += 1
-            found[athlete_id] = self._picked_of(athletes[athlete_id], rows[i:end])
+            found[athlete_id] = self._picked_of(athletes[athlete_id], rows[i:end], latest)
             i = end
         return found
 
-    def _picked_of(self, athlete: Athlete, rows: Sequence[Row]) -> tuple[list[Result], int]:
+    def _picked_of(
+        self, athlete: Athlete, rows: Sequence[Row], latest: int
+    ) -> tuple[list[Result], int]:
         """(the results `profiles` keeps, how many there are) from one athlete's rows of
         _PROFILE_ROWS, newest first, a result with splits on consecutive rows."""
         lower: dict[str, bool] = {}
         kept = []
         for row in rows:
             mark = row[_LEGAL_MARK]
-            if row[_N] > _LATEST and row[25] is None:
+            if row[_N] > latest and row[25] is None:
                 key = row[1]
                 low = lower.get(key)
                 if low is None:
@@ -231,8 +253,10 @@ class ProfileReads(ResultRows):
     async def head_to_head(
         self, athlete_id: int, opponent_id: int
     ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
-        """`meetings` and both athletes' `profiles`, in one hop: one statement on
-        PostgreSQL, four on SQLite."""
+        """`meetings`, and per athlete what personal bests come from (`profiles` without
+        the latest results kept for showing: `latest` 0 in `_wanted`) and how many results
+        they have, in one hop: one statement on PostgreSQL, three on SQLite (see
+        `_head_to_head_by_scan`)."""
         return await run_on(self._reader, self._head_to_head_in_thread, athlete_id, opponent_id)
 
     def _head_to_head_in_thread(
@@ -240,14 +264,49 @@ class ProfileReads(ResultRows):
     ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
         both = (athlete_id, opponent_id)
         if not is_postgres(conn):
-            return (
-                self._meetings_in_thread(conn, athlete_id, opponent_id),
-                self._profiles_by_scan(conn, both),
-            )
+            return self._head_to_head_by_scan(conn, athlete_id, opponent_id)
         rows = conn.execute(_HEAD_TO_HEAD, (*both, athlete_id, *both, *both)).fetchall()
         split = next((i for i, row in enumerate(rows) if row[_PART]), len(rows))
-        found = self._picked(rows[split:])
+        found = self._picked(rows[split:], latest=0)
         return self._pairs(rows[:split]), {a: found.get(a, ([], 0)) for a in both}
+
+    def _head_to_head_by_scan(
+        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
+    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        """SQLite's way: a light scan of each athlete's results (_RACE_SCAN), the races
+        both ran matched from the two (as _MEETING_ROWS joins them: same event, date,
+        competition, round and sex; every column NOT NULL, compared as SQLite's BINARY
+        collation does), then the meetings' results and those bests come from, whole, in
+        one statement. The meetings' results carry no splits, as `meetings` reads them."""
+        mine = conn.execute(_RACE_SCAN, (athlete_id,)).fetchall()
+        theirs = conn.execute(_RACE_SCAN, (opponent_id,)).fetchall()
+        races: dict[tuple[str, ...], list[int]] = {}
+        for row in theirs:
+            races.setdefault(_RACE(row), []).append(row[0])
+        # (date, mine, theirs), in _ORDER: newest first, then by the two ids.
+        met = [(row[5], row[0], other) for row in mine for other in races.get(_RACE(row), ())]
+        met.sort(key=itemgetter(1, 2))
+        met.sort(key=itemgetter(0), reverse=True)  # stable: equal dates keep the ids' order
+        wanted = {
+            athlete_id: {mine[n][0] for n in self._wanted(mine, 2, 3, 4, latest=0)},
+            opponent_id: {theirs[n][0] for n in self._wanted(theirs, 2, 3, 4, latest=0)},
+        }
+        ids = [*wanted[athlete_id], *wanted[opponent_id], *(i for _, m, t in met for i in (m, t))]
+        picked: dict[int, tuple[list[Result], int]] = {athlete_id: ([], len(mine))}
+        picked[opponent_id] = ([], len(theirs))
+        if not ids:
+            return [], picked
+        ids = list(dict.fromkeys(ids))
+        rows = conn.execute(_WANTED.format(marks=", ".join("?" * len(ids))), ids).fetchall()
+        results, splits = self._results_and_splits(rows)
+        by_id = {r.id: r for r in results}
+        for result in results:  # newest first, as `profiles` lists them
+            kept = picked[result.athlete.id][0]
+            if result.id in wanted[result.athlete.id]:
+                kept.append(
+                    with_splits(result, splits[result.id]) if result.id in splits else result
+                )
+        return [(by_id[m], by_id[t]) for _, m, t in met], picked
 
     def _meetings_in_thread(
         self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
