@@ -143,8 +143,8 @@ async def indexes(app: Trackside) -> list:
 
 
 # Where a big import fails: after the indexes were built again (the audit rows); while
-# they are built, beside the filing of the records (a worker thread); beside the insert
-# of the rows (the record candidates, a worker thread); in the insert itself.
+# they are built, in the worker threads beside (the record candidates, the filing); in
+# the insert itself.
 FAILS_IN = {
     "audit": (bulk, "add_audit_rows"),
     "filing": (adding, "file_records_in_bulk"),
@@ -162,7 +162,7 @@ async def test_a_big_import_rebuilds_the_indexes_or_rolls_everything_back(
     anywhere restores rows and indexes, and waits for that work (the next import runs as
     usual); a success leaves every index as it was."""
     monkeypatch.setattr(bulk, "REBUILD_INDEXES_FROM", 100)
-    monkeypatch.setattr(adding, "WRITE_CHUNK", 150)  # several chunks, pipelined
+    monkeypatch.setattr(adding, "WRITE_CHUNK", 150)  # several chunks
     before = await app.db.counts()
     sqlite = store_backend == "sqlite"
     had = await indexes(app) if sqlite else None

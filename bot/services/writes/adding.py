@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.announcements import Announcement
@@ -53,7 +52,7 @@ from bot.services.writes.filing import (
     touching,
 )
 from bot.services.writes.import_audit import AuditTexts
-from bot.services.writes.overlap import beside, pipelined
+from bot.services.writes.overlap import beside
 from bot.services.writes.row_check import RowChecker
 from bot.store import bulk
 from bot.store.connection import Connection
@@ -155,11 +154,11 @@ async def _write_import(
         ids, filed = await _insert_and_file(conn, app, store, staged, athletes, actor)
         await filed.write(conn, store)
         texts = AuditTexts(app, datetime.now(UTC).isoformat(timespec="seconds"))
-        await pipelined(
-            range(0, len(staged), WRITE_CHUNK),
-            partial(_audit_details, texts, actor, staged, athletes, ids, filed.checks),
-            partial(bulk.add_audit_rows, conn),
-        )
+        for start in range(0, len(staged), WRITE_CHUNK):  # chunks: a bounded peak RSS
+            details = await asyncio.to_thread(
+                _audit_details, texts, actor, staged, athletes, ids, filed.checks, start
+            )
+            await bulk.add_audit_rows(conn, details)
         rows_read = f"{len(staged)} rows"
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
         seq = await bulk.record_changes_seq(conn)
@@ -176,24 +175,19 @@ async def _insert_and_file(
     actor: Actor,
 ) -> tuple[list[int], FiledInBulk]:
     """The results and splits inserted (their ids), and the records they set filed in
-    memory. Two cores: SQLite's C (inserting rows, building indexes) runs on the
-    connection's thread without the GIL while the Python work runs in worker threads."""
-    candidates_of = partial(record_candidates, app, store, staged, athletes)
-    async with (
-        beside(asyncio.to_thread(candidates_of)) as candidates_job,
-        bulk.bulk_load(conn, len(staged)) as rebuild,
-    ):
+    memory. Two cores: while SQLite builds the results' indexes again (in C, on the
+    connection's thread, without the GIL), the records are filed in worker threads.
+    (Not beside the inserts: executemany takes the GIL back for every row, and Python
+    work beside it only slowed both.)"""
+    async with bulk.bulk_load(conn, len(staged)) as rebuild:
         ids: list[int] = []
-        for found in await pipelined(
-            range(0, len(staged), WRITE_CHUNK),  # chunks: a bounded peak RSS
-            partial(_result_rows, staged, athletes, actor.user_id),
-            partial(bulk.insert_results, conn),
-        ):
-            ids += found
+        for start in range(0, len(staged), WRITE_CHUNK):  # chunks: a bounded peak RSS
+            rows = await asyncio.to_thread(_result_rows, staged, athletes, actor.user_id, start)
+            ids += await bulk.insert_results(conn, rows)
         splits = await asyncio.to_thread(_split_rows, staged, ids)
         split_ids = await bulk.insert_splits(conn, splits)
         async with beside(rebuild()) as building:
-            candidates = await candidates_job
+            candidates = await asyncio.to_thread(record_candidates, app, store, staged, athletes)
             stored = await asyncio.to_thread(
                 lambda: [stored_result(app, staged[i], athletes[i], ids[i], split_ids,
                                        actor.user_id) for i in candidates]

@@ -1,16 +1,15 @@
-"""Store work and CPU work side by side, for the bulk writes of an import: SQLite runs its
-statements in C on the connection's thread without the GIL, so the Python work of the
-next step can run in a worker thread on the machine's other core meanwhile."""
+"""Store work and CPU work side by side, for the bulk writes of an import: a long statement
+SQLite runs in C on the connection's thread without the GIL (building an index) leaves the
+machine's other core to Python work in a worker thread meanwhile."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 @asynccontextmanager
@@ -26,29 +25,3 @@ async def beside(job: Awaitable[T]) -> AsyncIterator[asyncio.Future[T]]:
             await asyncio.wait([task])
         if not task.cancelled():
             task.exception()  # retrieved: the block's error is the one that counts
-
-
-async def pipelined(
-    chunks: Iterable[int],
-    build: Callable[[int], list[Any]],
-    write: Callable[[list[Any]], Awaitable[R]],
-) -> list[R]:
-    """`write(build(chunk))` for each chunk in order, building each chunk (in a worker
-    thread) while the one before is written: at most two chunks in memory at once."""
-    written: list[R] = []
-    pending: asyncio.Future[R] | None = None
-    try:
-        for chunk in chunks:
-            rows = await asyncio.to_thread(build, chunk)
-            if pending is not None:
-                written.append(await pending)
-            pending = asyncio.ensure_future(write(rows))
-        if pending is not None:
-            written.append(await pending)
-            pending = None
-    finally:
-        if pending is not None:  # a build failed while a write ran: let the write end
-            await asyncio.wait([pending])
-            if not pending.cancelled():
-                pending.exception()
-    return written
