@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,7 @@ from bot.domain.models import Athlete, RecordKey, RecordStatus, ScopeKind
 from bot.domain.recordbook import RecordBook
 from bot.services import profiles, record_lists, toplists
 from bot.services.athletes import AthleteIndex
+from bot.services.collecting import collecting_later
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.reference import Reference
 from bot.services.scopes import ScopeResolver
@@ -50,20 +50,6 @@ if TYPE_CHECKING:
 # Past this many records touched by one write (a big import), reading every entry in one
 # statement is cheaper than one statement per record.
 _MOST_KEYS_READ_ONE_BY_ONE = 200
-
-
-@contextmanager
-def _collecting_later() -> Iterator[None]:
-    """Build the indexes with the cycle collector paused. They are hundreds of thousands
-    of objects, none in a cycle; each collection walks all of them made so far, which
-    cost half a second of a million-result start (565 collections)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def records_by_athlete(
@@ -143,7 +129,7 @@ class Trackside:
         today: Callable[[], date] = date.today,
     ) -> Trackside:
         """Open (creating and migrating if need be) the database, load shipped data once."""
-        with _collecting_later():
+        with collecting_later():
             reference = Reference.load(settings.data_dir)
             db = await Database.open(settings.store)
             try:
@@ -171,7 +157,7 @@ class Trackside:
     async def reload(self) -> None:
         """Rebuild the in-memory indexes from the store."""
         self._reload_wanted = False
-        with _collecting_later():
+        with collecting_later():
             await self.reload_records(recount=False)
             async with self.reloading:  # an own write's reload adds its athletes after
                 self._record_counts = records_by_athlete(self.book)

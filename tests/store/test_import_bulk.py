@@ -7,6 +7,7 @@ as it was, indexes included."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from bench.generate import GenerateConfig, write_import_csv
 from bot.config import Settings
 from bot.services.app import Trackside
-from bot.services.writes import Actor, ImportError_, Writes, adding, filing
+from bot.services.writes import Actor, ImportError_, Writes, adding, filing, row_check
 from bot.services.writes.csv_import import read_import_csv
 from bot.store import bulk
 from tests.conftest import TODAY
@@ -190,3 +191,24 @@ async def test_a_big_import_rebuilds_the_indexes_or_rolls_everything_back(
     assert (await app.db.counts())["results"] == before["results"] + 500
     if sqlite:
         assert await indexes(app) == had
+
+
+async def test_an_import_pauses_the_cycle_collector_and_always_restarts_it(app, monkeypatch):
+    """A million rows' objects, none in a cycle: the import checks and files them with the
+    collector paused (bot.services.collecting), and it runs again after, even on a failure."""
+    during: list[bool] = []
+    check = row_check.RowChecker.check
+
+    def watched(self, rows):
+        during.append(gc.isenabled())
+        return check(self, rows)
+
+    monkeypatch.setattr(row_check.RowChecker, "check", watched)
+    data = ("athlete,nation,sex,event,mark,venue,date,competition,source\n" + "\n".join(
+        r.replace(",,,,,,,test", ",test") for r in many_rows(50)) + "\n").encode()  # fmt: skip
+    assert gc.isenabled()
+    await Writes(app).import_csv(data, MOD, bounded=False)
+    assert during == [False] and gc.isenabled()
+    with pytest.raises(ImportError_):  # the same rows again: already on file
+        await Writes(app).import_csv(data, MOD, bounded=False)
+    assert during == [False, False] and gc.isenabled()
