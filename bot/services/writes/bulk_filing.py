@@ -87,16 +87,7 @@ def record_candidates(
     than the new one too. The scopes taken are a superset of `scopes_for`'s (U20 scopes
     whenever a birth year is known); `record_breaks_for` then decides exactly.
     """
-    return _candidates(app, store.marks, staged, athletes)
-
-
-def _candidates(
-    app: Trackside,
-    marks: Sequence[tuple[str, str, str, str, str, int, str]],
-    staged: Sequence[tuple],
-    athletes: Sequence[Athlete],
-) -> list[int]:
-    steps = _standing_steps(app, marks)
+    steps = _standing_steps(app, store.marks)
     if not steps:
         return []
     records = _Records(app, steps)

@@ -31,7 +31,7 @@ class AuditTexts:
         self._marks: dict[tuple[str, int | None, int, str], str] = {}
         self._meetings: dict[tuple[str, str, str], str] = {}
         self._winds: dict[int | None, str] = {}
-        self._split_marks: dict[tuple[str, int, int], str] = {}
+        self._mark_texts: dict[tuple[str, int, int], str] = {}
         self._tail = f', "at": {self._encode(at)}, "records": '
 
     def text(self, row: tuple, athlete: Athlete, check: RecordCheck | None) -> str:
@@ -67,9 +67,9 @@ class AuditTexts:
         return f'{who}{performed}{meeting}{blown}, "splits": {split_text}{self._tail}{records}}}'
 
     def _mark(self, event: str, value: int, hand: int) -> str:
-        text = self._split_marks.get(key := (event, value, hand))
+        text = self._mark_texts.get(key := (event, value, hand))
         if text is None:
-            text = self._split_marks[key] = str(
+            text = self._mark_texts[key] = str(
                 Mark(value, self._catalogue.get(event).unit, bool(hand))
             )
         return text
