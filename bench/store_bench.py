@@ -61,6 +61,7 @@ from bot.domain.events import Sex, Venue
 from bot.services.app import Trackside
 from bot.services.warm import Touched
 from bot.store.database import BUSY_TIMEOUT_MS, Database
+from bot.store.reading import run_on
 from bot.store.repositories import RecordRepository
 
 TODAY = date(2026, 12, 31)  # answers say how long records have stood; pin the day
@@ -302,10 +303,13 @@ class _RecordingReader:
         return await self._inner.execute_fetchall(sql, parameters)
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """What `bot.store.database.run_on` calls: fn on the reader's thread, over a
+        """What `bot.store.reading.run_on` calls: fn as the store's reader runs it, over a
         connection that records each statement it executes."""
-        recorder = _RecordingConnection(self._inner._conn, self.statements)
-        return await self._inner._execute(fn, recorder, *args)
+
+        def recorded(conn: sqlite3.Connection, *rest: Any) -> Any:
+            return fn(_RecordingConnection(conn, self.statements), *rest)
+
+        return await run_on(self._inner, recorded, *args)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

@@ -1,9 +1,10 @@
 """The SQLite database: connections, pragmas, migrations and write transactions.
 
 One writer connection takes every write inside `BEGIN IMMEDIATE`, serialised in-process
-by a lock and across processes by SQLite itself; one reader connection serves queries
-(WAL lets it read while a write is under way). aiosqlite runs one thread per connection,
-so a connection never interleaves two transactions.
+by a lock and across processes by SQLite itself; readers serve queries (WAL lets them read
+while a write is under way): a connection on the event loop for short answers, and
+aiosqlite's reader thread for the rest (`reading.LoopReader`). aiosqlite runs one thread
+per connection, so a connection never interleaves two transactions.
 """
 
 from __future__ import annotations
@@ -23,34 +24,22 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.store.checkpoints import Checkpointer
-from bot.store.connection import Reader, Store
+from bot.store.connection import Store
+from bot.store.reading import LoopReader, run_on
 
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 10_000
 WRITER_CACHE_KIB = 64 * 1024  # bulk imports update four indexes in random order
-READER_CACHE_KIB = 16 * 1024
+READER_CACHE_KIB = 16 * 1024  # the answers' reader, on the event loop (reading.LoopReader)
+# aiosqlite's reader serves what the loop's does not (startup loads, reads past the
+# budget, single statements): its pages are read once or seldom, so a small cache; a
+# second large one would only hold the same pages twice (peak RSS: `python -m bench`).
+THREAD_READER_CACHE_KIB = 4 * 1024
 
 
 T = TypeVar("T")
-
-
-async def run_on(conn: Reader, fn: Callable[..., T], *args: Any) -> T:
-    """Run `fn(sqlite3_connection, *args)` on `conn`'s own thread: one hop to the thread for
-    a whole answer instead of one per statement. `fn` is plain synchronous code over the
-    stdlib connection (execute, fetchall) and must not keep cursors past its return.
-
-    aiosqlite runs every call of a connection, in order, on one thread fed by a queue; its
-    `_execute` is how its own methods put a function on that queue. It is private API, so
-    a stand-in for the connection (the benchmark's recorder) may offer `run_sync` instead.
-    """
-    runner = getattr(conn, "run_sync", None)
-    if runner is not None:
-        return await runner(fn, *args)
-    if not isinstance(conn, aiosqlite.Connection):
-        raise TypeError(f"{conn!r} can run no function on its thread")
-    return await conn._execute(fn, conn._conn, *args)
 
 
 class StoreError(RuntimeError):
@@ -179,10 +168,12 @@ async def _configure(conn: aiosqlite.Connection, cache_kib: int) -> None:
 class Database:
     """An open Trackside database. Use `await Database.open(path)` and `await db.close()`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: LoopReader):
         self.path = path
         self._writer = writer
-        self._reader = reader
+        self._loop_reader = reader
+        # aiosqlite's reader: its data_version is what `own_version` holds.
+        self._reader = reader.threaded
         self._write_lock = asyncio.Lock()
         # The reader's data_version right after our latest commit, so that watching for
         # other processes' writes does not mistake our own (deliveries, settings) for them.
@@ -227,8 +218,10 @@ class Database:
             # file fails here, with one clear line, not on a user's first command.
             await writer.execute_fetchall("SELECT count(*) FROM sqlite_master")
             reader = await aiosqlite.connect(path, isolation_level=None)
-            await _configure(reader, READER_CACHE_KIB)
+            await _configure(reader, THREAD_READER_CACHE_KIB)
             await reader.execute("PRAGMA query_only = ON")
+            reader.row_factory = aiosqlite.Row
+            loop_reader = LoopReader(path, reader, READER_CACHE_KIB)
         except BaseException:
             # Every connection is a thread: one left open keeps the process from exiting.
             if reader is not None:
@@ -236,13 +229,13 @@ class Database:
             await writer.close()
             raise
         writer.row_factory = aiosqlite.Row
-        reader.row_factory = aiosqlite.Row
-        return cls(path, writer, reader)
+        return cls(path, writer, loop_reader)
 
     async def close(self) -> None:
         async with self._write_lock:
             try:
                 await self._checkpoints.close()
+                self._loop_reader.close()
                 await self._reader.close()
                 # Fold the WAL back into the main file so a copied .db is complete.
                 try:
@@ -255,12 +248,12 @@ class Database:
                 await self._writer.close()
 
     @property
-    def reader(self) -> aiosqlite.Connection:
-        return self._reader
+    def reader(self) -> LoopReader:
+        return self._loop_reader
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(sqlite3_connection, *args)` on the reader's thread, in one hop (see run_on)."""
-        return await run_on(self._reader, fn, *args)
+        """`fn(sqlite3_connection, *args)`, a whole answer in one go (see run_on)."""
+        return await run_on(self._loop_reader, fn, *args)
 
     @asynccontextmanager
     async def transaction(self, *, quiet: bool = False) -> AsyncIterator[aiosqlite.Connection]:

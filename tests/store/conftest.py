@@ -13,7 +13,14 @@ from tests import pg
 
 # Not parametrised: about SQLite files, or choosing the backend themselves (test_copy,
 # test_pg_restart).
-SQLITE_ONLY = {"test_bad_files", "test_database", "test_ids", "test_copy", "test_pg_restart"}
+SQLITE_ONLY = {
+    "test_bad_files",
+    "test_database",
+    "test_ids",
+    "test_copy",
+    "test_pg_restart",
+    "test_loop_reads",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

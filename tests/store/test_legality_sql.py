@@ -145,17 +145,18 @@ async def test_the_legal_indexes_spell_the_rule_as_legal_sql_does(
 async def _top_list_statements(db: Database, catalogue) -> list[str]:
     """The statements the top lists run over `results`, with their values bound."""
     seen: list[str] = []
-    raw: sqlite3.Connection = db.reader._conn  # the stdlib connection behind aiosqlite
 
     def record(sql: str) -> None:
         if "FROM results r" in sql and "WHERE r.event_key" in sql:
             seen.append(sql)
 
-    await db.reader._execute(raw.set_trace_callback, record)
+    # The connection the store reads answers with (`reading.LoopReader`), traced.
+    await db.read(sqlite3.Connection.set_trace_callback, record)
     try:
         repo = ResultRepository(db.reader, catalogue)
         for performers in (False, True):
             await repo.top_list_lines("mile", Sex.MEN, lower_is_better=True, performers=performers)
     finally:
-        await db.reader._execute(raw.set_trace_callback, None)
+        await db.read(sqlite3.Connection.set_trace_callback, None)
+    assert db.reader.on_loop >= 2 and db.reader.moved == 0
     return seen

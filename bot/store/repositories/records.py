@@ -11,7 +11,7 @@ from bot.domain.catalogue import EventCatalogue
 from bot.domain.marks import Mark
 from bot.domain.models import Athlete, RecordEntry, RecordKey, RecordScope, RecordStatus
 from bot.store.connection import Connection, Reader, Row
-from bot.store.database import run_on
+from bot.store.reading import on_thread, run_on
 from bot.store.repositories.common import (
     ATHLETE_COLUMNS,
     RECORD_STATUSES,
@@ -147,8 +147,9 @@ class RecordRepository:
     async def all(self) -> list[RecordEntry]:
         """Every entry, oldest first, in one hop: read at startup, after a gap in the
         change log, and after a write that touched very many records. The rows are
-        streamed into entries, never all held at once."""
-        return await run_on(self._reader, self._all_in_thread)
+        streamed into entries, never all held at once. On the reader's thread, never the
+        event loop: it reads every entry."""
+        return await run_on(on_thread(self._reader), self._all_in_thread)
 
     def _all_in_thread(self, conn: sqlite3.Connection) -> list[RecordEntry]:
         build = _Entries(self._catalogue).entry

@@ -1,0 +1,147 @@
+"""Answers read on the event loop (bot/store/reading.py): short reads never leave the loop's
+thread, a read past the budget is stopped there and read again on the reader's thread with
+the same answer, a locked database waits on the thread, and every other error is the
+read's own. SQLite only: the budget is SQLite's progress handler."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+
+import aiosqlite
+import pytest
+
+from bot.store.database import BUSY_TIMEOUT_MS, Database
+from bot.store.reading import LoopReader, on_thread, run_on
+
+# About 10 million SQLite steps: far past any budget (a few tenths of a second).
+LONG = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) "
+    "SELECT count(*), sum(i) FROM n"
+)
+
+
+def _threads_and(sql: str, ran_on: list[int]):
+    def read(conn: sqlite3.Connection) -> tuple:
+        ran_on.append(threading.get_ident())
+        return tuple(conn.execute(sql).fetchone())
+
+    return read
+
+
+async def test_a_short_answer_is_read_on_the_loops_own_thread(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        ran_on: list[int] = []
+        answer = await db.read(_threads_and("SELECT count(*) FROM athletes", ran_on))
+        assert answer == (0,)
+        assert ran_on == [threading.get_ident()]
+        assert (db.reader.on_loop, db.reader.moved) == (1, 0)
+    finally:
+        await db.close()
+
+
+async def test_a_read_past_the_budget_is_stopped_and_read_again_on_the_thread(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        loop_thread = threading.get_ident()
+        ran_on: list[int] = []
+        beat = 0
+
+        async def heartbeat() -> None:  # the loop is free while the thread reads
+            nonlocal beat
+            while True:
+                beat += 1
+                await asyncio.sleep(0)
+
+        beating = asyncio.create_task(heartbeat())
+        try:
+            answer = await db.read(_threads_and(LONG, ran_on))
+        finally:
+            beating.cancel()
+        assert answer == (1_000_000, 1_000_000 * 1_000_001 // 2)
+        assert len(ran_on) == 2 and ran_on[0] == loop_thread != ran_on[1]
+        assert (db.reader.on_loop, db.reader.moved) == (0, 1)
+        assert beat > 1
+        # The loop's connection is fine after the stop: the next short read stays there.
+        assert await db.read(_threads_and("SELECT 1", ran_on)) == (1,)
+        assert ran_on[-1] == loop_thread and db.reader.on_loop == 1
+    finally:
+        await db.close()
+
+
+async def test_a_database_locked_by_another_connection_is_read_on_the_thread(tmp_path):
+    """The loop's connection never waits for a lock; the thread's waits as readers always
+    have, and reads once the lock is gone. (In WAL mode, the store's, readers are hardly
+    ever locked out; a file in rollback mode with a writer holding EXCLUSIVE always is.)"""
+    path = tmp_path / "rollback.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute("PRAGMA journal_mode = DELETE")
+        setup.execute("CREATE TABLE t (x INTEGER)")
+        setup.execute("INSERT INTO t VALUES (1)")
+    setup.close()
+    threaded = await aiosqlite.connect(path, isolation_level=None)
+    await threaded.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    reader = LoopReader(path, threaded, 1024)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE t SET x = 2")
+        ran_on: list[int] = []
+        reading = asyncio.create_task(run_on(reader, _threads_and("SELECT x FROM t", ran_on)))
+        await asyncio.sleep(0)  # the task's turn: refused on the loop, gone to the thread
+        assert reader.moved == 1 and ran_on == [threading.get_ident()]
+        assert not reading.done()
+        holder.execute("COMMIT")
+        assert await asyncio.wait_for(reading, 10) == (2,)
+        assert len(ran_on) == 2 and ran_on[1] != threading.get_ident()
+    finally:
+        holder.close()
+        reader.close()
+        await threaded.close()
+
+
+async def test_a_reads_own_error_is_raised_and_not_read_again(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        ran_on: list[int] = []
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await db.read(_threads_and("SELECT * FROM no_such_table", ran_on))
+        with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only"):
+            await db.read(_threads_and("INSERT INTO meta (key, value) VALUES ('w', '1')", ran_on))
+        assert len(ran_on) == 2 and db.reader.moved == 0
+        rows = await db.reader.execute_fetchall("SELECT count(*) FROM meta WHERE key = 'w'")
+        assert next(iter(rows))[0] == 0
+    finally:
+        await db.close()
+
+
+async def test_an_answer_asked_from_another_thread_is_read_on_the_readers_thread(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        loop = asyncio.get_running_loop()
+        ran_on: list[int] = []
+        read = _threads_and("SELECT 2", ran_on)
+
+        def from_another_loop() -> tuple:
+            # Another event loop, in another thread: never the first loop's connection.
+            return asyncio.run(_in_loop(db, read))
+
+        assert await loop.run_in_executor(None, from_another_loop) == (2,)
+        assert db.reader.on_loop == 0 and ran_on[0] != threading.get_ident()
+    finally:
+        await db.close()
+
+
+async def _in_loop(db: Database, read) -> tuple:
+    return await db.read(read)
+
+
+async def test_reads_known_to_be_long_go_to_the_thread_directly(tmp_path):
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        assert on_thread(db.reader) is db.reader.threaded
+        assert on_thread(db.reader.threaded) is db.reader.threaded
+    finally:
+        await db.close()
