@@ -1,8 +1,9 @@
 """Repositories: the only place with SQL. They take and return domain objects.
 
 Reads go through `Database.reader`. The busiest answers (profiles, head-to-heads' bests,
-top lists) run as one plain function on the reader's own thread (`run_on`): one hop to the
-thread per answer, and only the rows the answer shows become domain objects.
+top lists) run as one plain function over the connection (`run_on`): on SQLite on the event
+loop within a budget, else on the reader's thread (`bot.store.reading`); on PostgreSQL on
+a reader thread, in one hop per answer. Only the rows the answer shows become objects.
 Writes take the connection of an open `Database.transaction()`.
 
 - `athletes`: AthleteRepository

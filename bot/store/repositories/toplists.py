@@ -38,7 +38,7 @@ class TopLists(ResultRows):
     ) -> ListLines:
         """Lines `start` to `stop` (from 0, `stop` left out) of the list that merges race
         marks and the splits inside longer races, best first; with `performers`, each
-        athlete's best of either kind once. In one hop to the reader: every line before
+        athlete's best of either kind once. In one go (`run_on`): every line before
         `stop`, and one more (to tell whether lines follow), is read as a key from the
         indexes, and only the lines asked for as whole rows. On SQLite in a few cheap
         statements; on PostgreSQL, where each statement is a round trip to the server, in
