@@ -159,27 +159,38 @@ def with_splits(result: Result, splits: Sequence[Split]) -> Result:
     return replace(result, splits=tuple(splits))
 
 
+# Athletes read back, kept by the values of their ATHLETE_COLUMNS: a row that reads the
+# same is the same athlete, so one object serves every read of it with nothing to
+# invalidate (an athlete renamed reads differently and gets a new object). At most this
+# many (about 0.7 kB each), emptied when full.
+ATHLETES_KEPT = 2_048
+
+
 class ResultRows:
     """Reading results: rows of RESULT_COLUMNS then ATHLETE_COLUMNS, and their splits."""
 
     def __init__(self, reader: Reader, catalogue: EventCatalogue):
         self._reader = reader
         self._catalogue = catalogue
+        self._athletes: dict[tuple[Any, ...], Athlete] = {}
 
     def _rows_to_results(self, rows: Iterable[Row], athlete: Athlete | None = None) -> list[Result]:
         """Results from rows that start with RESULT_COLUMNS then ATHLETE_COLUMNS, read by
         position (several times cheaper than by name over a list of hundreds). With
         `athlete`, every row is that athlete's and its athlete columns are not read."""
-        athletes: dict[int, Athlete] = {}  # one object per athlete, not per row
+        athletes = self._athletes  # see ATHLETES_KEPT
         days: dict[str, date] = {}
         catalogue = self._catalogue
         results = []
         by_row = athlete is None
         for row in rows:
             if by_row:
-                athlete = athletes.get(row[16])
+                columns = row[16:25]  # a tuple (sqlite3.Row, asyncpg.Record)
+                athlete = athletes.get(columns)
                 if athlete is None:
-                    athlete = athletes[row[16]] = athlete_at(row, 16)
+                    if len(athletes) >= ATHLETES_KEPT:
+                        athletes.clear()
+                    athlete = athletes[columns] = athlete_at(row, 16)
             event = catalogue.get(row[1])
             day = days.get(row[7])
             if day is None:
