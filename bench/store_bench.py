@@ -406,6 +406,19 @@ def _plans(conn: sqlite3.Connection, op: Operation) -> list[dict[str, Any]]:
     return [{"sql": sql, "plan": list(plan)} for plan, sql in plans.items()]
 
 
+def _loop_reads(app: Trackside) -> str:
+    """How the answers were read (`bot.store.reading`): on the event loop, or stopped at the
+    budget (or locked out) and read again on the reader's thread."""
+    reader = app.db.reader
+    on_loop, moved = getattr(reader, "on_loop", None), getattr(reader, "moved", None)
+    if on_loop is None or moved is None:
+        return "reads: on the reader's thread"
+    return (
+        f"reads: {on_loop:,} answers on the event loop, {moved:,} past the "
+        f"{reader.budget_s * 1000:g} ms budget read again on the reader's thread"
+    )
+
+
 async def _profile(app: Trackside, op: Operation) -> str:
     """Top functions (by own time) of PROFILE_CALLS service calls of one operation.
 
@@ -513,6 +526,7 @@ async def _measure(
                 "plans": _plans(floor_conn, op),
             }
         rss_after_lookups = peak_rss_mb()
+        report.notes.append(_loop_reads(app))
 
         if args.profile:
             for op in ops:

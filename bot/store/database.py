@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 10_000
 WRITER_CACHE_KIB = 64 * 1024  # bulk imports update four indexes in random order
-READER_CACHE_KIB = 16 * 1024  # the answers' reader, on the event loop (reading.LoopReader)
+# The answers' reader, on the event loop (reading.LoopReader). Pages it does not keep come
+# from the operating system's cache, a copy away: the benchmark's raw-SQL floor reads as
+# fast with SQLite's default 2 MB. 8 MB keeps the hot index pages; more only adds to RSS.
+READER_CACHE_KIB = 8 * 1024
 # aiosqlite's reader serves what the loop's does not (startup loads, reads past the
 # budget, single statements): its pages are read once or seldom, so a small cache; a
 # second large one would only hold the same pages twice (peak RSS: `python -m bench`).

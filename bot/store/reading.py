@@ -6,13 +6,14 @@ A hop to a reader thread and back costs more than the short indexed reads most a
 (a top-list page, a profile, a head-to-head: 0.1-0.4 ms of SQLite at 1,000,000 results):
 the loop wakes a thread, the thread wakes the loop, and each takes the GIL in turn. So
 `LoopReader.run_sync` runs the function here, on a connection of its own, with SQLite's
-progress handler watching the clock: past `LOOP_READ_BUDGET_S` SQLite stops the statement
-and the whole function runs again on the reader's thread (aiosqlite's), where it may take
-as long as it needs without holding up the loop. Reads change nothing, so running one again
-is harmless, and what holds the loop is bounded by the budget, not by the read. A database
-another connection has locked (SQLITE_BUSY: the loop's connection never waits) goes to the
-thread too, which waits as the reader always has. Reads known to be long (the whole record
-book at startup) go to the thread directly (`on_thread`).
+progress handler watching the clocks: past `LOOP_READ_BUDGET_S` of work (or
+`LOOP_READ_WALL_S` of waiting) SQLite stops the statement and the whole function runs
+again on the reader's thread (aiosqlite's), where it may take as long as it needs without
+holding up the loop. Reads change nothing, so running one again is harmless, and what
+holds the loop is bounded by the budget, not by the read. A database another connection
+has locked (SQLITE_BUSY: the loop's connection never waits) goes to the thread too, which
+waits as the reader always has. Reads known to be long (the whole record book at startup)
+go to the thread directly (`on_thread`).
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ from bot.store.connection import Reader
 
 T = TypeVar("T")
 
-# How long one answer may hold the event loop before it goes to the reader's thread: the
-# guide's "a few milliseconds" at most; the hot reads take a tenth of it.
+# How much work one answer may do on the event loop before it goes to the reader's thread:
+# the guide's "a few milliseconds" at most; the hot reads take a tenth of it. Counted in
+# the loop thread's CPU time, so that a read the machine merely paused (another process on
+# the core) is not thrown away and read again for it; and, however spent (waiting for the
+# disk, say), never more than LOOP_READ_WALL_S of the clock.
 LOOP_READ_BUDGET_S = 0.002
+LOOP_READ_WALL_S = 0.02
 # SQLite virtual-machine steps between two looks at the clock (about 10-100 µs of work):
 # fine enough for the budget, rare enough to cost nothing.
 PROGRESS_STEPS = 1_000
@@ -88,7 +93,7 @@ class LoopReader:
         self.on_loop = 0  # answers read on the loop
         self.moved = 0  # answers stopped at the budget (or locked out) and read on the thread
         self._owner = threading.get_ident()
-        self._deadline = 0.0
+        self._deadline = self._cpu_deadline = self._wall_deadline = 0.0
         # The loop's own connection: it never waits for a lock (busy_timeout 0) and never
         # writes. check_same_thread is off only so that closing it from another thread
         # (a loop shutting down elsewhere) works; reads check `_owner` themselves.
@@ -105,14 +110,21 @@ class LoopReader:
         self._conn: sqlite3.Connection | None = conn
 
     def _past_deadline(self) -> bool:
-        return time.perf_counter() > self._deadline
+        """SQLite's progress handler: whether to stop the read (see LOOP_READ_BUDGET_S). The
+        thread's CPU clock costs a system call, so it is read only past the budget's time."""
+        now = time.perf_counter()
+        if now <= self._deadline:
+            return False
+        return now > self._wall_deadline or time.thread_time() > self._cpu_deadline
 
     async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(sqlite3_connection, *args)`: on the loop within the budget, else on the
         reader's thread (see `run_on`)."""
         conn = self._conn
         if conn is not None and threading.get_ident() == self._owner:
-            self._deadline = time.perf_counter() + self.budget_s
+            now = time.perf_counter()
+            self._deadline, self._wall_deadline = now + self.budget_s, now + LOOP_READ_WALL_S
+            self._cpu_deadline = time.thread_time() + self.budget_s
             try:
                 answer = fn(conn, *args)
             except sqlite3.OperationalError as exc:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 
 import aiosqlite
 import pytest
 
+from bot.store import reading
 from bot.store.database import BUSY_TIMEOUT_MS, Database
 from bot.store.reading import LoopReader, on_thread, run_on
 
@@ -67,6 +69,43 @@ async def test_a_read_past_the_budget_is_stopped_and_read_again_on_the_thread(tm
         # The loop's connection is fine after the stop: the next short read stays there.
         assert await db.read(_threads_and("SELECT 1", ran_on)) == (1,)
         assert ran_on[-1] == loop_thread and db.reader.on_loop == 1
+    finally:
+        await db.close()
+
+
+def _paused_then(pause_s: float, ran_on: list[int]):
+    """A read that waits `pause_s` (as for a disk, or for a core another process has) and
+    then does a little work, so SQLite's progress handler looks at the clocks after."""
+
+    def read(conn: sqlite3.Connection) -> tuple:
+        ran_on.append(threading.get_ident())
+        conn.create_function("pause", 0, lambda: time.sleep(pause_s) or 1)
+        sql = (
+            "WITH RECURSIVE n(i) AS (SELECT pause() UNION ALL SELECT i + 1 FROM n "
+            "WHERE i < 1000) SELECT count(*) FROM n"
+        )
+        return tuple(conn.execute(sql).fetchone())
+
+    return read
+
+
+async def test_a_read_that_waits_is_not_stopped_for_it_within_the_clock_limit(
+    tmp_path, monkeypatch
+):
+    """The budget counts the loop thread's work, not a pause: a read paused longer than the
+    budget stays on the loop; one paused past LOOP_READ_WALL_S goes to the thread."""
+    monkeypatch.setattr(reading, "LOOP_READ_WALL_S", 0.5)
+    db = await Database.open(tmp_path / "t.db")
+    try:
+        ran_on: list[int] = []
+        assert await db.read(_paused_then(10 * reading.LOOP_READ_BUDGET_S, ran_on)) == (1000,)
+        assert ran_on == [threading.get_ident()] and (db.reader.on_loop, db.reader.moved) == (1, 0)
+
+        monkeypatch.setattr(reading, "LOOP_READ_WALL_S", 0.01)
+        ran_on.clear()
+        assert await db.read(_paused_then(0.05, ran_on)) == (1000,)
+        assert len(ran_on) == 2 and ran_on[1] != threading.get_ident()
+        assert (db.reader.on_loop, db.reader.moved) == (1, 1)
     finally:
         await db.close()
 
