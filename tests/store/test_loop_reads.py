@@ -24,6 +24,15 @@ LONG = (
 )
 
 
+@pytest.fixture
+async def db(tmp_path):
+    store = await Database.open(tmp_path / "t.db")
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
 def _threads_and(sql: str, ran_on: list[int]):
     def read(conn: sqlite3.Connection) -> tuple:
         ran_on.append(threading.get_ident())
@@ -32,45 +41,37 @@ def _threads_and(sql: str, ran_on: list[int]):
     return read
 
 
-async def test_a_short_answer_is_read_on_the_loops_own_thread(tmp_path):
-    db = await Database.open(tmp_path / "t.db")
+async def test_a_short_answer_is_read_on_the_loops_own_thread(db):
+    ran_on: list[int] = []
+    answer = await db.read(_threads_and("SELECT count(*) FROM athletes", ran_on))
+    assert answer == (0,)
+    assert ran_on == [threading.get_ident()]
+    assert (db.reader.on_loop, db.reader.moved) == (1, 0)
+
+
+async def test_a_read_past_the_budget_is_stopped_and_read_again_on_the_thread(db):
+    loop_thread = threading.get_ident()
+    ran_on: list[int] = []
+    beat = 0
+
+    async def heartbeat() -> None:  # the loop is free while the thread reads
+        nonlocal beat
+        while True:
+            beat += 1
+            await asyncio.sleep(0)
+
+    beating = asyncio.create_task(heartbeat())
     try:
-        ran_on: list[int] = []
-        answer = await db.read(_threads_and("SELECT count(*) FROM athletes", ran_on))
-        assert answer == (0,)
-        assert ran_on == [threading.get_ident()]
-        assert (db.reader.on_loop, db.reader.moved) == (1, 0)
+        answer = await db.read(_threads_and(LONG, ran_on))
     finally:
-        await db.close()
-
-
-async def test_a_read_past_the_budget_is_stopped_and_read_again_on_the_thread(tmp_path):
-    db = await Database.open(tmp_path / "t.db")
-    try:
-        loop_thread = threading.get_ident()
-        ran_on: list[int] = []
-        beat = 0
-
-        async def heartbeat() -> None:  # the loop is free while the thread reads
-            nonlocal beat
-            while True:
-                beat += 1
-                await asyncio.sleep(0)
-
-        beating = asyncio.create_task(heartbeat())
-        try:
-            answer = await db.read(_threads_and(LONG, ran_on))
-        finally:
-            beating.cancel()
-        assert answer == (1_000_000, 1_000_000 * 1_000_001 // 2)
-        assert len(ran_on) == 2 and ran_on[0] == loop_thread != ran_on[1]
-        assert (db.reader.on_loop, db.reader.moved) == (0, 1)
-        assert beat > 1
-        # The loop's connection is fine after the stop: the next short read stays there.
-        assert await db.read(_threads_and("SELECT 1", ran_on)) == (1,)
-        assert ran_on[-1] == loop_thread and db.reader.on_loop == 1
-    finally:
-        await db.close()
+        beating.cancel()
+    assert answer == (1_000_000, 1_000_000 * 1_000_001 // 2)
+    assert len(ran_on) == 2 and ran_on[0] == loop_thread != ran_on[1]
+    assert (db.reader.on_loop, db.reader.moved) == (0, 1)
+    assert beat > 1
+    # The loop's connection is fine after the stop: the next short read stays there.
+    assert await db.read(_threads_and("SELECT 1", ran_on)) == (1,)
+    assert ran_on[-1] == loop_thread and db.reader.on_loop == 1
 
 
 def _paused_then(pause_s: float, ran_on: list[int]):
@@ -89,25 +90,19 @@ def _paused_then(pause_s: float, ran_on: list[int]):
     return read
 
 
-async def test_a_read_that_waits_is_not_stopped_for_it_within_the_clock_limit(
-    tmp_path, monkeypatch
-):
+async def test_a_read_that_waits_is_not_stopped_for_it_within_the_clock_limit(db, monkeypatch):
     """The budget counts the loop thread's work, not a pause: a read paused longer than the
     budget stays on the loop; one paused past LOOP_READ_WALL_S goes to the thread."""
     monkeypatch.setattr(reading, "LOOP_READ_WALL_S", 0.5)
-    db = await Database.open(tmp_path / "t.db")
-    try:
-        ran_on: list[int] = []
-        assert await db.read(_paused_then(10 * reading.LOOP_READ_BUDGET_S, ran_on)) == (1000,)
-        assert ran_on == [threading.get_ident()] and (db.reader.on_loop, db.reader.moved) == (1, 0)
+    ran_on: list[int] = []
+    assert await db.read(_paused_then(10 * reading.LOOP_READ_BUDGET_S, ran_on)) == (1000,)
+    assert ran_on == [threading.get_ident()] and (db.reader.on_loop, db.reader.moved) == (1, 0)
 
-        monkeypatch.setattr(reading, "LOOP_READ_WALL_S", 0.01)
-        ran_on.clear()
-        assert await db.read(_paused_then(0.05, ran_on)) == (1000,)
-        assert len(ran_on) == 2 and ran_on[1] != threading.get_ident()
-        assert (db.reader.on_loop, db.reader.moved) == (1, 1)
-    finally:
-        await db.close()
+    monkeypatch.setattr(reading, "LOOP_READ_WALL_S", 0.01)
+    ran_on.clear()
+    assert await db.read(_paused_then(0.05, ran_on)) == (1000,)
+    assert len(ran_on) == 2 and ran_on[1] != threading.get_ident()
+    assert (db.reader.on_loop, db.reader.moved) == (1, 1)
 
 
 async def test_a_database_locked_by_another_connection_is_read_on_the_thread(tmp_path):
@@ -141,46 +136,34 @@ async def test_a_database_locked_by_another_connection_is_read_on_the_thread(tmp
         await threaded.close()
 
 
-async def test_a_reads_own_error_is_raised_and_not_read_again(tmp_path):
-    db = await Database.open(tmp_path / "t.db")
-    try:
-        ran_on: list[int] = []
-        with pytest.raises(sqlite3.OperationalError, match="no such table"):
-            await db.read(_threads_and("SELECT * FROM no_such_table", ran_on))
-        with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only"):
-            await db.read(_threads_and("INSERT INTO meta (key, value) VALUES ('w', '1')", ran_on))
-        assert len(ran_on) == 2 and db.reader.moved == 0
-        rows = await db.reader.execute_fetchall("SELECT count(*) FROM meta WHERE key = 'w'")
-        assert next(iter(rows))[0] == 0
-    finally:
-        await db.close()
+async def test_a_reads_own_error_is_raised_and_not_read_again(db):
+    ran_on: list[int] = []
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await db.read(_threads_and("SELECT * FROM no_such_table", ran_on))
+    with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only"):
+        await db.read(_threads_and("INSERT INTO meta (key, value) VALUES ('w', '1')", ran_on))
+    assert len(ran_on) == 2 and db.reader.moved == 0
+    rows = await db.reader.execute_fetchall("SELECT count(*) FROM meta WHERE key = 'w'")
+    assert next(iter(rows))[0] == 0
 
 
-async def test_an_answer_asked_from_another_thread_is_read_on_the_readers_thread(tmp_path):
-    db = await Database.open(tmp_path / "t.db")
-    try:
-        loop = asyncio.get_running_loop()
-        ran_on: list[int] = []
-        read = _threads_and("SELECT 2", ran_on)
+async def test_an_answer_asked_from_another_thread_is_read_on_the_readers_thread(db):
+    loop = asyncio.get_running_loop()
+    ran_on: list[int] = []
+    read = _threads_and("SELECT 2", ran_on)
 
-        def from_another_loop() -> tuple:
-            # Another event loop, in another thread: never the first loop's connection.
-            return asyncio.run(_in_loop(db, read))
+    def from_another_loop() -> tuple:
+        # Another event loop, in another thread: never the first loop's connection.
+        return asyncio.run(_in_loop(db, read))
 
-        assert await loop.run_in_executor(None, from_another_loop) == (2,)
-        assert db.reader.on_loop == 0 and ran_on[0] != threading.get_ident()
-    finally:
-        await db.close()
+    assert await loop.run_in_executor(None, from_another_loop) == (2,)
+    assert db.reader.on_loop == 0 and ran_on[0] != threading.get_ident()
 
 
 async def _in_loop(db: Database, read) -> tuple:
     return await db.read(read)
 
 
-async def test_reads_known_to_be_long_go_to_the_thread_directly(tmp_path):
-    db = await Database.open(tmp_path / "t.db")
-    try:
-        assert on_thread(db.reader) is db.reader.threaded
-        assert on_thread(db.reader.threaded) is db.reader.threaded
-    finally:
-        await db.close()
+async def test_reads_known_to_be_long_go_to_the_thread_directly(db):
+    assert on_thread(db.reader) is db.reader.threaded
+    assert on_thread(db.reader.threaded) is db.reader.threaded
