@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from operator import itemgetter
+from typing import TYPE_CHECKING, cast
 
 from bot.domain.models import Athlete, Result, Split
 from bot.store.connection import Row
@@ -20,6 +21,9 @@ from bot.store.repositories.common import (
     legal_sql,
     with_splits,
 )
+
+if TYPE_CHECKING:
+    from bot.store.pg_connections import PgReader
 
 _LATEST = 10  # a profile shows this many latest results
 # The two stores answer a profile differently, each the way that measured fastest there.
@@ -135,18 +139,14 @@ class ProfileReads(ResultRows):
         result with splits, and in each (event, venue) every legal valid mark equal to the
         best one. Best-of over it is therefore the best-of over everything (`personal_bests`
         keeps the earlier of equal marks, so all ties stay in, in their order), and only
-        those few rows become objects: one hop to the reader; per athlete one statement on
-        PostgreSQL, two on SQLite (see _PROFILE_SCAN)."""
-        return await run_on(self._reader, self._profiles_in_thread, tuple(athlete_ids))
-
-    def _profiles_in_thread(
-        self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
-    ) -> dict[int, tuple[list[Result], int]]:
-        if not is_postgres(conn):
-            return self._profiles_by_scan(conn, athlete_ids)
+        those few rows become objects: on SQLite one hop to the reader and two statements
+        an athlete (see _PROFILE_SCAN); on PostgreSQL one statement an athlete, read on
+        this loop (`PgReader.fetch`: see _PG_ROWS)."""
+        if not is_postgres(self._reader):
+            return await run_on(self._reader, self._profiles_by_scan, tuple(athlete_ids))
         found: dict[int, tuple[list[Result], int]] = {}
         for athlete_id in athlete_ids:
-            rows = conn.execute(_PG_PROFILE, (athlete_id, athlete_id)).fetchall()
+            rows = await self._fetch_here(_PG_PROFILE, (athlete_id, athlete_id))
             athletes, results = self._by_athlete(rows)
             mine = results.get(athlete_id)
             found[athlete_id] = self._picked(athletes[athlete_id], mine) if mine else ([], 0)
@@ -224,6 +224,10 @@ class ProfileReads(ResultRows):
         results = self._rows_to_results(heads, athlete)
         return results, self._splits_by_result(split_rows) if split_rows else {}
 
+    async def _fetch_here(self, sql: str, params: Sequence[int]) -> list[Row]:
+        """One statement's rows from PostgreSQL's reader, read on this loop."""
+        return await cast("PgReader", self._reader).fetch(sql, params)
+
     def _by_athlete(self, rows: Sequence[Row]) -> tuple[dict[int, Athlete], dict[int, list[Row]]]:
         """From rows of _PG_ROWS: the athletes, and per athlete its results' rows newest
         first, a result with splits on consecutive rows in split order (as _WANTED)."""
@@ -258,18 +262,14 @@ class ProfileReads(ResultRows):
     ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
         """`meetings`, and per athlete what personal bests come from (`profiles` without
         the latest results kept for showing: `latest` 0 in `_wanted`) and how many results
-        they have, in one hop: one statement on PostgreSQL, three on SQLite (see
-        `_head_to_head_by_scan`)."""
-        return await run_on(self._reader, self._head_to_head_in_thread, athlete_id, opponent_id)
-
-    def _head_to_head_in_thread(
-        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
-    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
-        if not is_postgres(conn):
-            return self._head_to_head_by_scan(conn, athlete_id, opponent_id)
+        they have: on SQLite in one hop to the reader, three statements (see
+        `_head_to_head_by_scan`); on PostgreSQL one statement, read on this loop (see
+        _PG_ROWS)."""
+        if not is_postgres(self._reader):
+            return await run_on(self._reader, self._head_to_head_by_scan, athlete_id, opponent_id)
         both = (athlete_id, opponent_id)
         athletes, results = self._by_athlete(
-            conn.execute(_PG_HEAD_TO_HEAD, (*both, *both)).fetchall()
+            await self._fetch_here(_PG_HEAD_TO_HEAD, (*both, *both))
         )
         rows = {a: results.get(a, []) for a in both}
         heads = {a: _heads(rows[a]) for a in both}
