@@ -1,17 +1,21 @@
 """PostgreSQL reads a profile and a head-to-head in one statement on the bot's own loop
 (`PgReader.fetch`), on connections of the reader's own: several at once each get their
 own answer, a connection cut under them (a restart, a terminated backend) is replaced and
-the read retried, and closing the store closes them."""
+the read retried, and closing the store closes them. Many rows (an athlete with hundreds
+of results) are picked from on a worker thread instead of the loop, to the same answer."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
 import pytest
 
 from bot.services.app import Trackside
+from bot.store.repositories import profile_reads
+from bot.store.repositories.profile_reads import ProfileReads
 from tests.store.test_pg_listen import until
 
 
@@ -107,3 +111,32 @@ async def test_closing_the_store_closes_the_loop_readers_connections(settings, p
         await until(none_left, "the closed store's connections to end")
     finally:
         await conn.close()
+
+
+async def test_many_rows_are_picked_from_on_a_worker_thread_with_the_same_answers(
+    app, postgresql_only, monkeypatch
+):
+    athletes = await _athletes(app, 6)
+    pairs = await _pairs(app, 4)
+    threads: list[threading.Thread] = []
+    by_athlete = ProfileReads._by_athlete
+
+    def watched(self, rows):
+        threads.append(threading.current_thread())
+        return by_athlete(self, rows)
+
+    monkeypatch.setattr(ProfileReads, "_by_athlete", watched)
+
+    async def read_all() -> list:
+        return [
+            *[await app.results.profile_results(a) for a in athletes],
+            *[await app.results.head_to_head(*pair) for pair in pairs],
+        ]
+
+    on_the_loop = await read_all()
+    assert threads and set(threads) == {threading.current_thread()}
+    threads.clear()
+    monkeypatch.setattr(profile_reads, "_ON_LOOP_ROWS", 0)
+    assert await read_all() == on_the_loop
+    assert len(threads) == len(on_the_loop)
+    assert threading.current_thread() not in threads

@@ -3,10 +3,11 @@ results, each store its fastest way: the results repository's read side for them
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.domain.models import Athlete, Result, Split
 from bot.store.connection import Row
@@ -73,6 +74,10 @@ _PG_HEAD_TO_HEAD = _PG_ROWS.replace("{ids}", "IN (?, ?)")
 _PG_LEGAL = 30
 _NEWEST = itemgetter(7, 0)  # date, id: newest first when reversed, as _WANTED orders
 _PG_RACE = itemgetter(1, 7, 8, 11, 2)  # what names a race, in _RACE's order
+# Rows picked from on the bot's loop; more go to a worker thread (`_here_or_off`): picking
+# costs about two microseconds a row, and a typical athlete has tens of results.
+_ON_LOOP_ROWS = 500
+T = TypeVar("T")
 # Every race both athletes ran: same competition, date, event, round and sex (`meetings`).
 # CROSS JOIN keeps `mine` outer, and the unary + keeps SQLite from probing the race index
 # (about ten rows a race) instead of the opponent's own results. A pair's rows come
@@ -111,6 +116,15 @@ def _met(
     return met
 
 
+async def _here_or_off(rows: Sequence[Row], fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)`, picking from `rows`: on this loop, or on a worker thread when there are
+    more than _ON_LOOP_ROWS of them (an athlete with hundreds of results or more), so
+    that no read holds the loop for more than about a millisecond of Python."""
+    if len(rows) > _ON_LOOP_ROWS:
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)
+
+
 def _heads(rows: Sequence[Row]) -> list[Row]:
     """One row per result (its first) of rows where a result with splits has consecutive
     rows, one per split."""
@@ -147,10 +161,14 @@ class ProfileReads(ResultRows):
         found: dict[int, tuple[list[Result], int]] = {}
         for athlete_id in athlete_ids:
             rows = await self._fetch_here(_PG_PROFILE, (athlete_id, athlete_id))
-            athletes, results = self._by_athlete(rows)
-            mine = results.get(athlete_id)
-            found[athlete_id] = self._picked(athletes[athlete_id], mine) if mine else ([], 0)
+            found[athlete_id] = await _here_or_off(rows, self._profile_of, athlete_id, rows)
         return found
+
+    def _profile_of(self, athlete_id: int, rows: Sequence[Row]) -> tuple[list[Result], int]:
+        """One athlete's entry of `profiles`, from its rows of _PG_PROFILE."""
+        athletes, results = self._by_athlete(rows)
+        mine = results.get(athlete_id)
+        return self._picked(athletes[athlete_id], *mine) if mine else ([], 0)
 
     def _profiles_by_scan(
         self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
@@ -228,28 +246,35 @@ class ProfileReads(ResultRows):
         """One statement's rows from PostgreSQL's reader, read on this loop."""
         return await cast("PgReader", self._reader).fetch(sql, params)
 
-    def _by_athlete(self, rows: Sequence[Row]) -> tuple[dict[int, Athlete], dict[int, list[Row]]]:
+    def _by_athlete(
+        self, rows: Sequence[Row]
+    ) -> tuple[dict[int, Athlete], dict[int, tuple[list[Row], list[Row]]]]:
         """From rows of _PG_ROWS: the athletes, and per athlete its results' rows newest
-        first, a result with splits on consecutive rows in split order (as _WANTED)."""
+        first, a result with splits on consecutive rows in split order (as _WANTED), and
+        one row per result of those (`_heads`)."""
         athletes: dict[int, Athlete] = {}
         results: dict[int, list[Row]] = {}
+        with_split_rows = set()
         for row in rows:
             if row[0] is None:
                 athletes[row[16]] = athlete_at(row, 16)
-            else:
-                results.setdefault(row[16], []).append(row)
-        for mine in results.values():
-            if any(row[26] is not None for row in mine):
+                continue
+            results.setdefault(row[16], []).append(row)
+            if row[26] is not None:
+                with_split_rows.add(row[16])
+        found = {}
+        for athlete_id, mine in results.items():
+            if athlete_id in with_split_rows:
                 mine.sort(key=lambda row: row[26] or 0)  # the sort below keeps this order
             mine.sort(key=_NEWEST, reverse=True)
-        return athletes, results
+            found[athlete_id] = (mine, _heads(mine) if athlete_id in with_split_rows else mine)
+        return athletes, found
 
     def _picked(
-        self, athlete: Athlete, rows: Sequence[Row], latest: int = _LATEST
+        self, athlete: Athlete, rows: Sequence[Row], heads: Sequence[Row], latest: int = _LATEST
     ) -> tuple[list[Result], int]:
         """(the results `profiles` keeps, how many there are) from one athlete's rows of
-        _PG_ROWS as `_by_athlete` orders them; `latest` as for `_wanted`."""
-        heads = _heads(rows)
+        _PG_ROWS and their heads, as `_by_athlete` gives them; `latest` as for `_wanted`."""
         kept = {heads[n][0] for n in self._wanted(heads, 3, _PG_LEGAL, 25, latest)}
         return self._with_splits([row for row in rows if row[0] in kept], athlete), len(heads)
 
@@ -268,23 +293,28 @@ class ProfileReads(ResultRows):
         if not is_postgres(self._reader):
             return await run_on(self._reader, self._head_to_head_by_scan, athlete_id, opponent_id)
         both = (athlete_id, opponent_id)
-        athletes, results = self._by_athlete(
-            await self._fetch_here(_PG_HEAD_TO_HEAD, (*both, *both))
-        )
-        rows = {a: results.get(a, []) for a in both}
-        heads = {a: _heads(rows[a]) for a in both}
-        met = _met(heads[athlete_id], heads[opponent_id], _PG_RACE, 7)
+        rows = await self._fetch_here(_PG_HEAD_TO_HEAD, (*both, *both))
+        return await _here_or_off(rows, self._head_to_head_of, both, rows)
+
+    def _head_to_head_of(
+        self, both: tuple[int, int], rows: Sequence[Row]
+    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        """`head_to_head` from the rows of _PG_HEAD_TO_HEAD: the meetings matched as
+        SQLite's way matches them (`_met`), the results picked as `_wanted` picks them."""
+        athletes, results = self._by_athlete(rows)
+        mine, theirs = (results.get(a, ([], [])) for a in both)
+        met = _met(mine[1], theirs[1], _PG_RACE, 7)
         in_races = {i for _, m, t in met for i in (m, t)}
         by_id: dict[int | None, Result] = {}
         picked: dict[int, tuple[list[Result], int]] = {}
-        for a in both:
-            wanted = {heads[a][n][0] for n in self._wanted(heads[a], 3, _PG_LEGAL, 25, latest=0)}
-            needed = [row for row in rows[a] if row[0] in wanted or row[0] in in_races]
-            found, splits = self._results_and_splits(needed, athletes.get(a))
-            by_id.update((r.id, r) for r in found)
-            kept = [r for r in found if r.id in wanted]
+        for a, (found, heads) in zip(both, (mine, theirs), strict=True):
+            wanted = {heads[n][0] for n in self._wanted(heads, 3, _PG_LEGAL, 25, latest=0)}
+            needed = [row for row in found if row[0] in wanted or row[0] in in_races]
+            read, splits = self._results_and_splits(needed, athletes.get(a))
+            by_id.update((r.id, r) for r in read)
+            kept = [r for r in read if r.id in wanted]
             kept = [with_splits(r, splits[r.id]) if r.id in splits else r for r in kept]
-            picked[a] = (kept, len(heads[a]))
+            picked[a] = (kept, len(heads))
         return [(by_id[m], by_id[t]) for _, m, t in met], picked
 
     def _head_to_head_by_scan(
