@@ -52,12 +52,13 @@ _WANTED = (
     "WHERE r.id IN ({marks}) ORDER BY r.date DESC, r.id DESC, s.id"
 )
 # PostgreSQL: one statement a profile or a head-to-head (each statement is a round trip
-# there): every result of the athletes whole, and the athletes on rows of their own, in no
-# order (_PG_ROWS); Python sorts them and picks what SQLite's scan picks (`_wanted`), and
-# finds the meetings as SQLite's way does (`_met`). Measured at 1,000,000 results, picking
-# in SQL (window functions over the athlete's results, a join for the meetings, an ORDER
-# BY over both arms) cost the server more than the extra rows cost to send and read: a
-# head-to-head's statement took about half the time.
+# there), read on the bot's loop (`PgReader.fetch`: no hop to a reader thread): every
+# result of the athletes whole, and the athletes on rows of their own, in no order
+# (_PG_ROWS); Python sorts them and picks what SQLite's scan picks (`_wanted`), and finds
+# the meetings as SQLite's way does (`_met`). Measured at 1,000,000 results, picking in SQL
+# (window functions over the athlete's results, a join for the meetings, an ORDER BY over
+# both arms) cost the server more than the extra rows cost to send and read: the
+# head-to-head's statement took half the time without, a profile's three quarters.
 # Rows: a result's RESULT_COLUMNS, its athlete's id, NULL for the other athlete columns,
 # SPLIT_COLUMNS (once per split where it has splits) and the mark where legal for lists
 # (`legal_sql`); an athlete's row NULL but for its ATHLETE_COLUMNS, from 16.
