@@ -219,13 +219,7 @@ class _ReaderThread:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         if self._conn is None or self._conn.is_closed():
-            self._conn = self._loop.run_until_complete(
-                asyncpg.connect(
-                    self._url,
-                    statement_cache_size=STATEMENT_CACHE,
-                    server_settings=READER_SETTINGS,
-                )
-            )
+            self._conn = self._loop.run_until_complete(_connect_reader(self._url))
         return self._loop, self._conn
 
     def _drop(self) -> None:
@@ -247,15 +241,50 @@ class _ReaderThread:
             self._loop = None
 
 
+async def _connect_reader(url: str) -> asyncpg.Connection:
+    return await asyncpg.connect(
+        url, statement_cache_size=STATEMENT_CACHE, server_settings=READER_SETTINGS
+    )
+
+
 class PgReader:
     """The read side: a few reader threads (see _ReaderThread), the most recently used
-    first (its prepared statements are the warmest); an answer waits for a free one."""
+    first (its prepared statements are the warmest); an answer waits for a free one.
+    `fetch` reads one statement on the caller's loop instead (connections of its own)."""
+
+    dialect = "postgresql"  # what a repository may ask of its reader (`dialect.is_postgres`)
 
     def __init__(self, url: str, size: int = READERS):
+        self._url = url
         self._threads = [_ReaderThread(url, f"trackside-pg-reader-{i}") for i in range(size)]
         self._idle: asyncio.LifoQueue[_ReaderThread] = asyncio.LifoQueue()
         for thread in reversed(self._threads):
             self._idle.put_nowait(thread)
+        # `fetch`'s connections, opened when first wanted (None until then).
+        self._here: asyncio.LifoQueue[asyncpg.Connection | None] = asyncio.LifoQueue()
+        for _ in range(size):
+            self._here.put_nowait(None)
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list:
+        """One statement's rows, read on this loop: no hop to a reader thread and back
+        (about 0.1 ms, a sixth of a profile), for answers of one statement whose rows
+        become objects in well under a millisecond. Retried once on a new connection
+        when the one it had is gone, as on a reader thread."""
+        conn = await self._here.get()
+        try:
+            try:
+                if conn is None or conn.is_closed():
+                    conn = await _connect_reader(self._url)
+                return (await _run(conn, sql, params)).fetchall_now()
+            except CONNECTION_LOST as exc:
+                log.info("PostgreSQL reader connection lost (%s); reading again", exc)
+                if conn is not None:
+                    conn.terminate()
+                conn = None
+                conn = await _connect_reader(self._url)
+                return (await _run(conn, sql, params)).fetchall_now()
+        finally:
+            self._here.put_nowait(conn)
 
     async def run_sync(self, fn, *args):
         """database.run_on for PostgreSQL: `fn(connection, *args)` on a reader thread, whole."""
@@ -275,6 +304,13 @@ class PgReader:
     async def close(self) -> None:
         for thread in self._threads:
             await thread.close()
+        while not self._here.empty():
+            conn = self._here.get_nowait()
+            if conn is not None and not conn.is_closed():
+                try:
+                    await conn.close(timeout=5)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                    conn.terminate()
 
 
 def _fetchall(conn: _ReaderThread, sql: str, params: tuple) -> list:

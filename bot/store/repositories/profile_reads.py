@@ -3,9 +3,11 @@ results, each store its fastest way: the results repository's read side for them
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.domain.models import Athlete, Result, Split
 from bot.store.connection import Row
@@ -20,6 +22,9 @@ from bot.store.repositories.common import (
     legal_sql,
     with_splits,
 )
+
+if TYPE_CHECKING:
+    from bot.store.pg_connections import PgReader
 
 _LATEST = 10  # a profile shows this many latest results
 # The two stores answer a profile differently, each the way that measured fastest there.
@@ -46,40 +51,38 @@ _WANTED = (
     "JOIN athletes a ON a.id = r.athlete_id LEFT JOIN splits s ON s.result_id = r.id "
     "WHERE r.id IN ({marks}) ORDER BY r.date DESC, r.id DESC, s.id"
 )
-# PostgreSQL: one statement a profile, one a head-to-head (each statement is a round trip
-# there). Window functions pick in SQL what the scan picks in Python, nearly: the ten
-# latest, those with splits, and those whose legal mark is the lowest or the highest of
-# their (event, venue); which of the two is the best the catalogue says (`_picked_of`).
-# Rows: RESULT_COLUMNS, ATHLETE_COLUMNS, SPLIT_COLUMNS, `part` (0 a meeting's row, 1 an
-# athlete, 2 one of an athlete's results, once per split where it has splits), the sort
-# keys k1..k5, then for results the legal mark, how many results the athlete has, the
-# result's place newest first, and the lowest and highest legal mark of its (event,
-# venue). A part leaves NULL what it has not.
-_NULLS = {n: ", ".join(["NULL"] * n) for n in (5, 9, 16)}
-_PROFILE_ROWS = (
-    f"SELECT {RESULT_COLUMNS}, {_NULLS[9]}, {SPLIT_COLUMNS}, 2 AS part, "
-    "r.athlete_id AS k1, r.date AS k2, -r.id AS k3, s.id AS k4, 0 AS k5, "
-    "r.legal_mark, r.total, r.n, r.low, r.high "
-    "FROM (SELECT x.*, count(*) OVER w AS total, "
-    "row_number() OVER (w ORDER BY x.date DESC, x.id DESC) AS n, "
-    f"CASE WHEN {legal_sql('x')} THEN x.mark END AS legal_mark, "
-    f"min(CASE WHEN {legal_sql('x')} THEN x.mark END) OVER v AS low, "
-    f"max(CASE WHEN {legal_sql('x')} THEN x.mark END) OVER v AS high "
-    "FROM results x WHERE x.athlete_id {athletes} "
-    "WINDOW w AS (PARTITION BY x.athlete_id), "
-    "v AS (PARTITION BY x.athlete_id, x.event_key, x.venue)) r "
-    "LEFT JOIN splits s ON s.result_id = r.id "
-    f"WHERE r.n <= {_LATEST} OR s.id IS NOT NULL OR r.legal_mark = r.low "
-    "OR r.legal_mark = r.high"
+# PostgreSQL: one statement a profile or a head-to-head (each statement is a round trip
+# there), read on the bot's loop (`PgReader.fetch`: no hop to a reader thread): every
+# result of the athletes whole, and the athletes on rows of their own, in no order
+# (_PG_ROWS); Python sorts them and picks what SQLite's scan picks (`_wanted`), and finds
+# the meetings as SQLite's way does (`_met`). Measured at 1,000,000 results, picking in SQL
+# (window functions over the athlete's results, a join for the meetings, an ORDER BY over
+# both arms) cost the server more than the extra rows cost to send and read: the
+# head-to-head's statement took half the time without, a profile's three quarters.
+# Rows: a result's RESULT_COLUMNS, its athlete's id, NULL for the other athlete columns,
+# SPLIT_COLUMNS (once per split where it has splits) and the mark where legal for lists
+# (`legal_sql`); an athlete's row NULL but for its ATHLETE_COLUMNS, from 16.
+_NULLS = {n: ", ".join(["NULL"] * n) for n in (5, 6, 8, 16)}
+_PG_ROWS = (
+    f"SELECT {RESULT_COLUMNS}, r.athlete_id, {_NULLS[8]}, {SPLIT_COLUMNS}, "
+    f"CASE WHEN {legal_sql('r')} THEN r.mark END FROM results r "
+    "LEFT JOIN splits s ON s.result_id = r.id WHERE r.athlete_id {ids} "
+    f"UNION ALL SELECT {_NULLS[16]}, {ATHLETE_COLUMNS}, {_NULLS[6]} FROM athletes a "
+    "WHERE a.id {ids}"
 )
-_ATHLETE_ROWS = (
-    f"SELECT {_NULLS[16]}, {ATHLETE_COLUMNS}, {_NULLS[5]}, 1, a.id, NULL, NULL, NULL, 0, "
-    f"{_NULLS[5]} FROM athletes a WHERE a.id "
-)
-# Every race both athletes ran: same competition, date, event, round and sex. CROSS JOIN
-# keeps `mine` outer, and the unary + keeps SQLite from probing the race index (about ten
-# rows a race) instead of the opponent's own results. A pair's rows come together, the
-# first athlete's first.
+_PG_PROFILE = _PG_ROWS.replace("{ids}", "= ?")
+_PG_HEAD_TO_HEAD = _PG_ROWS.replace("{ids}", "IN (?, ?)")
+_PG_LEGAL = 30
+_NEWEST = itemgetter(7, 0)  # date, id: newest first when reversed, as _WANTED orders
+_PG_RACE = itemgetter(1, 7, 8, 11, 2)  # what names a race, in _RACE's order
+# Rows picked from on the bot's loop; more go to a worker thread (`_here_or_off`): picking
+# costs about two microseconds a row, and a typical athlete has tens of results.
+_ON_LOOP_ROWS = 500
+T = TypeVar("T")
+# Every race both athletes ran: same competition, date, event, round and sex (`meetings`).
+# CROSS JOIN keeps `mine` outer, and the unary + keeps SQLite from probing the race index
+# (about ten rows a race) instead of the opponent's own results. A pair's rows come
+# together, the first athlete's first.
 _MEETING_ROWS = (
     f"SELECT {RESULT_COLUMNS}, {ATHLETE_COLUMNS}, {_NULLS[5]}, 0 AS part, "
     "0 AS k1, r.date AS k2, mine.id AS k3, theirs.id AS k4, "
@@ -93,17 +96,46 @@ _MEETING_ROWS = (
     "JOIN athletes a ON a.id = r.athlete_id "
     "WHERE mine.athlete_id = ?"
 )
-# Meetings (newest first), then the athletes, then each one's results (newest first).
-# (On PostgreSQL the arms' column types resolve pairwise, left to right: the first two
-# arms of each statement between them type every column.)
+# Meetings newest first.
 _ORDER = " ORDER BY part, k1, k2 DESC, k3, k4, k5"
-_PROFILE = f"{_PROFILE_ROWS.replace('{athletes}', '= ?')} UNION ALL {_ATHLETE_ROWS}= ?{_ORDER}"
-_HEAD_TO_HEAD = (
-    f"{_MEETING_ROWS} UNION ALL {_PROFILE_ROWS.replace('{athletes}', 'IN (?, ?)')} "
-    f"UNION ALL {_ATHLETE_ROWS}IN (?, ?){_ORDER}"
-)
 _MEETINGS = f"{_MEETING_ROWS}{_ORDER}"
-_PART, _LEGAL_MARK, _TOTAL, _N, _LOW, _HIGH = 30, 36, 37, 38, 39, 40
+
+
+def _met(
+    mine: Sequence[Row], theirs: Sequence[Row], race: itemgetter, day: int
+) -> list[tuple[str, int, int]]:
+    """(date, mine, theirs) of every race both athletes ran, newest first then by the two
+    ids (as _MEETINGS orders them), from rows one per result with the id at 0, what `race`
+    gets naming the race (every column NOT NULL, compared as SQLite's BINARY collation
+    does) and the date at `day`."""
+    races: dict[tuple[str, ...], list[int]] = {}
+    for row in theirs:
+        races.setdefault(race(row), []).append(row[0])
+    met = [(row[day], row[0], other) for row in mine for other in races.get(race(row), ())]
+    met.sort(key=itemgetter(1, 2))
+    met.sort(key=itemgetter(0), reverse=True)  # stable: equal dates keep the ids' order
+    return met
+
+
+async def _here_or_off(rows: Sequence[Row], fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)`, picking from `rows`: on this loop, or on a worker thread when there are
+    more than _ON_LOOP_ROWS of them (an athlete with hundreds of results or more), so
+    that no read holds the loop for more than about a millisecond of Python."""
+    if len(rows) > _ON_LOOP_ROWS:
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)
+
+
+def _heads(rows: Sequence[Row]) -> list[Row]:
+    """One row per result (its first) of rows where a result with splits has consecutive
+    rows, one per split."""
+    heads: list[Row] = []
+    last = None
+    for row in rows:
+        if row[0] != last:
+            heads.append(row)
+            last = row[0]
+    return heads
 
 
 class ProfileReads(ResultRows):
@@ -122,20 +154,22 @@ class ProfileReads(ResultRows):
         result with splits, and in each (event, venue) every legal valid mark equal to the
         best one. Best-of over it is therefore the best-of over everything (`personal_bests`
         keeps the earlier of equal marks, so all ties stay in, in their order), and only
-        those few rows become objects: one hop to the reader; per athlete one statement on
-        PostgreSQL, two on SQLite (see _PROFILE_SCAN)."""
-        return await run_on(self._reader, self._profiles_in_thread, tuple(athlete_ids))
-
-    def _profiles_in_thread(
-        self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
-    ) -> dict[int, tuple[list[Result], int]]:
-        if not is_postgres(conn):
-            return self._profiles_by_scan(conn, athlete_ids)
+        those few rows become objects: on SQLite one hop to the reader and two statements
+        an athlete (see _PROFILE_SCAN); on PostgreSQL one statement an athlete, read on
+        this loop (`PgReader.fetch`: see _PG_ROWS)."""
+        if not is_postgres(self._reader):
+            return await run_on(self._reader, self._profiles_by_scan, tuple(athlete_ids))
         found: dict[int, tuple[list[Result], int]] = {}
         for athlete_id in athlete_ids:
-            rows = conn.execute(_PROFILE, (athlete_id, athlete_id)).fetchall()
-            found[athlete_id] = self._picked(rows).get(athlete_id, ([], 0))
+            rows = await self._fetch_here(_PG_PROFILE, (athlete_id, athlete_id))
+            found[athlete_id] = await _here_or_off(rows, self._profile_of, athlete_id, rows)
         return found
+
+    def _profile_of(self, athlete_id: int, rows: Sequence[Row]) -> tuple[list[Result], int]:
+        """One athlete's entry of `profiles`, from its rows of _PG_PROFILE."""
+        athletes, results = self._by_athlete(rows)
+        mine = results.get(athlete_id)
+        return self._picked(athletes[athlete_id], *mine) if mine else ([], 0)
 
     def _profiles_by_scan(
         self, conn: sqlite3.Connection, athlete_ids: tuple[int, ...]
@@ -209,42 +243,41 @@ class ProfileReads(ResultRows):
         results = self._rows_to_results(heads, athlete)
         return results, self._splits_by_result(split_rows) if split_rows else {}
 
-    def _picked(
-        self, rows: Sequence[Row], latest: int = _LATEST
-    ) -> dict[int, tuple[list[Result], int]]:
-        """Per athlete, (the results `profiles` keeps, how many results there are), from
-        the athletes' rows then their results' rows of _PROFILE_ROWS (in _ORDER); `latest`
-        as for `_wanted`."""
-        athletes = {row[16]: athlete_at(row, 16) for row in rows if row[_PART] == 1}
-        found: dict[int, tuple[list[Result], int]] = {a: ([], 0) for a in athletes}
-        i = len(athletes)
-        while i < len(rows):
-            athlete_id = rows[i][31]
-            end = i
-            while end < len(rows) and rows[end][31] == athlete_id:
-                end += 1
-            found[athlete_id] = self._picked_of(athletes[athlete_id], rows[i:end], latest)
-            i = end
-        return found
+    async def _fetch_here(self, sql: str, params: Sequence[int]) -> list[Row]:
+        """One statement's rows from PostgreSQL's reader, read on this loop."""
+        return await cast("PgReader", self._reader).fetch(sql, params)
 
-    def _picked_of(
-        self, athlete: Athlete, rows: Sequence[Row], latest: int
+    def _by_athlete(
+        self, rows: Sequence[Row]
+    ) -> tuple[dict[int, Athlete], dict[int, tuple[list[Row], list[Row]]]]:
+        """From rows of _PG_ROWS: the athletes, and per athlete its results' rows newest
+        first, a result with splits on consecutive rows in split order (as _WANTED), and
+        one row per result of those (`_heads`)."""
+        athletes: dict[int, Athlete] = {}
+        results: dict[int, list[Row]] = {}
+        with_split_rows = set()
+        for row in rows:
+            if row[0] is None:
+                athletes[row[16]] = athlete_at(row, 16)
+                continue
+            results.setdefault(row[16], []).append(row)
+            if row[26] is not None:
+                with_split_rows.add(row[16])
+        found = {}
+        for athlete_id, mine in results.items():
+            if athlete_id in with_split_rows:
+                mine.sort(key=lambda row: row[26] or 0)  # the sort below keeps this order
+            mine.sort(key=_NEWEST, reverse=True)
+            found[athlete_id] = (mine, _heads(mine) if athlete_id in with_split_rows else mine)
+        return athletes, found
+
+    def _picked(
+        self, athlete: Athlete, rows: Sequence[Row], heads: Sequence[Row], latest: int = _LATEST
     ) -> tuple[list[Result], int]:
         """(the results `profiles` keeps, how many there are) from one athlete's rows of
-        _PROFILE_ROWS, newest first, a result with splits on consecutive rows."""
-        lower: dict[str, bool] = {}
-        kept = []
-        for row in rows:
-            mark = row[_LEGAL_MARK]
-            if row[_N] > latest and row[25] is None:
-                key = row[1]
-                low = lower.get(key)
-                if low is None:
-                    low = lower[key] = self._catalogue.get(key).lower_is_better
-                if mark is None or mark != (row[_LOW] if low else row[_HIGH]):
-                    continue  # the worst legal mark of its event and venue
-            kept.append(row)
-        return self._with_splits(kept, athlete), rows[0][_TOTAL] if rows else 0
+        _PG_ROWS and their heads, as `_by_athlete` gives them; `latest` as for `_wanted`."""
+        kept = {heads[n][0] for n in self._wanted(heads, 3, _PG_LEGAL, 25, latest)}
+        return self._with_splits([row for row in rows if row[0] in kept], athlete), len(heads)
 
     async def meetings(self, athlete_id: int, opponent_id: int) -> list[tuple[Result, Result]]:
         """Every race both athletes ran: same competition, date, event, round and sex."""
@@ -255,20 +288,35 @@ class ProfileReads(ResultRows):
     ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
         """`meetings`, and per athlete what personal bests come from (`profiles` without
         the latest results kept for showing: `latest` 0 in `_wanted`) and how many results
-        they have, in one hop: one statement on PostgreSQL, three on SQLite (see
-        `_head_to_head_by_scan`)."""
-        return await run_on(self._reader, self._head_to_head_in_thread, athlete_id, opponent_id)
-
-    def _head_to_head_in_thread(
-        self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
-    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        they have: on SQLite in one hop to the reader, three statements (see
+        `_head_to_head_by_scan`); on PostgreSQL one statement, read on this loop (see
+        _PG_ROWS)."""
+        if not is_postgres(self._reader):
+            return await run_on(self._reader, self._head_to_head_by_scan, athlete_id, opponent_id)
         both = (athlete_id, opponent_id)
-        if not is_postgres(conn):
-            return self._head_to_head_by_scan(conn, athlete_id, opponent_id)
-        rows = conn.execute(_HEAD_TO_HEAD, (*both, athlete_id, *both, *both)).fetchall()
-        split = next((i for i, row in enumerate(rows) if row[_PART]), len(rows))
-        found = self._picked(rows[split:], latest=0)
-        return self._pairs(rows[:split]), {a: found.get(a, ([], 0)) for a in both}
+        rows = await self._fetch_here(_PG_HEAD_TO_HEAD, (*both, *both))
+        return await _here_or_off(rows, self._head_to_head_of, both, rows)
+
+    def _head_to_head_of(
+        self, both: tuple[int, int], rows: Sequence[Row]
+    ) -> tuple[list[tuple[Result, Result]], dict[int, tuple[list[Result], int]]]:
+        """`head_to_head` from the rows of _PG_HEAD_TO_HEAD: the meetings matched as
+        SQLite's way matches them (`_met`), the results picked as `_wanted` picks them."""
+        athletes, results = self._by_athlete(rows)
+        mine, theirs = (results.get(a, ([], [])) for a in both)
+        met = _met(mine[1], theirs[1], _PG_RACE, 7)
+        in_races = {i for _, m, t in met for i in (m, t)}
+        by_id: dict[int | None, Result] = {}
+        picked: dict[int, tuple[list[Result], int]] = {}
+        for a, (found, heads) in zip(both, (mine, theirs), strict=True):
+            wanted = {heads[n][0] for n in self._wanted(heads, 3, _PG_LEGAL, 25, latest=0)}
+            needed = [row for row in found if row[0] in wanted or row[0] in in_races]
+            read, splits = self._results_and_splits(needed, athletes.get(a))
+            by_id.update((r.id, r) for r in read)
+            kept = [r for r in read if r.id in wanted]
+            kept = [with_splits(r, splits[r.id]) if r.id in splits else r for r in kept]
+            picked[a] = (kept, len(heads))
+        return [(by_id[m], by_id[t]) for _, m, t in met], picked
 
     def _head_to_head_by_scan(
         self, conn: sqlite3.Connection, athlete_id: int, opponent_id: int
@@ -280,13 +328,7 @@ class ProfileReads(ResultRows):
         one statement. The meetings' results carry no splits, as `meetings` reads them."""
         mine = conn.execute(_RACE_SCAN, (athlete_id,)).fetchall()
         theirs = conn.execute(_RACE_SCAN, (opponent_id,)).fetchall()
-        races: dict[tuple[str, ...], list[int]] = {}
-        for row in theirs:
-            races.setdefault(_RACE(row), []).append(row[0])
-        # (date, mine, theirs), in _ORDER: newest first, then by the two ids.
-        met = [(row[5], row[0], other) for row in mine for other in races.get(_RACE(row), ())]
-        met.sort(key=itemgetter(1, 2))
-        met.sort(key=itemgetter(0), reverse=True)  # stable: equal dates keep the ids' order
+        met = _met(mine, theirs, _RACE, 5)
         wanted = {
             athlete_id: {mine[n][0] for n in self._wanted(mine, 2, 3, 4, latest=0)},
             opponent_id: {theirs[n][0] for n in self._wanted(theirs, 2, 3, 4, latest=0)},
