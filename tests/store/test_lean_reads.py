@@ -1,7 +1,8 @@
 """The lean read paths of issue 10 give the answers the plain ways give.
 
-- Rows read back are built without the dataclasses' __init__ (`common.stored`): each must
-  equal, field for field, the object __init__ builds from the same values.
+- Rows read back are built without the dataclasses' __init__ (`common.stored`, and the copies
+  `common.with_splits` makes to add splits): each must equal, field for field, the object
+  __init__ builds from the same values.
 - A top list's lines come back in one hop, read whole only where asked for: the same as
   the race and split lists read whole, merged.
 - An athlete's held records are kept (`Trackside.athlete_records`) until the records are

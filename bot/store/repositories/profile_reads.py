@@ -239,7 +239,7 @@ class ProfileReads(ResultRows):
                 heads.append(row)
                 last = row[0]
             if row[25] is not None:
-                split_rows.append(tuple(row[i] for i in range(25, 30)))
+                split_rows.append(row[25:30])  # a tuple (sqlite3.Row, asyncpg.Record)
         results = self._rows_to_results(heads, athlete)
         return results, self._splits_by_result(split_rows) if split_rows else {}
 
