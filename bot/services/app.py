@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 # Past this many records touched by one write (a big import), reading every entry in one
 # statement is cheaper than one statement per record.
 _MOST_KEYS_READ_ONE_BY_ONE = 200
+_MOST_EVENT_TEXTS = 1_024  # event names as typed, resolved (`Trackside.event`)
 
 
 def records_by_athlete(
@@ -118,6 +119,7 @@ class Trackside:
         # step with the book so a write updates it for the athletes it touched only.
         self._record_counts: dict[int, tuple[int, int, int]] = {}
         self.reloading = asyncio.Lock()  # reloads one at a time: none undoes a later one
+        self._events_named: dict[str | None, Event] = {}  # see `event`
 
     @classmethod
     async def open(
@@ -307,12 +309,20 @@ class Trackside:
     # -- resolving what people type ------------------------------------------------------
 
     def event(self, text: str | None) -> Event:
+        """The event `text` names; each text resolved once (the catalogue never changes)."""
+        found = self._events_named.get(text)
+        if found is not None:
+            return found
         if not text or not text.strip():
             raise InvalidInputError("Name an event, e.g. 'mile', '100m', 'pole vault'.")
         try:
-            return self.catalogue.resolve(text)
+            found = self.catalogue.resolve(text)
         except UnknownEventError as exc:
             raise NotFoundError(str(exc)) from None
+        if len(self._events_named) >= _MOST_EVENT_TEXTS:
+            self._events_named.clear()
+        self._events_named[text] = found
+        return found
 
     def athlete(self, text: str) -> Athlete:
         return self.athlete_index.resolve(text)

@@ -47,7 +47,7 @@ async def _read_profile(app: Trackside, athlete: Athlete) -> AthleteAnswer:
         athlete=athlete,
         age=athlete.age_on(app.today()),
         nation_name=nation.name if nation else None,
-        flag=nation.flag if nation else "",
+        flag=app.flag(athlete.nation),
         personal_bests=tuple(personal_bests(app.catalogue, results, marks)),
         records=held,
         latest=tuple(results[:10]),
@@ -68,12 +68,9 @@ async def rivalry(app: Trackside, first_name: str, second_name: str) -> RivalryA
 
 async def _read_rivalry(app: Trackside, first: Athlete, second: Athlete) -> RivalryAnswer:
     pairs, results = await app.results.head_to_head(first.id, second.id)
-    meetings = tuple(Meeting(a, b, _outcome(a, b)) for a, b in pairs)
-    wins = (
-        sum(m.outcome is Outcome.FIRST for m in meetings),
-        sum(m.outcome is Outcome.SECOND for m in meetings),
-    )
-    ties = sum(m.outcome is Outcome.TIE for m in meetings)
+    meetings, outcomes = _meetings(pairs)
+    wins = (outcomes[Outcome.FIRST], outcomes[Outcome.SECOND])
+    ties = outcomes[Outcome.TIE]
     first_held, first_marks = _records_of(app, first.id)
     second_held, second_marks = _records_of(app, second.id)
     first_bests = personal_bests(app.catalogue, results[first.id][0], first_marks)
@@ -97,6 +94,19 @@ async def _read_rivalry(app: Trackside, first: Athlete, second: Athlete) -> Riva
         second_records=second_held,
         today=app.today(),
     )
+
+
+def _meetings(
+    pairs: list[tuple[Result, Result]],
+) -> tuple[tuple[Meeting, ...], dict[Outcome, int]]:
+    """Each race the two ran, with who won it, and how many races each outcome had."""
+    outcomes = dict.fromkeys(Outcome, 0)
+    meetings = []
+    for a, b in pairs:
+        outcome = _outcome(a, b)
+        outcomes[outcome] += 1
+        meetings.append(Meeting(a, b, outcome))
+    return tuple(meetings), outcomes
 
 
 def _records_of(
@@ -177,9 +187,11 @@ def personal_bests(
         for split in result.splits:
             if not split.mark.hand_timed:
                 _keep_better(best, split.event, split.mark, result, split)
+    positions = _catalogue_positions(catalogue)
+    last = len(positions)  # after every event of the catalogue
     return sorted(
         (_personal_best(result, split, records) for result, split, _ in best.values()),
-        key=lambda r: (_catalogue_position(catalogue, r.event), r.venue != Venue.OUTDOOR),
+        key=lambda r: (positions.get(r.event.key, last), r.venue != Venue.OUTDOOR),
     )
 
 
@@ -227,11 +239,17 @@ def _keep_better(
 _POSITIONS: dict[int, dict[str, int]] = {}
 
 
-def _catalogue_position(catalogue: EventCatalogue, event: Event) -> int:
+def _catalogue_positions(catalogue: EventCatalogue) -> dict[str, int]:
+    """Event key -> its place in the catalogue."""
     positions = _POSITIONS.get(id(catalogue))
     if positions is None:
         positions = {e.key: i for i, e in enumerate(catalogue)}
         _POSITIONS[id(catalogue)] = positions
+    return positions
+
+
+def _catalogue_position(catalogue: EventCatalogue, event: Event) -> int:
+    positions = _catalogue_positions(catalogue)
     return positions.get(event.key, len(positions))
 
 
