@@ -83,12 +83,14 @@ class EventCatalogue:
     def __init__(self, events: Iterable[Event]) -> None:
         self._events: list[Event] = list(events)
         self._by_key: dict[str, Event] = {}
+        self._positions: dict[str, int] = {}
         self._lookup: dict[str, int] = {}
         self._forms: list[_Form] = []
         for index, event in enumerate(self._events):
             if event.key in self._by_key:
                 raise ValueError(f"duplicate event key {event.key!r}")
             self._by_key[event.key] = event
+            self._positions[event.key] = index
             for spelling in (event.key, event.name, *event.aliases):
                 normal = normalise(spelling)
                 if not normal:
@@ -119,6 +121,11 @@ class EventCatalogue:
     def get(self, key: str) -> Event:
         """The event stored under `key` (the database id); KeyError if there is none."""
         return self._by_key[key]
+
+    def position(self, key: str) -> int:
+        """Where the event stored under `key` comes in the catalogue's order (the order
+        answers list events in); after every event for a key it does not hold."""
+        return self._positions.get(key, len(self._events))
 
     # -- lookups
 

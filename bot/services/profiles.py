@@ -140,7 +140,7 @@ def _held(app: Trackside, athlete_id: int) -> tuple[HeldRecord, ...]:
         key=lambda h: (
             _SCOPE_ORDER.index(h.key.scope.kind),
             h.key.scope,
-            _catalogue_position(app.catalogue, h.event),
+            app.catalogue.position(h.event.key),
             h.key.list,
         )
     )
@@ -187,11 +187,10 @@ def personal_bests(
         for split in result.splits:
             if not split.mark.hand_timed:
                 _keep_better(best, split.event, split.mark, result, split)
-    positions = _catalogue_positions(catalogue)
-    last = len(positions)  # after every event of the catalogue
+    position = catalogue.position
     return sorted(
         (_personal_best(result, split, records) for result, split, _ in best.values()),
-        key=lambda r: (positions.get(r.event.key, last), r.venue != Venue.OUTDOOR),
+        key=lambda r: (position(r.event.key), r.venue != Venue.OUTDOOR),
     )
 
 
@@ -234,23 +233,6 @@ def _keep_better(
     order = compare(event, mark, held[2])
     if order > 0 or (order == 0 and result.date < held[0].date):
         best[slot] = (result, split, mark)
-
-
-_POSITIONS: dict[int, dict[str, int]] = {}
-
-
-def _catalogue_positions(catalogue: EventCatalogue) -> dict[str, int]:
-    """Event key -> its place in the catalogue."""
-    positions = _POSITIONS.get(id(catalogue))
-    if positions is None:
-        positions = {e.key: i for i, e in enumerate(catalogue)}
-        _POSITIONS[id(catalogue)] = positions
-    return positions
-
-
-def _catalogue_position(catalogue: EventCatalogue, event: Event) -> int:
-    positions = _catalogue_positions(catalogue)
-    return positions.get(event.key, len(positions))
 
 
 def _outcome(first: Result, second: Result) -> Outcome:

@@ -492,3 +492,13 @@ def test_bad_header_and_short_rows() -> None:
         load("mile,Mile,time")
     with pytest.raises(CatalogueError, match="no events"):
         load()
+
+
+def test_an_events_position_is_its_place_in_the_catalogue(catalogue: EventCatalogue) -> None:
+    """What answers sort events by (personal bests, held records): the catalogue's order,
+    held by the catalogue itself; a key it does not hold comes after every event."""
+    events = list(catalogue)
+    assert [catalogue.position(e.key) for e in events] == list(range(len(events)))
+    assert catalogue.position("no such event") == len(events)
+    other = EventCatalogue(reversed(events))  # another catalogue, its own order
+    assert other.position(events[0].key) == len(events) - 1
