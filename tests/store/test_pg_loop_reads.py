@@ -1,8 +1,9 @@
-"""PostgreSQL reads a profile and a head-to-head in one statement on the bot's own loop
-(`PgReader.fetch`), on connections of the reader's own: several at once each get their
-own answer, a connection cut under them (a restart, a terminated backend) is replaced and
-the read retried, and closing the store closes them. Many rows (an athlete with hundreds
-of results) are picked from on a worker thread instead of the loop, to the same answer."""
+"""PostgreSQL reads a profile, a head-to-head and a top-list page in one statement on the
+bot's own loop (`PgReader.fetch`), on connections of the reader's own: several at once
+each get their own answer, a connection cut under them (a restart, a terminated backend)
+is replaced and the read retried, and closing the store closes them. Many rows (an
+athlete with hundreds of results) are picked from on a worker thread instead of the loop,
+to the same answer."""
 
 from __future__ import annotations
 
@@ -140,3 +141,34 @@ async def test_many_rows_are_picked_from_on_a_worker_thread_with_the_same_answer
     assert await read_all() == on_the_loop
     assert len(threads) == len(on_the_loop)
     assert threading.current_thread() not in threads
+
+
+async def test_a_top_list_page_is_read_on_the_loop_without_the_reader_threads(
+    app, postgresql_only, monkeypatch
+):
+    """A top-list page is one statement too: read on the loop, it never waits for (or
+    hops to) a reader thread; several pages at once each get their own lines."""
+    from bot.domain.events import Sex, Venue
+    from bot.store.pg_connections import PgReader
+
+    asked = [
+        ("mile", Venue.INDOOR, performers, start)
+        for performers in (False, True)
+        for start in (0, 15, 30)
+    ]
+
+    async def page(event_key, venue, performers, start):
+        return await app.results.top_list_lines(
+            event_key, Sex.MEN, lower_is_better=True, venue=venue,
+            performers=performers, start=start, stop=start + 15,
+        )  # fmt: skip
+
+    one_by_one = [await page(*a) for a in asked]
+
+    async def no_thread(self, fn, *args):
+        raise AssertionError("a top-list page went to a reader thread")
+
+    monkeypatch.setattr(PgReader, "run_sync", no_thread)
+    at_once = await asyncio.gather(*(page(*a) for a in asked))
+    assert list(at_once) == one_by_one
+    assert all(lines.lines for lines in one_by_one[:1])

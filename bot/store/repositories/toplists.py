@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from bot.domain.events import Event, Sex, Venue
 from bot.domain.models import Result
@@ -19,6 +19,9 @@ from bot.store.repositories.common import (
     legal_sql,
     stored_mark,
 )
+
+if TYPE_CHECKING:
+    from bot.store.pg_connections import PgReader
 
 
 class TopLists(ResultRows):
@@ -38,19 +41,25 @@ class TopLists(ResultRows):
     ) -> ListLines:
         """Lines `start` to `stop` (from 0, `stop` left out) of the list that merges race
         marks and the splits inside longer races, best first; with `performers`, each
-        athlete's best of either kind once. In one go (`run_on`): every line before
-        `stop`, and one more (to tell whether lines follow), is read as a key from the
-        indexes, and only the lines asked for as whole rows. On SQLite in a few cheap
-        statements; on PostgreSQL, where each statement is a round trip to the server, in
-        one (`_page_statement`)."""
+        athlete's best of either kind once. In one go: every line before `stop`, and one
+        more (to tell whether lines follow), is read as a key from the indexes, and only
+        the lines asked for as whole rows. On SQLite in a few cheap statements (`run_on`);
+        on PostgreSQL, where each statement is a round trip to the server, in one
+        (`_page_statement`), read on this loop (`PgReader.fetch`: no hop to a thread)."""
         described = (event_key, sex, lower_is_better, venue, year)
+        races, splits = _list_query(*described), _split_query(*described)
+        if is_postgres(self._reader):  # one statement, read on this loop (PgReader.fetch)
+            page = range(start, stop)
+            sql, params = _page_statement(races, splits, lower_is_better, performers, page)
+            rows = await cast("PgReader", self._reader).fetch(sql, params)
+            return self._page_lines(event_key, rows, page)
         return await run_on(
             self._reader,
             self._lines_in_thread,
             event_key,
             lower_is_better,
-            _list_query(*described),
-            _split_query(*described),
+            races,
+            splits,
             performers,
             start,
             stop,
@@ -67,10 +76,6 @@ class TopLists(ResultRows):
         start: int,
         stop: int,
     ) -> ListLines:
-        if is_postgres(conn):
-            page = range(start, stop)
-            sql, params = _page_statement(races, splits, lower_is_better, performers, page)
-            return self._page_lines(event_key, conn.execute(sql, params).fetchall(), page)
         wanted = stop + 1
         conditions, ordering, params = races
         if performers:
@@ -126,7 +131,7 @@ class TopLists(ResultRows):
         return found
 
     def _page_lines(self, event_key: str, rows: list[sqlite3.Row], shown: range) -> ListLines:
-        """What `_lines_in_thread` gives, from the rows of `_page_statement` (PostgreSQL):
+        """What `_lines_in_thread` gives on SQLite, from the rows of `_page_statement`:
         one a line, best first, whole for the lines `shown`."""
         keys = [LineKey(*row[_KEY_AT : _KEY_AT + 5]) for row in rows]
         whole = rows[shown.start : shown.stop]
