@@ -131,8 +131,8 @@ class TopLists(ResultRows):
         return found
 
     def _page_lines(self, event_key: str, rows: list[sqlite3.Row], shown: range) -> ListLines:
-        """What `_lines_in_thread` gives on SQLite, from the rows of `_page_statement`:
-        one a line, best first, whole for the lines `shown`."""
+        """On PostgreSQL, what `_lines_in_thread` gives on SQLite, from the rows of
+        `_page_statement`: one a line, best first, whole for the lines `shown`."""
         keys = [LineKey(*row[_KEY_AT : _KEY_AT + 5]) for row in rows]
         whole = rows[shown.start : shown.stop]
         event = self._catalogue.get(event_key)
