@@ -1,8 +1,8 @@
 """The lean read paths of issue 10 give the answers the plain ways give.
 
 - Rows read back are built without the dataclasses' __init__ (`common.stored`, and the copies
-  `common.with_splits` makes to add splits): each must equal, field for field, the object
-  __init__ builds from the same values.
+  `common.stored_copy` makes: a result with its splits, a split's top-list line): each must
+  equal, field for field, the object __init__ builds from the same values.
 - A top list's lines come back in one hop, read whole only where asked for: the same as
   the race and split lists read whole, merged.
 - An athlete's held records are kept (`Trackside.athlete_records`) until the records are
@@ -72,6 +72,7 @@ async def test_top_list_lines_are_both_lists_merged(app):
                     for (race, split_of), key in zip(lines, keys[start:stop], strict=True):
                         assert key.split is (split_of is not None)
                         assert split_of is not None or key.line_id == race.id
+                        _same_as_built(race)  # a split's line is a copy (`stored_copy`)
 
 
 async def test_held_records_cached_until_a_write_breaks_one(app):

@@ -4,7 +4,7 @@ rule for what counts in top lists (`bot.domain.records.legal_for_lists`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -154,10 +154,26 @@ def athlete_at(row: Row, i: int) -> Athlete:
     )
 
 
+def stored_copy(thing: T, **changes: Any) -> T:
+    """A copy of an object the store read back, with `changes`: built as `stored` builds
+    (dataclasses.replace runs __init__ over every field again, several times the cost, for
+    values already checked)."""
+    return stored(type(thing), {**thing.__dict__, **changes})
+
+
 def with_splits(result: Result, splits: Sequence[Split]) -> Result:
-    """A result read back, with its splits: copied as `stored` builds (dataclasses.replace
-    runs __init__ over every field again, seven times the cost, for values already checked)."""
-    return stored(Result, {**result.__dict__, "splits": tuple(splits)})
+    """A result read back, with its splits."""
+    return stored_copy(result, splits=tuple(splits))
+
+
+def each_with_splits(
+    results: Iterable[Result], splits: Mapping[int, Sequence[Split]]
+) -> list[Result]:
+    """The results, in order, each with its splits from `splits` (by result id: a result
+    read back has one); one it holds none for as it is."""
+    return [
+        with_splits(r, splits[r.id]) if r.id is not None and r.id in splits else r for r in results
+    ]
 
 
 # Athletes read back, kept by the values of their ATHLETE_COLUMNS: a row that reads the

@@ -19,8 +19,8 @@ from bot.store.repositories.common import (
     SPLIT_COLUMNS,
     ResultRows,
     athlete_at,
+    each_with_splits,
     legal_sql,
-    with_splits,
 )
 
 if TYPE_CHECKING:
@@ -222,25 +222,15 @@ class ProfileReads(ResultRows):
     def _with_splits(self, rows: Sequence[Row], athlete: Athlete | None = None) -> list[Result]:
         """Results from rows of RESULT_COLUMNS, ATHLETE_COLUMNS (or `athlete`'s alone) and
         SPLIT_COLUMNS, a result with splits on consecutive rows, one per split."""
-        results, splits = self._results_and_splits(rows, athlete)
-        if not splits:
-            return results
-        return [with_splits(r, splits[r.id]) if r.id in splits else r for r in results]
+        return each_with_splits(*self._results_and_splits(rows, athlete))
 
     def _results_and_splits(
         self, rows: Sequence[Row], athlete: Athlete | None = None
     ) -> tuple[list[Result], dict[int, list[Split]]]:
         """`_with_splits`'s results without their splits, and the splits by result id."""
-        heads: list[Row] = []
-        split_rows = []
-        last = None
-        for row in rows:
-            if row[0] != last:
-                heads.append(row)
-                last = row[0]
-            if row[25] is not None:
-                split_rows.append(row[25:30])  # a tuple (sqlite3.Row, asyncpg.Record)
-        results = self._rows_to_results(heads, athlete)
+        results = self._rows_to_results(_heads(rows), athlete)
+        # row[25:30] is a tuple (sqlite3.Row, asyncpg.Record)
+        split_rows = [row[25:30] for row in rows if row[25] is not None]
         return results, self._splits_by_result(split_rows) if split_rows else {}
 
     async def _fetch_here(self, sql: str, params: Sequence[int]) -> list[Row]:
@@ -313,9 +303,7 @@ class ProfileReads(ResultRows):
             needed = [row for row in found if row[0] in wanted or row[0] in in_races]
             read, splits = self._results_and_splits(needed, athletes.get(a))
             by_id.update((r.id, r) for r in read)
-            kept = [r for r in read if r.id in wanted]
-            kept = [with_splits(r, splits[r.id]) if r.id in splits else r for r in kept]
-            picked[a] = (kept, len(heads))
+            picked[a] = (each_with_splits((r for r in read if r.id in wanted), splits), len(heads))
         return [(by_id[m], by_id[t]) for _, m, t in met], picked
 
     def _head_to_head_by_scan(
@@ -342,12 +330,9 @@ class ProfileReads(ResultRows):
         rows = conn.execute(_WANTED.format(marks=", ".join("?" * len(ids))), ids).fetchall()
         results, splits = self._results_and_splits(rows)
         by_id = {r.id: r for r in results}
-        for result in results:  # newest first, as `profiles` lists them
-            kept = picked[result.athlete.id][0]
-            if result.id in wanted[result.athlete.id]:
-                kept.append(
-                    with_splits(result, splits[result.id]) if result.id in splits else result
-                )
+        bests = (r for r in results if r.id in wanted[r.athlete.id])
+        for result in each_with_splits(bests, splits):  # newest first, as `profiles` lists them
+            picked[result.athlete.id][0].append(result)
         return [(by_id[m], by_id[t]) for _, m, t in met], picked
 
     def _meetings_in_thread(

@@ -14,6 +14,7 @@ from bot.store.repositories.common import (
     INSERT_RESULT,
     RESULT_COLUMNS,
     SPLIT_COLUMNS,
+    each_with_splits,
     insert_splits,
     result_fields,
     with_splits,
@@ -151,11 +152,7 @@ class ResultRepository(TopLists, ProfileReads):
         split_rows = await self._reader.execute_fetchall(
             f"SELECT {SPLIT_COLUMNS} FROM splits s ORDER BY s.id"
         )
-        splits = self._splits_by_result(split_rows)
-        return [
-            with_splits(r, splits[r.id]) if r.id in splits else r
-            for r in self._rows_to_results(rows)
-        ]
+        return each_with_splits(self._rows_to_results(rows), self._splits_by_result(split_rows))
 
     async def for_athlete(self, athlete_id: int) -> list[Result]:
         """Every result of an athlete, newest first (profile: PBs and latest results)."""
@@ -178,8 +175,6 @@ class ResultRepository(TopLists, ProfileReads):
         )
         splits = self._splits_by_result(split_rows)
         by_athlete: dict[int, list[Result]] = {athlete_id: [] for athlete_id in athlete_ids}
-        for result in self._rows_to_results(rows):
-            if result.id in splits:
-                result = with_splits(result, splits[result.id])
+        for result in each_with_splits(self._rows_to_results(rows), splits):
             by_athlete[result.athlete.id].append(result)
         return by_athlete

@@ -5,7 +5,6 @@ best splits run inside longer races. Legal is `legal_sql`, which the covering in
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from bot.domain.events import Event, Sex, Venue
@@ -17,6 +16,7 @@ from bot.store.repositories.common import (
     RESULT_COLUMNS,
     ResultRows,
     legal_sql,
+    stored_copy,
     stored_mark,
 )
 
@@ -146,7 +146,7 @@ def _split_line(race: Result, event: Event, row: sqlite3.Row) -> tuple[Result, E
     """A split's line from its race's result and the split's `s_mark`, `s_hand_timed`:
     the race's result carrying the split's event and mark, and the race's event."""
     mark = stored_mark(row["s_mark"], event.unit, row["s_hand_timed"])
-    return replace(race, event=event, mark=mark, wind=None, splits=()), race.event
+    return stored_copy(race, event=event, mark=mark, wind=None, splits=()), race.event
 
 
 def _list_query(
