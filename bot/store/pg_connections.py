@@ -231,14 +231,23 @@ class _ReaderThread:
         if self._loop is None:
             return
         try:
-            if self._conn is not None and not self._conn.is_closed():
-                self._loop.run_until_complete(self._conn.close(timeout=5))
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-            self._drop()
+            if self._conn is not None:
+                self._loop.run_until_complete(close_or_cut(self._conn))
         finally:
             self._conn = None
             self._loop.close()
             self._loop = None
+
+
+async def close_or_cut(conn: asyncpg.Connection) -> None:
+    """Close a connection cleanly, or cut it (`terminate`) when it will not close in time
+    or the server is gone; one already closed is left alone."""
+    if conn.is_closed():
+        return
+    try:
+        await conn.close(timeout=5)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        conn.terminate()
 
 
 async def _connect_reader(url: str) -> asyncpg.Connection:
@@ -306,11 +315,8 @@ class PgReader:
             await thread.close()
         while not self._here.empty():
             conn = self._here.get_nowait()
-            if conn is not None and not conn.is_closed():
-                try:
-                    await conn.close(timeout=5)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                    conn.terminate()
+            if conn is not None:
+                await close_or_cut(conn)
 
 
 def _fetchall(conn: _ReaderThread, sql: str, params: tuple) -> list:

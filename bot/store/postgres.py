@@ -46,6 +46,7 @@ from bot.store.pg_connections import (
     STATEMENT_CACHE,
     PgConnection,
     PgReader,
+    close_or_cut,
 )
 
 log = logging.getLogger(__name__)
@@ -236,11 +237,8 @@ class PgDatabase:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relisten
         listener, self._listener = self._listener, None
-        if listener is not None and not listener.is_closed():
-            try:
-                await listener.close(timeout=5)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                listener.terminate()
+        if listener is not None:
+            await close_or_cut(listener)
 
     # -- the store's interface ---------------------------------------------------------
 
