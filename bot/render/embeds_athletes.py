@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import discord
 
@@ -117,25 +116,19 @@ def _meeting_lines(answer: RivalryAnswer) -> list[str]:
     are written out. Once the lines written exceed a field, `join_within` stops at one of
     them, so the rest stand as empty lines it only counts ("… and 12 more")."""
     name_a, name_b = safe(answer.first.name), safe(answer.second.name)
-    days: dict[date, str] = {}  # within this one rendering: a day's text, a race's words
-    words: dict[tuple[str, str], str] = {}
     lines: list[str] = []
     length = 0
     for meeting in answer.meetings:
         if length > FIELD_VALUE_LIMIT:
             return lines + [""] * (len(answer.meetings) - len(lines))
         first, second = meeting.first, meeting.second
-        day = days.get(first.date)
-        if day is None:
-            day = days[first.date] = day_text(first.date)
-        race = words.get((first.competition, first.round))
-        if race is None:
-            race = words[(first.competition, first.round)] = safe(first.competition, 60) + (
-                " " + safe(first.round, 20) if first.round else ""
-            )
+        # day_text and safe keep what they worked out (discord_embeds), so a day or a
+        # meeting repeated over the lines costs a lookup.
+        race = safe(first.competition, 60) + (" " + safe(first.round, 20) if first.round else "")
         winner = meeting_winner(meeting.outcome, name_a, name_b)
         line = (
-            f"{day} · {first.event.name} · {race}: {_placed(first)} vs {_placed(second)} → {winner}"
+            f"{day_text(first.date)} · {first.event.name} · {race}: "
+            f"{_placed(first)} vs {_placed(second)} → {winner}"
         )
         lines.append(line)
         length += len(line) + 1

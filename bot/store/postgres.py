@@ -14,9 +14,9 @@ SQLite text is turned into PostgreSQL's once, in `dialect.to_postgres`.
 - Reads run on a few reader threads, each with its own connection and event loop: a whole
   answer (`database.run_on`, several statements) goes to one in one hop, as on SQLite's
   reader thread, and its statements hit that connection's prepared-statement cache.
-  Profiles and head-to-heads, one statement each, read on the bot's loop instead
-  (`PgReader.fetch`, connections of their own): the hop to a thread and back cost a
-  sixth of their time.
+  Profiles, head-to-heads and top-list pages, one statement each, read on the bot's loop
+  instead (`PgReader.fetch`, connections of their own): the hop to a thread and back cost
+  a sixth of their time.
 - Every commit that wrote bumps the one-row `trackside_writes` count and sends NOTIFY on
   `trackside_writes` with this process's token and the new count; a listening connection
   counts the other processes' notifications, and that count is `data_version()`, which
