@@ -125,11 +125,13 @@ async def run(args: argparse.Namespace) -> SuiteReport:
 
 
 def _kept_name(config: generate.GenerateConfig) -> str:
-    """The database --pg-reuse keeps: named after what decides its rows."""
+    """The database --pg-reuse keeps: named after what decides its rows and their layout
+    (`bot.store.copy.LAYOUT`)."""
+    from bot.store.copy import LAYOUT
     from bot.store.postgres import migrations
 
     identity = "_".join(str(v) for v in config.identity().values())
-    return f"bench_kept_{identity}_v{len(migrations())}"
+    return f"bench_kept_{identity}_v{len(migrations())}_l{LAYOUT}"
 
 
 async def _copied(server: str, name: str) -> bool:

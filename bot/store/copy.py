@@ -27,6 +27,15 @@ TABLES = (
 # which a new store starts afresh): not copied.
 DERIVED = ("record_changes",)
 BATCH = 5_000
+# The order rows are read from the source and so written to the target. PostgreSQL keeps a
+# table's rows in the order they arrived (SQLite keeps them by id whatever the order), so
+# results go in athlete by athlete: a profile or a head-to-head reads every result of its
+# athletes, and an athlete's results then lie on a page or two instead of one page each
+# (on 1,000,000 results a profile's statement took 0.24 instead of 0.39 ms). Results added
+# later arrive at the end, as they would have anyway.
+ORDER = {"results": " ORDER BY athlete_id, date, id"}
+# What the copy's layout is; a copy kept for reuse (bench/postgres_bench.py) names it.
+LAYOUT = 2  # 2: results by athlete
 
 
 async def _count(db: Store, table: str) -> int:
@@ -45,7 +54,9 @@ async def copy_store(source: Store, target: Store) -> dict[str, int]:
     counts = {}
     async with target.transaction() as conn:
         for table in TABLES:
-            rows = list(await source.reader.execute_fetchall(f"SELECT * FROM {table}"))  # noqa: S608 - fixed names
+            rows = list(
+                await source.reader.execute_fetchall(f"SELECT * FROM {table}{ORDER.get(table, '')}")  # noqa: S608 - fixed names
+            )
             counts[table] = len(rows)
             if not rows:
                 continue
