@@ -157,16 +157,20 @@ class Trackside:
         await self.db.close()
 
     async def reload(self) -> None:
-        """Rebuild the in-memory indexes from the store."""
+        """Rebuild the in-memory indexes from the store (at startup; after another
+        process's write, `refresh_if_changed`). The work over every athlete (0.25 s at
+        20,000) runs on worker threads: the loop answers meanwhile, from the old index."""
         self._reload_wanted = False
         with collecting_later():
             await self.reload_records(recount=False)
             async with self.reloading:  # an own write's reload adds its athletes after
-                self._record_counts = records_by_athlete(self.book)
-                self.athlete_index = AthleteIndex(
-                    await self.athletes.all(),
-                    await self.athletes.aliases(),
-                    prominence=await self.athletes.prominence(self._record_counts),
+                # The book changes only under `reloading`: the thread reads it alone.
+                self._record_counts = await asyncio.to_thread(records_by_athlete, self.book)
+                athletes = await self.athletes.all()
+                aliases = await self.athletes.aliases()
+                prominence = await self.athletes.prominence(self._record_counts)
+                self.athlete_index = await asyncio.to_thread(
+                    AthleteIndex, athletes, aliases, prominence=prominence
                 )
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
         self.warm.forget_all()  # profiles hold the index's athletes: none from before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping
 from datetime import date
 
@@ -21,10 +22,12 @@ class AthleteRepository:
         self._reader = reader
 
     async def all(self) -> list[Athlete]:
+        """Every athlete, by id; made from their rows on a worker thread (a tenth of a
+        second at 20,000 athletes: never on the event loop)."""
         rows = await self._reader.execute_fetchall(
             f"SELECT {ATHLETE_COLUMNS} FROM athletes a ORDER BY a.id"
         )
-        return [athlete_from_row(row) for row in rows]
+        return await asyncio.to_thread(lambda: [athlete_from_row(row) for row in rows])
 
     async def aliases(self) -> list[tuple[int, str]]:
         rows = await self._reader.execute_fetchall(
@@ -60,10 +63,9 @@ class AthleteRepository:
                     some,
                 )
                 counts.update((row[0], row[1]) for row in rows)
-        return {
-            athlete_id: (*records.get(athlete_id, (0, 0, 0)), count)
-            for athlete_id, count in counts.items()
-        }
+        if len(counts) > _COUNT_EVERYONE_ABOVE:  # 20 ms at 20,000 athletes: not on the loop
+            return await asyncio.to_thread(_with_records, records, counts)
+        return _with_records(records, counts)
 
     async def get(self, athlete_id: int) -> Athlete | None:
         rows = list(
@@ -136,3 +138,13 @@ class AthleteRepository:
                 athlete_id,
             ),
         )
+
+
+def _with_records(
+    records: Mapping[int, tuple[int, int, int]], counts: Mapping[int, int]
+) -> dict[int, tuple[int, ...]]:
+    """`AthleteRepository.prominence` from the record counts and the result counts."""
+    return {
+        athlete_id: (*records.get(athlete_id, (0, 0, 0)), count)
+        for athlete_id, count in counts.items()
+    }

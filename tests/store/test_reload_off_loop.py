@@ -1,0 +1,70 @@
+"""A reload (at startup, and in every process after another one wrote: the store watcher)
+does its Python work over every athlete on a worker thread: the event loop goes on
+answering commands meanwhile. At 20,000 athletes that work held the loop for up to
+0.17 s at a time, in each process, after each write anywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import bot.services.app as app_module
+import bot.store.repositories.athletes as athletes_module
+from bot.services.athletes import AthleteIndex
+
+
+async def test_reload_builds_the_indexes_off_the_event_loop(app, monkeypatch):
+    ticks = 0
+    ran: dict[str, list[tuple[bool, bool]]] = {}  # step -> (on the loop's thread, ticked)
+
+    def held(step: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """`fn`, noting where each call ran; the first call of a step waits until the
+        loop has ticked, which it can only do if this is not the loop's thread."""
+
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            calls = ran.setdefault(step, [])
+            on_loop = threading.current_thread() is threading.main_thread()
+            if calls:
+                calls.append((on_loop, False))
+                return fn(*args, **kwargs)
+            start = ticks
+            until = time.monotonic() + 10
+            while not on_loop and ticks == start and time.monotonic() < until:
+                time.sleep(0.001)
+            calls.append((on_loop, ticks != start))
+            return fn(*args, **kwargs)
+
+        return watched
+
+    monkeypatch.setattr(
+        app_module, "records_by_athlete", held("records", app_module.records_by_athlete)
+    )
+    monkeypatch.setattr(
+        athletes_module, "athlete_from_row", held("rows", athletes_module.athlete_from_row)
+    )
+    monkeypatch.setattr(AthleteIndex, "_add_new", held("index", AthleteIndex._add_new))
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    before = len(app.athlete_index)
+    task = asyncio.create_task(ticker())
+    try:
+        await app.reload()
+    finally:
+        done.set()
+        await task
+    assert set(ran) == {"records", "rows", "index"}
+    for step, calls in ran.items():
+        assert not any(on_loop for on_loop, _ in calls), step
+        assert calls[0][1], f"{step}: the loop did not run meanwhile"
+    # And the work was done: the new index holds everyone.
+    assert len(app.athlete_index) == before > 1000
+    assert app.athlete("Jakob Ingebrigtsen").name == "Jakob Ingebrigtsen"
