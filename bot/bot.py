@@ -33,7 +33,9 @@ EXTENSIONS = (
     "bot.cogs.announcer",
 )
 
-STORE_WATCH_SECONDS = 5.0
+# How often SQLite's data_version is looked at (one PRAGMA on the reader's thread): another
+# process's write shows here within this, caught up with precisely (bot.services.catching_up).
+STORE_WATCH_SECONDS = 1.0
 
 AppOpener = Callable[[Settings], Awaitable[Trackside]]
 

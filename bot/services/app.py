@@ -29,15 +29,17 @@ from bot.domain.answers import (
 )
 from bot.domain.catalogue import UnknownEventError
 from bot.domain.events import Event, Sex, Venue
-from bot.domain.models import Athlete, RecordKey, RecordStatus, ScopeKind
+from bot.domain.models import Athlete, RecordKey
 from bot.domain.recordbook import RecordBook
 from bot.services import profiles, record_lists, toplists
-from bot.services.athletes import AthleteIndex
+from bot.services.athletes import AthleteIndex, records_by_athlete
+from bot.services.catching_up import catch_up
 from bot.services.collecting import collecting_later
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.reference import Reference
 from bot.services.scopes import ScopeResolver
 from bot.services.warm import RECORDS, Touched, WarmAnswers
+from bot.store import write_log
 from bot.store.connection import Store
 from bot.store.database import Database
 from bot.store.outbox import GuildSettingsRepository
@@ -51,30 +53,6 @@ if TYPE_CHECKING:
 # statement is cheaper than one statement per record.
 _MOST_KEYS_READ_ONE_BY_ONE = 200
 _MOST_EVENT_TEXTS = 1_024  # event names as typed, resolved (`Trackside.event`)
-
-
-def records_by_athlete(
-    book: RecordBook, keys: Iterable[RecordKey] | None = None
-) -> dict[int, tuple[int, int, int]]:
-    """Athlete id -> (world, area, national) record entries on file, rejected ones left
-    out: the record half of an athlete's prominence, from the book instead of a join of
-    the entries with a million results. Of the records `keys` only, if given."""
-    counted = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.NATION)
-    counts: dict[int, list[int]] = {}
-    if keys is None:
-        lists = (
-            (scope.kind, book.scope_entries(scope))
-            for scope in book.scopes()
-            if scope.kind in counted
-        )
-    else:
-        lists = ((key.scope.kind, book.entries(key)) for key in keys if key.scope.kind in counted)
-    for kind, entries in lists:
-        column = counted.index(kind)
-        for entry in entries:
-            if entry.status is not RecordStatus.REJECTED:
-                counts.setdefault(entry.athlete.id, [0, 0, 0])[column] += 1
-    return {athlete_id: (w, a, n) for athlete_id, (w, a, n) in counts.items()}
 
 
 class Trackside:
@@ -113,6 +91,7 @@ class Trackside:
         self.warm = WarmAnswers()
         self._data_version: int | None = None
         self._changes_seen: int | None = None  # record_changes read up to here
+        self.log_seen = 0  # the write log read up to here (bot.store.write_log)
         # Another process wrote around one of ours: the store watcher must reload.
         self._reload_wanted = False
         # The record half of each athlete's prominence (see records_by_athlete), kept in
@@ -161,6 +140,7 @@ class Trackside:
         process's write, `refresh_if_changed`). The work over every athlete (0.25 s at
         20,000) runs on worker threads: the loop answers meanwhile, from the old index."""
         self._reload_wanted = False
+        self.log_seen = await write_log.newest(self.db.reader)  # first: none is missed
         with collecting_later():
             await self.reload_records(recount=False)
             async with self.reloading:  # an own write's reload adds its athletes after
@@ -187,6 +167,7 @@ class Trackside:
         *,
         recount: bool = True,
         touched: Touched | None = None,
+        in_step: int | None = None,
     ) -> None:
         """After our own write: re-read only the records the change log says were touched
         since the last read (all of them the first time, after a gap, or when very many);
@@ -194,9 +175,14 @@ class Trackside:
         as, taken instead of a read when the log shows no other write before or after ours.
         `touched` (`bot.services.warm.Touched`): only answers depending on it or on a changed
         record go (all without it, or if another process wrote meanwhile). With `recount`, its
-        athletes' and changed records' holders' prominence is counted again. One at a time."""
+        athletes' and changed records' holders' prominence is counted again. One at a time.
+        `in_step`: catching up with other processes' writes (`catch_up`), whose `touched` is
+        exact, up to this data version."""
         async with self.reloading:
-            alone = await self._in_step_after(touched)
+            if in_step is not None:
+                self._data_version, alone = in_step, True
+            else:
+                alone = await self._in_step_after(touched)
             seq, changed = await self.record_entries.changes_since(self._changes_seen)
             held_before = records_by_athlete(self.book, changed) if recount and changed else {}
             precise = alone and changed is not None and len(changed) <= _MOST_KEYS_READ_ONE_BY_ONE
@@ -299,13 +285,12 @@ class Trackside:
         return {entry.athlete.id for key in keys for entry in self.book.entries(key)}
 
     async def refresh_if_changed(self) -> bool:
-        """Reload when another process (say `trackside import`) has written to the store."""
+        """Catch up when another process (say `trackside import`) has written to the store
+        (`bot.services.catching_up`); whether anything was read again."""
         version = await self.db.data_version()
         if not self._reload_wanted and version in (self._data_version, self.db.own_version):
             return False
-        await self.reload()
-        self.notify_outbox()
-        return True
+        return await catch_up(self, version, everything=self._reload_wanted)
 
     def notify_outbox(self) -> None:
         self.outbox_wakeup.set()

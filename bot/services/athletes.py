@@ -15,7 +15,8 @@ from sys import intern
 
 from rapidfuzz import fuzz, process
 
-from bot.domain.models import Athlete
+from bot.domain.models import Athlete, RecordKey, RecordStatus, ScopeKind
+from bot.domain.recordbook import RecordBook
 from bot.domain.text import fold
 from bot.services.errors import AmbiguousError, NotFoundError, clip
 
@@ -302,3 +303,27 @@ class AthleteIndex:
 
 def _unique_key(matches: list[_Indexed]) -> bool:
     return sum(1 for m in matches if m.key == matches[0].key) == 1
+
+
+def records_by_athlete(
+    book: RecordBook, keys: Iterable[RecordKey] | None = None
+) -> dict[int, tuple[int, int, int]]:
+    """Athlete id -> (world, area, national) record entries on file, rejected ones left
+    out: the record half of an athlete's prominence, from the book instead of a join of
+    the entries with a million results. Of the records `keys` only, if given."""
+    counted = (ScopeKind.WORLD, ScopeKind.AREA, ScopeKind.NATION)
+    counts: dict[int, list[int]] = {}
+    if keys is None:
+        lists = (
+            (scope.kind, book.scope_entries(scope))
+            for scope in book.scopes()
+            if scope.kind in counted
+        )
+    else:
+        lists = ((key.scope.kind, book.entries(key)) for key in keys if key.scope.kind in counted)
+    for kind, entries in lists:
+        column = counted.index(kind)
+        for entry in entries:
+            if entry.status is not RecordStatus.REJECTED:
+                counts.setdefault(entry.athlete.id, [0, 0, 0])[column] += 1
+    return {athlete_id: (w, a, n) for athlete_id, (w, a, n) in counts.items()}

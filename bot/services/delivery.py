@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 from bot.services.app import Trackside
+from bot.store import write_log
 from bot.store.outbox import Delivery, OutboxRepository, SubscriptionRepository
 
 log = logging.getLogger(__name__)
@@ -263,6 +264,7 @@ class DeliveryLog:
             await SubscriptionRepository.report_problem(
                 conn, delivery.guild_id, delivery.channel_id, problem
             )
+            await write_log.note(self.app.db.notes, conn, (), settings=True)
         log.warning(
             "announcement %d not delivered to channel %d of server %d: %s",
             delivery.announcement_id,

@@ -15,7 +15,10 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from bot.store.write_log import Notes
 
 IntegrityError = sqlite3.IntegrityError
 
@@ -64,6 +67,7 @@ class Store(Protocol):
 
     # What the reader sees right after our latest commit (see database.Database).
     own_version: int | None
+    notes: Notes  # this store's side of the write log (bot/store/write_log.py)
 
     @property
     def path(self) -> Path | str: ...

@@ -23,9 +23,9 @@ TABLES = (
     "deliveries",
     "audit_log",
 )
-# Filled by the target's own triggers as the rows above arrive (a log of record changes,
-# which a new store starts afresh): not copied.
-DERIVED = ("record_changes",)
+# Logs a new store starts afresh (not copied): record changes, which the target's own
+# triggers fill as the rows above arrive, and the write log (bot/store/write_log.py).
+DERIVED = ("record_changes", "write_log")
 BATCH = 5_000
 # The order rows are read from the source and so written to the target. PostgreSQL keeps a
 # table's rows in the order they arrived (SQLite keeps them by id whatever the order), so

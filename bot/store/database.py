@@ -26,6 +26,7 @@ import aiosqlite
 from bot.store.checkpoints import Checkpointer
 from bot.store.connection import Store
 from bot.store.reading import LoopReader, run_on
+from bot.store.write_log import Notes
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ class Database:
         # The reader's data_version right after our latest commit, so that watching for
         # other processes' writes does not mistake our own (deliveries, settings) for them.
         self.own_version: int | None = None
+        self.notes = Notes()
         self._checkpoints = Checkpointer(path, BUSY_TIMEOUT_MS)
 
     @classmethod
@@ -261,19 +263,25 @@ class Database:
     @asynccontextmanager
     async def transaction(self, *, quiet: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction: everything inside commits together or not at all.
-        `quiet` (nothing other processes keep in memory changes) matters on PostgreSQL
-        only: SQLite's data_version moves with every commit."""
+        `quiet`: nothing other processes keep in memory changes (delivery bookkeeping),
+        so the write log gets no row (`bot.store.write_log`; SQLite's data_version moves
+        anyway, but the others find nothing to catch up with)."""
         async with self._write_lock:
             # The writer's data_version, read with BEGIN in one hop to its thread: none
             # commit until ours, so it moves after only if another process commits.
             others = await run_on(self._writer, _then_data_version, "BEGIN IMMEDIATE")
+            self.notes.begin()
+            changes = self._writer.total_changes
             try:
                 yield self._writer
+                wrote = self._writer.total_changes != changes
+                await self.notes.before_commit(self._writer, wrote, quiet)
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
             else:
                 await self._writer.execute("COMMIT")
+                self.notes.committed()
                 # What the reader sees now is our own doing (see `own_version`), unless
                 # another process committed right after us: the reader's data_version
                 # moves once for both, but the writer's moves for theirs alone (read after

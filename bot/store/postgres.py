@@ -48,6 +48,7 @@ from bot.store.pg_connections import (
     PgReader,
     close_or_cut,
 )
+from bot.store.write_log import Notes
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class PgDatabase:
         self.polls = 0  # how often trackside_writes was polled (listener down)
         # See Database.own_version: our own commits never count in data_version here.
         self.own_version: int | None = None
+        self.notes = Notes()
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> PgDatabase:
@@ -274,10 +276,12 @@ class PgDatabase:
                 async with self._writer.transaction():
                     await self._writer.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
                     conn = PgConnection(self._writer)
+                    self.notes.begin()
                     yield conn
+                    await self.notes.before_commit(conn, bool(conn.total_changes), quiet)
                     # Delivered at commit, and only if the transaction commits (and wrote:
                     # a claim that found nothing due must not make every other process
-                    # reload).
+                    # look).
                     version = None
                     if conn.total_changes and not quiet:
                         version = await self._writer.fetchval(
@@ -288,6 +292,7 @@ class PgDatabase:
                 # protocol state error): drop it, so the next transaction connects afresh.
                 self._writer.terminate()
                 raise
+            self.notes.committed()
             if version is not None:
                 self._own.add(int(version))
 

@@ -2,8 +2,9 @@
 own write — add, a race carrying a split, an edit that moves a result to another event
 and athlete, remove, ratify, import — the next answer of every command it can change
 equals a cold read of the store, and every other answer is the very object kept before
-(it came from memory). A write by another process, seen or not yet seen by the store
-watcher, still drops everything. Both stores (tests/store runs PostgreSQL too)."""
+(it came from memory). A write by another process that lands around one of ours before
+the store watcher has looked still drops everything (one the watcher sees first is caught
+up with precisely: test_catching_up). Both stores (tests/store runs PostgreSQL too)."""
 
 from __future__ import annotations
 

@@ -50,6 +50,7 @@ from bot.services.writes.filing import (
     add_in,
     after_write,
     audit,
+    noted,
     touching,
 )
 from bot.services.writes.import_audit import AuditTexts
@@ -77,9 +78,10 @@ async def add_result(
     async with app.db.transaction() as conn:
         touched = await touching(app)
         filed = await add_in(conn, app, checked.result, actor)
-    touched.results(checked.result)
-    new_athletes = [filed.new_athlete_id] if filed.new_athlete_id else []
-    touched.athletes.update(new_athletes)
+        touched.results(checked.result)
+        new_athletes = [filed.new_athlete_id] if filed.new_athlete_id else []
+        touched.athletes.update(new_athletes)
+        await noted(app, conn, touched)
     await after_write(app, new_athletes, filed.written, touched)
     return filed.added
 
@@ -165,7 +167,9 @@ async def _write_import(
         await audit(conn, actor, "result.import", rows_read, {"rows": len(staged)})
         seq = await bulk.record_changes_seq(conn)
         written = RecordsWritten(store.seq, seq, filed.progressions)
-    return filed.announcements, created, written, _touched_by(touched, staged, athletes)
+        touched = _touched_by(touched, staged, athletes)
+        await noted(app, conn, touched)
+    return filed.announcements, created, written, touched
 
 
 async def _insert_and_file(

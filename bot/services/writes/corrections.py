@@ -28,6 +28,7 @@ from bot.services.writes.filing import (
     after_write,
     audit,
     fix_progressions,
+    noted,
     queue,
     records_for,
     result_details,
@@ -61,6 +62,7 @@ async def remove_result(
         announcement = await _correction(conn, app, result, entries, what)
         details = {"removed": result_details(result, None), "reason": reason}
         await audit(conn, actor, "result.remove", f"result #{result_id}", details)
+        await noted(app, conn, touched)
     await after_write(app, touched=touched)
     return announcement
 
@@ -147,10 +149,9 @@ async def edit_result(
         await fix_progressions(conn, app, {e.key for e in entries})
         await ResultRepository.update(conn, new)
         new = await with_split_ids(conn, new)
-        # Records the result keeps with the same mark were announced when it was added:
-        # an edit of its city must not tell every channel about them again. Records it
-        # no longer holds get a correction, even when it keeps others (a mile that was
-        # mistyped keeps its 1500 m split record but loses the mile record).
+        # Records it keeps with the same mark were announced when it was added: an edit of
+        # its city must not announce them again. Records it no longer holds get a correction,
+        # even when it keeps others (a mistyped mile keeps its 1500 m split record).
         check, announcement, announcement_id = await records_for(
             conn,
             app,
@@ -164,6 +165,7 @@ async def edit_result(
         announcement = announcement or correction
         details = {"before": result_details(old, None), "after": result_details(new, check)}
         await audit(conn, actor, "result.edit", f"result #{result_id}", details)
+        await noted(app, conn, touched)
     await after_write(app, touched=touched)
     return Added(result_id, check, announcement, announcement_id)
 

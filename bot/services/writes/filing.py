@@ -32,7 +32,7 @@ from bot.domain.records import (
 )
 from bot.services.warm import Touched
 from bot.services.writes.drafts import Actor, DuplicateResultError
-from bot.store import bulk
+from bot.store import bulk, write_log
 from bot.store.connection import Connection, IntegrityError
 from bot.store.outbox import (
     AuditRepository,
@@ -325,6 +325,16 @@ async def touching(app: Trackside) -> Touched:
     commit it could miss): with the store's data version as the write sees it and our
     own latest commit's, for `Trackside.reload_records` to tell whether it was alone."""
     return Touched(seen=(await app.db.data_version(), app.db.own_version))
+
+
+async def noted(app: Trackside, conn: Connection, touched: Touched) -> None:
+    """Note what the write touched in the write log, for the other processes on the store
+    to catch up with exactly that (`bot.store.write_log`): inside its transaction, once
+    the write knows (too much to name: everything)."""
+    if touched.dependencies() is None:
+        await write_log.note(app.db.notes, conn, None)
+    else:
+        await write_log.note(app.db.notes, conn, touched.events, touched.athletes)
 
 
 async def after_write(

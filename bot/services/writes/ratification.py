@@ -14,6 +14,7 @@ from bot.services.writes.filing import (
     after_write,
     audit,
     fix_progressions,
+    noted,
     queue,
     scope_label,
     touching,
@@ -66,5 +67,6 @@ async def ratify(
         }
         target = f"record entry #{entry_id}"
         await audit(conn, actor, f"record.{status.value}", target, details)
+        await noted(app, conn, touched)
     await after_write(app, touched=touched)
     return announcement

@@ -10,6 +10,7 @@ from bot.domain.events import Sex
 from bot.services.errors import InvalidInputError
 from bot.services.writes.drafts import Actor
 from bot.services.writes.filing import audit
+from bot.store import write_log
 from bot.store.outbox import (
     AuditRepository,
     AuditRow,
@@ -50,6 +51,7 @@ async def set_alerts(
     async with app.db.transaction() as conn:
         await SubscriptionRepository.upsert(conn, subscription, actor.user_id)
         await audit(conn, actor, "alerts.set", f"channel {channel_id}", details)
+        await write_log.note(app.db.notes, conn, (), settings=True)
     return subscription
 
 
@@ -60,6 +62,7 @@ async def alerts_off(app: Trackside, actor: Actor) -> bool:
         # Undelivered announcements for this server go with the subscription.
         await OutboxRepository.drop_pending_for_guild(conn, guild_id, "alerts turned off")
         await audit(conn, actor, "alerts.off", f"guild {guild_id}", {})
+        await write_log.note(app.db.notes, conn, (), settings=True)
     return removed
 
 
@@ -74,6 +77,7 @@ async def set_moderator_role(app: Trackside, actor: Actor, role_id: int | None) 
         await GuildSettingsRepository.set_moderator_role(conn, guild_id, role_id, actor.user_id)
         details = {"role_id": role_id}
         await audit(conn, actor, "moderator_role.set", f"guild {guild_id}", details)
+        await write_log.note(app.db.notes, conn, (), settings=True)
     app.moderator_roles[guild_id] = role_id  # the cache, after the commit
 
 

@@ -1,0 +1,53 @@
+"""Catching up with other processes' writes: what the store watcher
+(`Trackside.refresh_if_changed`) does when the store says another process wrote.
+
+The write log (`bot.store.write_log`) says what each write touched. When every write
+since the last look names what it touched, exactly that is refreshed, as after a write
+of our own (`Trackside.reload_records`): the records it changed, the athletes it added to
+or changed (their names in the index, their prominence) and the warm answers depending
+on any of it; the rest stays warm. A write that touched too much to name (a big import),
+one that did not say, or a gap in the log (this process fell more than `write_log.KEPT`
+writes behind) means a full reload, as every foreign write used to. Delivery
+bookkeeping writes nothing to the log: nothing to catch up with.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.services.warm import Touched
+from bot.store import write_log
+from bot.store.outbox import GuildSettingsRepository
+
+if TYPE_CHECKING:
+    from bot.services.app import Trackside
+
+
+async def catch_up(app: Trackside, version: int, *, everything: bool = False) -> bool:
+    """Bring `app` in step with what other processes wrote, up to the store's data
+    `version`; `everything`: reload it all. Whether anything was read again."""
+    entries = None if everything else await write_log.since(app.db.reader, app.log_seen)
+    theirs = None if entries is None else [e for e in entries if e.seq not in app.db.notes.own]
+    touched = None if theirs is None else _touched(theirs)
+    if touched is None:
+        await app.reload()
+    else:
+        if entries:
+            app.log_seen = entries[-1].seq
+            app.db.notes.seen_up_to(app.log_seen)
+        await app.reload_records(touched.athletes, touched=touched, in_step=version)
+        if any(entry.settings for entry in theirs or ()):
+            app.moderator_roles = await GuildSettingsRepository.moderator_roles(app.db.reader)
+    app.notify_outbox()  # they may have queued announcements
+    return touched is None or bool(theirs)
+
+
+def _touched(entries: list[write_log.Entry]) -> Touched | None:
+    """What these writes touched together; None: too much to name."""
+    touched = Touched()
+    for entry in entries:
+        if entry.events is None:
+            return None
+        touched.events |= entry.events
+        touched.athletes |= entry.athletes
+    return None if touched.dependencies() is None else touched
