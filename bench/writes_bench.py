@@ -323,8 +323,8 @@ async def _measure(report: SuiteReport, path: Path, writes_wanted: int, progress
     caught = Timings.from_ns(catch_ups)
     report.checks.append(
         Check(
-            "another process catching up with a Confirm (info; its record's progression, "
-            "200+ entries by then, read again)",
+            "another process catching up with a Confirm (info; the record's progression, "
+            f"{WARMUP + writes_wanted}+ entries by then, read again)",
             f"p50 {caught.p50:.2f} ms, p99 {caught.p99:.2f} ms; {kept} of {len(names)} "
             "profiles it held kept warm",
             "-",
