@@ -152,6 +152,9 @@ class Trackside:
                 self.athlete_index = await asyncio.to_thread(
                     AthleteIndex, athletes, aliases, prominence=prominence
                 )
+            # Kept till the next full reload, none in a cycle (replaced, freed by counting):
+            # left to the collector, its first passes over them held the loop 40-60 ms each.
+            gc.freeze()
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
         self.warm.forget_all()  # profiles hold the index's athletes: none from before
 

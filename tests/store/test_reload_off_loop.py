@@ -6,6 +6,7 @@ answering commands meanwhile. At 20,000 athletes that work held the loop for up 
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -68,3 +69,15 @@ async def test_reload_builds_the_indexes_off_the_event_loop(app, monkeypatch):
     # And the work was done: the new index holds everyone.
     assert len(app.athlete_index) == before > 1000
     assert app.athlete("Jakob Ingebrigtsen").name == "Jakob Ingebrigtsen"
+
+
+async def test_a_reload_leaves_what_it_built_out_of_the_collectors_way(app):
+    """What a reload builds lives until the next one, none of it in a cycle: frozen (as
+    startup's is), the collector's next passes do not walk it, holding the loop 40-60 ms
+    each at 20,000 athletes."""
+    await app.reload()
+    index, book = app.athlete_index, app.book
+    tracked = {id(obj) for obj in gc.get_objects()}  # every generation but the frozen one
+    assert id(index) not in tracked
+    assert id(next(iter(index._by_id.values()))) not in tracked
+    assert book is app.book  # the book is kept; what changed in it is read one by one
