@@ -4,11 +4,9 @@ off the event loop."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import threading
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from bot.services.spreadsheet import from_spreadsheet, spreadsheet_safe
 from bot.services.writes import IMPORT_COLUMNS, Actor, ImportError_, ResultDraft, Writes, fields
 from bot.services.writes.row_check import RowChecker
 from tests.conftest import TODAY
+from tests.ticking import LoopTicks
 
 MOD = Actor(user_id=1001, guild_id=2001)
 HEADER = ",".join(IMPORT_COLUMNS)
@@ -143,31 +142,19 @@ async def test_row_checks_run_off_the_event_loop(app, monkeypatch):
     """While thousands of rows are checked, the loop goes on serving other tasks: every
     row is checked in a worker thread, and a task on the loop keeps running meanwhile."""
     writes = Writes(app)
-    ticks = 0
-    seen: list[tuple[bool, int]] = []
+    seen: list[bool] = []  # per row: checked on the loop's thread
     ticked_meanwhile: list[bool] = []
     values = RowChecker._values  # what a row's values are: once per row
 
     def watched(checker, raw):
-        seen.append((threading.current_thread() is threading.main_thread(), ticks))
+        seen.append(threading.current_thread() is threading.main_thread())
         if len(seen) == 1:
             # Checking is quick now (each distinct value once): hold the first row until
             # the loop has ticked, which it can only do if this is not the loop's thread.
-            until = time.monotonic() + 10
-            while ticks == seen[0][1] and time.monotonic() < until:
-                time.sleep(0.001)
-            ticked_meanwhile.append(ticks != seen[0][1])
+            ticked_meanwhile.append(not seen[0] and ticks.held_until_the_loop_ticks())
         return values(checker, raw)
 
     monkeypatch.setattr(RowChecker, "_values", watched)
-    done = asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while not done.is_set():
-            ticks += 1
-            await asyncio.sleep(0)
-
     day = date(2015, 1, 1)
     rows = [
         f"Jakob Ingebrigtsen,NOR,men,mile,4:{10 + i % 40:02d}.{i % 100:02d},indoor,"
@@ -175,15 +162,11 @@ async def test_row_checks_run_off_the_event_loop(app, monkeypatch):
         for i in range(1500)
     ]
     rows.append("Nobody Known,,,mile,4:00.00,indoor,2020-01-01,X,,,,,,,test")  # fails it all
-    task = asyncio.create_task(ticker())
-    try:
+    async with LoopTicks() as ticks:
         with pytest.raises(ImportError_):
             await writes.import_csv(csv_bytes(*rows), MOD)
-    finally:
-        done.set()
-        await task
     assert len(seen) == len(rows)
-    assert not any(on_loop for on_loop, _ in seen)
+    assert not any(seen)
     assert ticked_meanwhile == [True]  # the loop ran while a row was being checked
 
 

@@ -5,20 +5,18 @@ answering commands meanwhile. At 20,000 athletes that work held the loop for up 
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import bot.services.app as app_module
 import bot.store.repositories.athletes as athletes_module
 from bot.services.athletes import AthleteIndex
+from tests.ticking import LoopTicks
 
 
 async def test_reload_builds_the_indexes_off_the_event_loop(app, monkeypatch):
-    ticks = 0
     ran: dict[str, list[tuple[bool, bool]]] = {}  # step -> (on the loop's thread, ticked)
 
     def held(step: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,14 +26,8 @@ async def test_reload_builds_the_indexes_off_the_event_loop(app, monkeypatch):
         def watched(*args: Any, **kwargs: Any) -> Any:
             calls = ran.setdefault(step, [])
             on_loop = threading.current_thread() is threading.main_thread()
-            if calls:
-                calls.append((on_loop, False))
-                return fn(*args, **kwargs)
-            start = ticks
-            until = time.monotonic() + 10
-            while not on_loop and ticks == start and time.monotonic() < until:
-                time.sleep(0.001)
-            calls.append((on_loop, ticks != start))
+            ticked = not calls and not on_loop and ticks.held_until_the_loop_ticks()
+            calls.append((on_loop, ticked))
             return fn(*args, **kwargs)
 
         return watched
@@ -47,21 +39,9 @@ async def test_reload_builds_the_indexes_off_the_event_loop(app, monkeypatch):
         athletes_module, "athlete_from_row", held("rows", athletes_module.athlete_from_row)
     )
     monkeypatch.setattr(AthleteIndex, "_add_new", held("index", AthleteIndex._add_new))
-    done = asyncio.Event()
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while not done.is_set():
-            ticks += 1
-            await asyncio.sleep(0)
-
     before = len(app.athlete_index)
-    task = asyncio.create_task(ticker())
-    try:
+    async with LoopTicks() as ticks:
         await app.reload()
-    finally:
-        done.set()
-        await task
     assert set(ran) == {"records", "rows", "index"}
     for step, calls in ran.items():
         assert not any(on_loop for on_loop, _ in calls), step
