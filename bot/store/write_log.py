@@ -2,10 +2,10 @@
 
 A process keeps answers and indexes in memory (`bot.services.warm`, the athlete index,
 the moderator roles). Its own writes say what they touched; another process's write
-reaches it only as "something changed" (SQLite's data_version, PostgreSQL's NOTIFY), and
-until now every such change made every other process reload everything: at a million
-results, 0.4 s of work and every warm answer gone, after each result another shard's
-process added, and on SQLite after every delivery another process made.
+reaches it only as "something changed" (SQLite's data_version, PostgreSQL's NOTIFY).
+Reloading everything on each such change would cost every other process, at a million
+results, 0.4 s of work and every warm answer, after each result another shard's process
+added, and on SQLite after every delivery another process made.
 
 So each write transaction appends one row (`note`, inside the transaction): the events and
 athletes it touched, or "everything" (a big import, a write that does not say), and
@@ -60,6 +60,8 @@ class Notes:
     def committed(self) -> None:
         if self.noted is not None:
             self.own.add(self.noted)
+            if len(self.own) > KEPT:  # rows that old are pruned (a gap: all is read again)
+                self.own = {own for own in self.own if own > self.noted - KEPT}
         self.noted = None
 
     def seen_up_to(self, seq: int) -> None:
