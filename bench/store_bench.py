@@ -238,6 +238,31 @@ def _after_write_elsewhere(op: Operation) -> Operation:
     return Operation(op.name + ELSEWHERE, op.samples, call, op.calls)
 
 
+async def _reload_watched(app: Trackside) -> tuple[float, float]:
+    """A full reload (`Trackside.reload`: after a big import by another process), and the
+    longest the event loop went without a turn meanwhile, both in ms: a task that wakes
+    every millisecond notes each gap (the reload's work runs on worker threads)."""
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    started = time.perf_counter()
+    await app.reload()
+    took = time.perf_counter() - started
+    done.set()
+    await ticker
+    return took * 1000, max(gaps, default=0.0) * 1000
+
+
 # --------------------------------------------------------------------------- samples
 
 
@@ -527,6 +552,8 @@ async def _measure(
             }
         rss_after_lookups = peak_rss_mb()
         report.notes.append(_loop_reads(app))
+        progress("a full reload, the event loop watched")
+        reload_ms, gap_ms = await _reload_watched(app)
 
         if args.profile:
             for op in ops:
@@ -545,6 +572,14 @@ async def _measure(
     _add_memory_alone(report, alone)
     report.checks.append(
         Check("startup: Trackside.open + reload", f"{startup_ms:,.0f} ms", "-", None)
+    )
+    report.checks.append(
+        Check(
+            "a full reload (as after a big import elsewhere; info)",
+            f"{reload_ms:,.0f} ms; the event loop's longest wait for a turn {gap_ms:.1f} ms",
+            "-",
+            None,
+        )
     )
     report.notes.extend(_notes(load, samples, args))
     if args.explain:
