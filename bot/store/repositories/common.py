@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.domain.catalogue import EventCatalogue
 from bot.domain.events import Sex, Unit, Venue
@@ -20,6 +20,9 @@ from bot.domain.models import (
     Split,
 )
 from bot.store.connection import Connection, Reader, Row
+
+if TYPE_CHECKING:
+    from bot.store.pg_connections import PgReader
 
 ATHLETE_COLUMNS = (
     "a.id AS a_id, a.name AS a_name, a.nation AS a_nation, a.sex AS a_sex, "
@@ -190,6 +193,11 @@ class ResultRows:
         self._reader = reader
         self._catalogue = catalogue
         self._athletes: dict[tuple[Any, ...], Athlete] = {}
+
+    async def _fetch_here(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        """One statement's rows from PostgreSQL's reader, read on this loop
+        (`PgReader.fetch`: no hop to a reader thread)."""
+        return await cast("PgReader", self._reader).fetch(sql, params)
 
     def _rows_to_results(self, rows: Iterable[Row], athlete: Athlete | None = None) -> list[Result]:
         """Results from rows that start with RESULT_COLUMNS then ATHLETE_COLUMNS, read by

@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.domain.models import Athlete, Result, Split
 from bot.store.connection import Row
@@ -24,7 +24,7 @@ from bot.store.repositories.common import (
 )
 
 if TYPE_CHECKING:
-    from bot.store.pg_connections import PgReader
+    pass
 
 _LATEST = 10  # a profile shows this many latest results
 # The two stores answer a profile differently, each the way that measured fastest there.
@@ -232,10 +232,6 @@ class ProfileReads(ResultRows):
         # row[25:30] is a tuple (sqlite3.Row, asyncpg.Record)
         split_rows = [row[25:30] for row in rows if row[25] is not None]
         return results, self._splits_by_result(split_rows) if split_rows else {}
-
-    async def _fetch_here(self, sql: str, params: Sequence[int]) -> list[Row]:
-        """One statement's rows from PostgreSQL's reader, read on this loop."""
-        return await cast("PgReader", self._reader).fetch(sql, params)
 
     def _by_athlete(
         self, rows: Sequence[Row]

@@ -5,10 +5,12 @@ best splits run inside longer races. Legal is `legal_sql`, which the covering in
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, NamedTuple, cast
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from bot.domain.events import Event, Sex, Venue
 from bot.domain.models import Result
+from bot.store.connection import Row
 from bot.store.database import run_on
 from bot.store.dialect import is_postgres
 from bot.store.repositories.common import (
@@ -19,9 +21,6 @@ from bot.store.repositories.common import (
     stored_copy,
     stored_mark,
 )
-
-if TYPE_CHECKING:
-    from bot.store.pg_connections import PgReader
 
 
 class TopLists(ResultRows):
@@ -51,7 +50,7 @@ class TopLists(ResultRows):
         if is_postgres(self._reader):  # one statement, read on this loop (PgReader.fetch)
             page = range(start, stop)
             sql, params = _page_statement(races, splits, lower_is_better, performers, page)
-            rows = await cast("PgReader", self._reader).fetch(sql, params)
+            rows = await self._fetch_here(sql, params)
             return self._page_lines(event_key, rows, page)
         return await run_on(
             self._reader,
@@ -130,7 +129,7 @@ class TopLists(ResultRows):
                 found[True, row["s_id"]] = _split_line(race, event, row)
         return found
 
-    def _page_lines(self, event_key: str, rows: list[sqlite3.Row], shown: range) -> ListLines:
+    def _page_lines(self, event_key: str, rows: Sequence[Row], shown: range) -> ListLines:
         """On PostgreSQL, what `_lines_in_thread` gives on SQLite, from the rows of
         `_page_statement`: one a line, best first, whole for the lines `shown`."""
         keys = [LineKey(*row[_KEY_AT : _KEY_AT + 5]) for row in rows]
@@ -142,7 +141,7 @@ class TopLists(ResultRows):
         return ListLines(keys, lines)
 
 
-def _split_line(race: Result, event: Event, row: sqlite3.Row) -> tuple[Result, Event | None]:
+def _split_line(race: Result, event: Event, row: Row) -> tuple[Result, Event | None]:
     """A split's line from its race's result and the split's `s_mark`, `s_hand_timed`:
     the race's result carrying the split's event and mark, and the race's event."""
     mark = stored_mark(row["s_mark"], event.unit, row["s_hand_timed"])
