@@ -34,7 +34,6 @@ async def catch_up(app: Trackside, version: int, *, everything: bool = False) ->
     else:
         if entries:
             app.log_seen = entries[-1].seq
-            app.db.notes.seen_up_to(app.log_seen)
         await app.reload_records(touched.athletes, touched=touched, in_step=version)
         if any(entry.settings for entry in theirs or ()):
             app.moderator_roles = await GuildSettingsRepository.moderator_roles(app.db.reader)

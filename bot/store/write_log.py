@@ -60,13 +60,12 @@ class Notes:
     def committed(self) -> None:
         if self.noted is not None:
             self.own.add(self.noted)
-            if len(self.own) > KEPT:  # rows that old are pruned (a gap: all is read again)
-                self.own = {own for own in self.own if own > self.noted - KEPT}
+            # Bounded, once in KEPT / 2 commits (never a pass over them all on every one): a
+            # row forgotten here is one the log would show as another's, caught up with again,
+            # which is harmless, and only a reader over KEPT / 2 writes behind meets one.
+            if len(self.own) > KEPT:
+                self.own = {own for own in self.own if own > self.noted - KEPT // 2}
         self.noted = None
-
-    def seen_up_to(self, seq: int) -> None:
-        """The log was read up to `seq`: own rows before it need no remembering."""
-        self.own = {own for own in self.own if own > seq}
 
 
 async def note(
