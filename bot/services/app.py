@@ -127,9 +127,6 @@ class Trackside:
             except BaseException:
                 await db.close()
                 raise
-            # What startup built lives as long as the process: later collections (pauses
-            # of the event loop) leave it alone instead of walking it each time.
-            gc.freeze()
         return app
 
     async def close(self) -> None:
@@ -152,8 +149,9 @@ class Trackside:
                 self.athlete_index = await asyncio.to_thread(
                     AthleteIndex, athletes, aliases, prominence=prominence
                 )
-            # Kept till the next full reload, none in a cycle (replaced, freed by counting):
-            # left to the collector, its first passes over them held the loop 40-60 ms each.
+            # What startup (and each full reload) built lives till the next full reload,
+            # none of it in a cycle (replaced, it is freed by counting): frozen, later
+            # collections leave it alone instead of walking it, holding the loop 40-60 ms.
             gc.freeze()
         self.moderator_roles = await GuildSettingsRepository.moderator_roles(self.db.reader)
         self.warm.forget_all()  # profiles hold the index's athletes: none from before
