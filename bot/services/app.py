@@ -92,8 +92,9 @@ class Trackside:
         self._data_version: int | None = None
         self._changes_seen: int | None = None  # record_changes read up to here
         self.log_seen = 0  # the write log read up to here (bot.store.write_log)
-        # Another process wrote around one of ours: the store watcher must reload.
-        self._reload_wanted = False
+        # Another process wrote around one of ours: caught up with right after it.
+        self._catch_up_wanted = False
+        self._catching_up = asyncio.Lock()  # one catch-up at a time (watcher, own write)
         # The record half of each athlete's prominence (see records_by_athlete), kept in
         # step with the book so a write updates it for the athletes it touched only.
         self._record_counts: dict[int, tuple[int, int, int]] = {}
@@ -136,7 +137,7 @@ class Trackside:
         """Rebuild the in-memory indexes from the store (at startup; after another
         process's write, `refresh_if_changed`). The work over every athlete (0.25 s at
         20,000) runs on worker threads: the loop answers meanwhile, from the old index."""
-        self._reload_wanted = False
+        self._catch_up_wanted = False
         self.log_seen = await write_log.newest(self.db.reader)  # first: none is missed
         with collecting_later():
             await self.reload_records(recount=False)
@@ -175,18 +176,21 @@ class Trackside:
         add only the athletes the write created. `written`: what our write left those records
         as, taken instead of a read when the log shows no other write before or after ours.
         `touched` (`bot.services.warm.Touched`): only answers depending on it or on a changed
-        record go (all without it, or if another process wrote meanwhile). With `recount`, its
-        athletes' and changed records' holders' prominence is counted again. One at a time.
-        `in_step`: catching up with other processes' writes (`catch_up`), whose `touched` is
-        exact, up to this data version."""
+        record go (all without it). With `recount`, its athletes' and changed records'
+        holders' prominence is counted again. One at a time. If another process wrote
+        around ours (`_in_step_after`), what it wrote is caught up with next, from the
+        write log, as the store watcher would (`refresh_if_changed`). `in_step`: that
+        catching up (`catch_up`), whose `touched` is exact, up to this data version."""
         async with self.reloading:
             if in_step is not None:
-                self._data_version, alone = in_step, True
+                self._data_version = in_step
             else:
-                alone = await self._in_step_after(touched)
+                await self._in_step_after(touched)
             seq, changed = await self.record_entries.changes_since(self._changes_seen)
             held_before = records_by_athlete(self.book, changed) if recount and changed else {}
-            precise = alone and changed is not None and len(changed) <= _MOST_KEYS_READ_ONE_BY_ONE
+            # Records changed by anyone since the last read are all in `changed`; what
+            # another process's write touched besides is its log row's, caught up with below.
+            precise = changed is not None and len(changed) <= _MOST_KEYS_READ_ONE_BY_ONE
             holders = self._record_holders(changed) if precise and changed else set()
             if written is not None and written.exact(self._changes_seen, seq, changed):
                 self.book.replace_keys(changed or (), written.progressions)
@@ -205,6 +209,8 @@ class Trackside:
             if recount:
                 athlete_ids = {*new_athlete_ids, *(touched.athletes if touched else ())}
                 await self._count_again(held_before, changed, athlete_ids)
+        if in_step is None and self._catch_up_wanted:
+            await self.refresh_if_changed()
 
     async def _count_again(
         self,
@@ -241,16 +247,15 @@ class Trackside:
             found = await self.athletes.prominence(self._record_counts, athlete_ids)
             self.athlete_index.set_prominence(found)
 
-    async def _in_step_after(self, touched: Touched | None) -> bool:
-        """After our write: whether it was alone (`_alone`). If not, the store watcher
-        reloads everything next; without `touched`, we are in step as before."""
+    async def _in_step_after(self, touched: Touched | None) -> None:
+        """After our write: in step with the store if it was alone (`_alone`); if not,
+        what the other process wrote is to be caught up with (`refresh_if_changed`).
+        Without `touched`, we are in step as before."""
         version = await self.db.data_version()
-        alone = touched is not None and self._alone(touched, version)
-        if alone or touched is None:
+        if touched is None or self._alone(touched, version):
             self._data_version = version
-        else:  # another process wrote around ours: the store watcher reloads everything
-            self._reload_wanted = True
-        return alone
+        else:  # another process wrote around ours
+            self._catch_up_wanted = True
 
     def _forget(
         self, touched: Touched | None, changed: set[RecordKey] | None, holders: set[int]
@@ -275,7 +280,7 @@ class Trackside:
         """Whether no other process wrote since we were last in step with the store: not
         before our write (the version it saw inside its transaction is one we know, or
         our own latest commit's) nor after it (the version now is ours)."""
-        if touched.seen is None or self._reload_wanted:
+        if touched.seen is None or self._catch_up_wanted:
             return False
         inside, own_before = touched.seen
         known = (self._data_version, own_before)
@@ -288,10 +293,16 @@ class Trackside:
     async def refresh_if_changed(self) -> bool:
         """Catch up when another process (say `trackside import`) has written to the store
         (`bot.services.catching_up`); whether anything was read again."""
-        version = await self.db.data_version()
-        if not self._reload_wanted and version in (self._data_version, self.db.own_version):
-            return False
-        return await catch_up(self, version, everything=self._reload_wanted)
+        async with self._catching_up:
+            version = await self.db.data_version()
+            wanted, self._catch_up_wanted = self._catch_up_wanted, False
+            if not wanted and version in (self._data_version, self.db.own_version):
+                return False
+            try:
+                return await catch_up(self, version)
+            except BaseException:
+                self._catch_up_wanted = wanted
+                raise
 
     def notify_outbox(self) -> None:
         self.outbox_wakeup.set()

@@ -8,7 +8,10 @@ or changed (their names in the index, their prominence) and the warm answers dep
 on any of it; the rest stays warm. A write that touched too much to name (a big import),
 one that did not say, or a gap in the log (this process fell more than `write_log.KEPT`
 writes behind) means a full reload, as every foreign write used to. Delivery
-bookkeeping writes nothing to the log: nothing to catch up with.
+bookkeeping writes nothing to the log: nothing to catch up with. A write of our own that
+another process's landed around (before the watcher had looked, or right after our
+commit) is followed by a catch-up at once (`Trackside.reload_records`): our own rows of
+the log are skipped, the other's refreshed exactly as here.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ if TYPE_CHECKING:
     from bot.services.app import Trackside
 
 
-async def catch_up(app: Trackside, version: int, *, everything: bool = False) -> bool:
+async def catch_up(app: Trackside, version: int) -> bool:
     """Bring `app` in step with what other processes wrote, up to the store's data
-    `version`; `everything`: reload it all. Whether anything was read again."""
-    entries = None if everything else await write_log.since(app.db.reader, app.log_seen)
+    `version`. Whether anything was read again."""
+    entries = await write_log.since(app.db.reader, app.log_seen)
     theirs = None if entries is None else [e for e in entries if e.seq not in app.db.notes.own]
     touched = None if theirs is None else _touched(theirs)
     if touched is None:

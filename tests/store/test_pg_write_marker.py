@@ -7,10 +7,11 @@ foreign commit in between would look like our own. PostgreSQL's marker is differ
 counts the NOTIFYs of other processes (each carries its sender's token) or, while the
 listener is down, the committed versions that are not ours (`PgDatabase._own`). A foreign
 commit can therefore arrive late — its NOTIFY seen after our transaction read the marker,
-or after our commit — but it is never counted as ours: whenever it is seen, the store
-watcher reloads. These tests hold another process's notification back and let it through
-at each point of our write, and cut the listener so the marker is polled, and check that
-the other process's write reaches the answers kept warm every time."""
+or after our commit — but it is never counted as ours: whenever it is seen, it is caught
+up with (right after our write, or by the store watcher). These tests hold another
+process's notification back and let it through at each point of our write, and cut the
+listener so the marker is polled, and check that the other process's write reaches the
+answers kept warm every time."""
 
 from __future__ import annotations
 
@@ -133,13 +134,13 @@ async def test_a_write_whose_notification_arrives_late_is_never_taken_for_ours(t
     if seen == "after our write":
         # Our write was alone as far as it could tell: the profile stays warm (and stale)
         # until the other process's notification arrives.
-        assert not first._reload_wanted  # type: ignore[attr-defined]
+        assert not first._catch_up_wanted  # type: ignore[attr-defined]
         assert await first.athlete_profile(RUNNER) is before
         await held.release()
-    else:  # seen while our write ran: not alone, so the watcher reloads everything
-        assert first._reload_wanted  # type: ignore[attr-defined]
+        assert await first.refresh_if_changed()  # what the store watcher does
+    else:  # seen while our write ran: not alone, so caught up with right after it
+        assert not await first.refresh_if_changed()  # nothing left for the watcher
     assert not held.held
-    assert await first.refresh_if_changed()  # what the store watcher does
     assert await _shows_the_other_write(first)
 
 
@@ -168,7 +169,7 @@ async def test_a_write_right_after_our_commit_is_seen_by_polling_too(two_process
     _around_transactions(first, after=other_write)
     await _own_write(first)
     assert not others
-    assert not first._reload_wanted  # type: ignore[attr-defined]  # not polled yet
+    assert not first._catch_up_wanted  # type: ignore[attr-defined]  # not polled yet
     assert await first.athlete_profile(RUNNER) is before
     await first.db._poll()  # type: ignore[attr-defined]
     assert await first.refresh_if_changed()
@@ -193,7 +194,7 @@ async def _in_step(first: Trackside) -> None:
         await first.db._poll()  # type: ignore[attr-defined]
     await until(seen_all, "every write so far seen")
     await first.refresh_if_changed()
-    assert not first._reload_wanted  # type: ignore[attr-defined]
+    assert not first._catch_up_wanted  # type: ignore[attr-defined]
 
 
 async def _own_write_elsewhere(first: Trackside) -> None:
