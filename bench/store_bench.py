@@ -272,6 +272,9 @@ class Samples:
     pairs: list[tuple[str, str]]  # names of two athletes who ran the same race
 
 
+_FIELD_IDS = 500  # a generated race's field lies within this many ids of each of its results
+
+
 def _samples(conn: sqlite3.Connection, seed: int, count: int) -> Samples:
     rng = random.Random(seed)
     names = [
@@ -289,19 +292,21 @@ def _samples(conn: sqlite3.Connection, seed: int, count: int) -> Samples:
     pairs: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     while len(pairs) < count:
+        drawn = rng.randint(low, high)
         race = conn.execute(
-            "SELECT competition, date, event_key, round, sex FROM results WHERE id = ?",
-            (rng.randint(low, high),),
+            "SELECT competition, date, event_key, round, sex FROM results WHERE id = ?", (drawn,)
         ).fetchone()
         # The same race, sex included: the men's and women's races of an event at one
-        # meeting share competition, date, event and round.
+        # meeting share competition, date, event and round. The generator writes a race's
+        # field together, so it lies among the ids around the one drawn (no index of the
+        # store finds a race's field: the bot never asks for one).
         field = [
             row[0]
             for row in conn.execute(
                 "SELECT a.name FROM results r JOIN athletes a ON a.id = r.athlete_id "
-                "WHERE r.competition = ? AND r.date = ? AND r.event_key = ? AND r.round = ? "
-                "AND r.sex = ? ORDER BY a.id",
-                race,
+                "WHERE r.id BETWEEN ? AND ? AND r.competition = ? AND r.date = ? "
+                "AND r.event_key = ? AND r.round = ? AND r.sex = ? ORDER BY a.id",
+                (drawn - _FIELD_IDS, drawn + _FIELD_IDS, *race),
             )
         ]
         if len(field) < 2:
