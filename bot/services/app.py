@@ -209,7 +209,9 @@ class Trackside:
             if recount:
                 athlete_ids = {*new_athlete_ids, *(touched.athletes if touched else ())}
                 await self._count_again(held_before, changed, athlete_ids)
-        if in_step is None and self._catch_up_wanted:
+        if touched is not None and in_step is None and self._catch_up_wanted:
+            # Our own write's (a full reload's own read, touched None, may run inside
+            # a catch-up already: it leaves the catch-up to the write that asked).
             await self.refresh_if_changed()
 
     async def _count_again(

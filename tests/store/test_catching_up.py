@@ -95,6 +95,28 @@ async def test_a_write_that_does_not_say_reloads_everything(two_processes):  # n
     assert first.athlete_index is not index
 
 
+async def test_a_full_reload_asked_for_a_catch_up_meanwhile_finishes(two_processes, monkeypatch):  # noqa: F811
+    """The store watcher reloads everything (another process's write did not say what it
+    touched); meanwhile an own write, another process's landed around, asks for a catch-up
+    (`_catch_up_wanted`). The reload is itself inside a catch-up: it must leave the one
+    asked for to that write (which waits for the reload), not wait for it forever."""
+    first, second = two_processes
+    async with second.db.transaction() as conn:  # wrote, noted nothing: the store notes all
+        await conn.execute("UPDATE results SET place = 9 WHERE competition = 'Precise Opener'")
+    reload_records = first.reload_records
+
+    async def own_write_asks_meanwhile(*args: object, **kwargs: object) -> None:
+        if kwargs.get("recount") is False:  # the full reload's own read of the records
+            first._catch_up_wanted = True  # type: ignore[attr-defined]
+        await reload_records(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(first, "reload_records", own_write_asks_meanwhile)
+    await asyncio.wait_for(_caught_up(first), 10)
+    assert (await first.athlete_profile(MILER)).latest[0].place == 9
+    assert first._catch_up_wanted  # type: ignore[attr-defined]  # left for that write
+    assert not await first.refresh_if_changed()  # which finds nothing more to read
+
+
 async def test_a_gap_in_the_log_reloads_everything(two_processes):  # noqa: F811
     first, second = two_processes
     before, index = await _answers(first), first.athlete_index
