@@ -67,7 +67,7 @@ from bot.store.repositories import RecordRepository
 TODAY = date(2026, 12, 31)  # answers say how long records have stood; pin the day
 P99_TARGET_MS = 5.0
 RATIO_TARGET = 2.0  # issue 10: every lookup within 2x of the SQL that answers it
-LOAD_TARGET = 50_000  # results/s, the generator's own load (the import target is 100,000/s)
+LOAD_TARGET = 50_000  # results/s, the generated store's bulk load (the import's is 100,000/s)
 MEMORY_TARGET_MB = 150.0  # issue 10: peak RSS with 1,000,000 results
 DEFAULT_CALLS = 1_000
 DEFAULT_WARMUP = 50
@@ -678,13 +678,25 @@ def _add_checks(
     traced_peak_mb: float,
 ) -> None:
     when = "" if load.generated else f"recorded when generated, {load.generated_at}"
-    for label, rate in (
-        ("bulk load, insert only (results/s)", load.rate_excluding_build),
-        ("bulk load, incl. building objects (results/s)", load.rate_including_build),
-    ):
-        report.checks.append(
-            Check(label, f"{rate:,.0f}", f">= {LOAD_TARGET:,}", rate >= LOAD_TARGET, when)
+    rate = load.rate_excluding_build
+    report.checks.append(
+        Check(
+            "bulk load: insert, build indexes, commit (results/s)",
+            f"{rate:,.0f}",
+            f">= {LOAD_TARGET:,}",
+            rate >= LOAD_TARGET,
+            when,
         )
+    )
+    report.checks.append(  # the generator's random draws are no work of the bot's: info
+        Check(
+            "bulk load, incl. generating the rows (results/s)",
+            f"{load.rate_including_build:,.0f}",
+            "-",
+            None,
+            when,
+        )
+    )
     if load.generated:
         report.checks.append(
             Check("generator's peak RSS (child process, MB)", f"{load.peak_rss_mb:,.1f}", "-", None)
@@ -719,9 +731,10 @@ def _notes(load: generate.LoadReport, samples: Samples, args: argparse.Namespace
         f"results in {load.races:,} races at {load.meeting_days:,} meeting days, "
         f"{load.athletes:,} athletes ({load.teams:,} relay teams), "
         f"+{load.reference_results} reference results",
-        f"load: build {load.seconds_build:.1f} s, insert {load.seconds_insert:.1f} s "
-        f"(batches of {generate.DEFAULT_BATCH:,}, one transaction each; batch rates "
-        f"{first:,.0f}..{last:,.0f}/s), athletes {load.seconds_athletes:.1f} s, "
+        f"load: generating {load.seconds_build:.1f} s, insert {load.seconds_insert:.1f} s "
+        f"(an import's bulk path, bot.store.bulk: one transaction, batches of "
+        f"{generate.DEFAULT_BATCH:,} at {first:,.0f}..{last:,.0f}/s, the indexes built once "
+        f"after), athletes {load.seconds_athletes:.1f} s, "
         f"migrate+seed {load.seconds_migrate_seed:.1f} s, total {load.seconds_total:.1f} s",
         f"latency: {args.calls:,} timed calls per lookup after {args.warmup} warm-up calls; "
         "ratio = service p50 / floor p50; floor = the repository's SQL replayed with stdlib "

@@ -210,8 +210,7 @@ class Trackside:
                 athlete_ids = {*new_athlete_ids, *(touched.athletes if touched else ())}
                 await self._count_again(held_before, changed, athlete_ids)
         if touched is not None and in_step is None and self._catch_up_wanted:
-            # Our own write's (a full reload's own read, touched None, may run inside
-            # a catch-up already: it leaves the catch-up to the write that asked).
+            # Not a full reload's read (touched None): it may run inside a catch-up.
             await self.refresh_if_changed()
 
     async def _count_again(

@@ -4,7 +4,7 @@ read in `profile_reads`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.models import Result
@@ -32,24 +32,6 @@ class ResultRepository(TopLists, ProfileReads):
         result_id = new_id(cursor)
         await insert_splits(conn, result_id, result.splits)
         return result_id
-
-    @staticmethod
-    async def insert_many(conn: Connection, results: Iterable[Result]) -> int:
-        """Bulk insert of split-less results in one statement (imports, benchmarks).
-
-        Returns how many rows were written; a duplicate raises IntegrityError and, inside
-        the caller's transaction, nothing of the batch stays.
-        """
-        rows = [(*result_fields(r), r.added_by) for r in results]
-        # The rows come from typed domain objects, so the table's CHECK constraints hold by
-        # construction; SQLite re-evaluates each IN-list check by building temporary tables
-        # per row, which halves bulk-load speed. Skip them for this statement only.
-        await conn.execute("PRAGMA ignore_check_constraints = ON")
-        try:
-            await conn.executemany(INSERT_RESULT, rows)
-        finally:
-            await conn.execute("PRAGMA ignore_check_constraints = OFF")
-        return len(rows)
 
     @staticmethod
     async def find_id(

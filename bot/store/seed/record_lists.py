@@ -104,7 +104,7 @@ class RecordLists(SeederBase):
         # Every value below comes from a checked, typed row (scope kinds, venues, sexes,
         # statuses are enums; marks parsed), so the tables' CHECK constraints hold by
         # construction; SQLite evaluating each IN-list check per row halves bulk-load
-        # speed (as in ResultRepository.insert_many). Off for these statements only.
+        # speed (as in bulk.insert_results). Off for these statements only.
         await self.conn.execute("PRAGMA ignore_check_constraints = ON")
         try:
             await self._insert_record_rows(rows)
