@@ -33,7 +33,7 @@ from bot.domain.models import Athlete, RecordKey
 from bot.domain.recordbook import RecordBook
 from bot.services import profiles, record_lists, toplists
 from bot.services.athletes import AthleteIndex, records_by_athlete
-from bot.services.catching_up import catch_up
+from bot.services.catching_up import after_own_write, catch_up
 from bot.services.collecting import collecting_later
 from bot.services.errors import InvalidInputError, NotFoundError
 from bot.services.reference import Reference
@@ -210,8 +210,7 @@ class Trackside:
                 athlete_ids = {*new_athlete_ids, *(touched.athletes if touched else ())}
                 await self._count_again(held_before, changed, athlete_ids)
         if touched is not None and in_step is None and self._catch_up_wanted:
-            # Not a full reload's read (touched None): it may run inside a catch-up.
-            await self.refresh_if_changed()
+            await after_own_write(self)  # not a full reload's read: it may run inside one
 
     async def _count_again(
         self,

@@ -16,6 +16,7 @@ the log are skipped, the other's refreshed exactly as here.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from bot.services.warm import Touched
@@ -24,6 +25,19 @@ from bot.store.outbox import GuildSettingsRepository
 
 if TYPE_CHECKING:
     from bot.services.app import Trackside
+
+log = logging.getLogger(__name__)
+
+
+async def after_own_write(app: Trackside) -> None:
+    """What another process wrote around our own write, caught up with now, as the store
+    watcher would (`Trackside.refresh_if_changed`). Our write is committed whatever happens
+    here: a store error is logged and left to the watcher, which tries again (the catch-up
+    stays wanted)."""
+    try:
+        await app.refresh_if_changed()
+    except Exception:
+        log.exception("could not catch up after a write; the store watcher will")
 
 
 async def catch_up(app: Trackside, version: int) -> bool:

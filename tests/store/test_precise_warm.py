@@ -16,6 +16,7 @@ import pytest
 
 from bot.domain.events import Sex, Venue
 from bot.domain.models import RecordStatus
+from bot.services import app as app_module
 from bot.services import warm as warm_module
 from bot.services.app import Trackside
 from bot.services.warm import RECORDS, Touched, WarmAnswers, depends_on
@@ -157,15 +158,7 @@ async def test_an_own_write_right_after_another_processs_catches_up_precisely(tw
     warm, and the watcher finds nothing left to do."""
     first, second = two_processes
     before = await _answers(first)
-    seen = await first.db.data_version()
-    await Writes(second).add_result(
-        _draft(MILER, "mile", "4:01.00", "2024-03-01", "Other Process Meet"), MOD
-    )
-    # Wait until the other process's write is visible (PostgreSQL: its NOTIFY arrived).
-    deadline = asyncio.get_running_loop().time() + 2.0
-    while await first.db.data_version() == seen:
-        assert asyncio.get_running_loop().time() < deadline, "the other write never showed"
-        await asyncio.sleep(0.02)
+    await _other_process_adds_a_mile(first, second)
     index = first.athlete_index
     await Writes(first).add_result(_draft(SPRINTER, "60m", "7.16", "2024-03-02", "Own Meet"), MOD)
     theirs = {"mile list", "miler", "miler v star"}
@@ -178,6 +171,48 @@ async def test_an_own_write_right_after_another_processs_catches_up_precisely(tw
     before = await _answers(first)
     await Writes(first).add_result(_draft(SPRINTER, "60m", "7.14", "2024-03-03", "Own Meet 2"), MOD)
     await _after_write(first, before, {"60 list", "sprinter", "sprinter v star"})
+
+
+async def _other_process_adds_a_mile(first: Trackside, second: Trackside) -> None:
+    """The other process adds a mile for the miler, and waits until the first can see it
+    (PostgreSQL: its NOTIFY arrived) before the first's store watcher has looked."""
+    seen = await first.db.data_version()
+    await Writes(second).add_result(
+        _draft(MILER, "mile", "4:01.00", "2024-03-01", "Other Process Meet"), MOD
+    )
+    deadline = asyncio.get_running_loop().time() + 2.0
+    while await first.db.data_version() == seen:
+        assert asyncio.get_running_loop().time() < deadline, "the other write never showed"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_catch_up_after_an_own_write_that_fails_is_left_to_the_watcher(
+    two_processes, monkeypatch, caplog
+):
+    """The catch-up right after an own write that another process's landed around fails
+    (the store went away for a moment): our write stands, its caller hears no error, and
+    the store watcher catches up on its next look."""
+    first, second = two_processes
+    await _other_process_adds_a_mile(first, second)
+    catch_up, calls = app_module.catch_up, []
+
+    async def failing_once(app: Trackside, version: int) -> bool:
+        calls.append(version)
+        if len(calls) == 1:
+            raise ConnectionError("the store went away for a moment")
+        return await catch_up(app, version)
+
+    monkeypatch.setattr(app_module, "catch_up", failing_once)
+    added = await Writes(first).add_result(
+        _draft(SPRINTER, "60m", "7.16", "2024-03-02", "Own Meet"), MOD
+    )
+    assert (await first.athlete_profile(SPRINTER)).latest[0].id == added.result_id
+    assert "could not catch up after a write" in caplog.text
+    assert await first.refresh_if_changed()  # the store watcher's next look
+    assert len(calls) == 2
+    profile = await first.athlete_profile(MILER)
+    assert profile.latest[0].competition == "Other Process Meet"
+    assert not await first.refresh_if_changed()
 
 
 async def test_a_read_across_a_write_is_kept_only_when_the_write_missed_it(app):
