@@ -16,6 +16,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -43,7 +44,7 @@ def rendered(render: Callable[..., R], answer: object, *args: object) -> R:
         return result
     result = render(answer, *args)
     try:
-        ref = weakref.ref(answer, lambda gone: _drop(key, gone))
+        ref = weakref.ref(answer, partial(_drop, key))
     except TypeError:  # no weak references to it: keep it with the latest shown
         _held[key] = ((answer, *others), result)
         _held.move_to_end(key)
@@ -58,8 +59,15 @@ def _same(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
     return all(a is b for a, b in zip(kept, now, strict=True))
 
 
-def _drop(key: tuple[int, ...], gone: weakref.ref[Any]) -> None:
-    """The answer is gone: so is its rendering (unless the key is another's by now)."""
-    found = _with_answer.get(key)
+def _drop(
+    key: tuple[int, ...],
+    gone: weakref.ref[Any],
+    kept: dict[tuple[int, ...], tuple[weakref.ref[Any], tuple[object, ...], Any]] = _with_answer,
+) -> None:
+    """The answer is gone: so is its rendering (unless the key is another's by now).
+    `kept` is bound here, not looked up when called: an answer may go at interpreter exit,
+    after the module's names were cleared (each rendered answer's weak reference is bound
+    to this function itself, by `partial`, for the same reason)."""
+    found = kept.get(key)
     if found is not None and found[0] is gone:
-        del _with_answer[key]
+        del kept[key]

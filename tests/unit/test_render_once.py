@@ -84,3 +84,22 @@ def test_an_answer_without_weak_references_is_kept_with_the_latest_shown():
     assert rendered(render, answers[-1]) is first[-1]  # among the latest: kept
     assert rendered(render, answers[0]) is not first[0]  # pushed out: rendered again
     assert len(once._held) <= once.KEPT
+
+
+def test_an_answer_that_goes_at_interpreter_exit_goes_quietly(monkeypatch):
+    """At exit the module's names are cleared (set to None) before the last answers are
+    collected: their weak references' callbacks must not look names up (CI printed
+    "Exception ignored ... 'NoneType' object has no attribute 'get'")."""
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr("sys.unraisablehook", lambda hook: raised.append(hook.exc_value))
+    answer = _Answer("goes at exit")
+    rendered(lambda a: _Embed(a.name), answer)
+    kept = once._with_answer
+    assert len(kept) >= 1
+    before = len(kept)
+    monkeypatch.setattr(once, "_with_answer", None)  # as at interpreter exit
+    monkeypatch.setattr(once, "_drop", None)
+    del answer
+    gc.collect()
+    assert raised == []
+    assert len(kept) == before - 1  # and its rendering went with it
