@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sqlite3
 import sys
 import time
@@ -109,6 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A damaged, truncated, read-only or too new database: one line, not a traceback.
         print(f"trackside: {database_problem(settings.store_name, exc)}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `trackside … | head`: the reader left, which is no error of ours. What is still
+        # buffered goes nowhere, so that flushing it at exit does not fail again (the
+        # recipe of Python's signal docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def database_problem(path: object, exc: BaseException) -> str:
@@ -133,12 +140,8 @@ async def _ask(settings: Settings, line: str) -> int:
         return 1
     finally:
         await app.close()
-    try:
-        print(render_text(answer))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # `trackside ask ... | head`: the reader left; that is not an error of ours.
-        sys.stdout = None
+    print(render_text(answer))
+    sys.stdout.flush()  # a reader gone (`| head`) shows here, for `main` to say nothing of
     return 0
 
 

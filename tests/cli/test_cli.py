@@ -180,3 +180,27 @@ def test_db_status_and_seed_as_of_with_the_record_lists(tmp_path):
         "shipped record lists: World Athletics lists as of 2026-05-03; later records from "
         "news reports up to 2026-08-22" in run.stdout
     )
+
+
+@pytest.mark.parametrize(
+    "args", [("db", "status"), ("ask", "/records indoor"), ("export",)], ids=" ".join
+)
+def test_a_reader_that_leaves_early_is_no_error(seeded, tmp_path, args):
+    """`trackside … | head -1`: the reader closes the pipe after the first line. The
+    command stops quietly with 0, as `cat` would, not with a BrokenPipeError traceback."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    environ.update({"DATABASE_PATH": str(seeded), "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()  # the first line, then the reader leaves
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
