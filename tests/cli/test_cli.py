@@ -12,9 +12,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def trackside(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+def cli_environ(tmp_path: Path) -> dict[str, str]:
+    """The command's environment: no Discord or database settings but its store at
+    tmp_path/cli.db."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
     environ.update({"DATABASE_PATH": str(tmp_path / "cli.db"), "PYTHONPATH": str(ROOT)})
+    return environ
+
+
+def trackside(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+    environ = cli_environ(tmp_path)
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -188,12 +195,10 @@ def test_db_status_and_seed_as_of_with_the_record_lists(tmp_path):
 def test_a_reader_that_leaves_early_is_no_error(seeded, tmp_path, args):
     """`trackside … | head -1`: the reader closes the pipe after the first line. The
     command stops quietly with 0, as `cat` would, not with a BrokenPipeError traceback."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-    environ.update({"DATABASE_PATH": str(seeded), "PYTHONPATH": str(ROOT)})
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
-        env=environ,
+        env=cli_environ(tmp_path),  # the store `seeded` put there
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
