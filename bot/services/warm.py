@@ -13,11 +13,11 @@ touched (`Touched`: the events of the results and their splits, before and after
 edit, and the athletes), the record change log says which records changed, and
 `forget` drops only the answers depending on those; everything else stays warm. Another
 process's writes say the same in the write log (`bot.store.write_log`), which the store
-watcher reads within its few seconds, as for the record book (`refresh_if_changed`,
-`bot.services.catching_up`). When in doubt everything goes (`forget_all`): a write that
-does not say what it touched, one touching very many things (a big import), a gap in the
-record change log or the write log, `reload`, and another process's write landing around
-one of ours before the watcher has looked.
+watcher reads within a second or so, as for the record book (`refresh_if_changed`,
+`bot.services.catching_up`), and which an own write that another process's landed around
+reads at once. When in doubt everything goes (`forget_all`): a write that does not say
+what it touched, one touching very many things (a big import), a gap in the record change
+log or the write log, and `reload`.
 
 An answer read while a write was committing may be older than the write: it is kept
 only if nothing it depends on was forgotten since its read began (`keep` compares the

@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from bot.domain.models import Athlete, Result, Split
 from bot.store.connection import Row
@@ -22,9 +22,6 @@ from bot.store.repositories.common import (
     each_with_splits,
     legal_sql,
 )
-
-if TYPE_CHECKING:
-    pass
 
 _LATEST = 10  # a profile shows this many latest results
 # The two stores answer a profile differently, each the way that measured fastest there.
