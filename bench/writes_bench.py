@@ -263,10 +263,10 @@ async def _measure(report: SuiteReport, path: Path, writes_wanted: int, progress
         transaction = app.db.transaction
 
         @asynccontextmanager
-        async def timed_transaction() -> AsyncIterator[object]:
+        async def timed_transaction(**kwargs: bool) -> AsyncIterator[object]:
             # From BEGIN to COMMIT done: what the Confirm costs before the reply can go out.
             start = time.perf_counter_ns()
-            async with transaction() as conn:
+            async with transaction(**kwargs) as conn:
                 yield conn
             commits.append(time.perf_counter_ns() - start)
 

@@ -110,7 +110,7 @@ class DeliveryLog:
         ):
             return []
         now = self.now()
-        async with self.app.db.transaction(quiet=True) as conn:
+        async with self.app.db.transaction(quiet=True, short=True) as conn:
             claimed = await OutboxRepository.claim(conn, now, self.lease, limit, busy)
         # While deliveries keep coming, the next pass most likely finds some too: it skips
         # the look (the same query again) and claims straight away.
@@ -159,7 +159,7 @@ class DeliveryLog:
             return 0
         until = now + self.lease
         leases = [(key, held) for key, (held, _) in self._held.items()]
-        async with self.app.db.transaction(quiet=True) as conn:
+        async with self.app.db.transaction(quiet=True, short=True) as conn:
             kept = await OutboxRepository.extend_leases(
                 conn, [(key[0], key[1], held, until) for key, held in leases]
             )
@@ -223,7 +223,7 @@ class DeliveryLog:
 
     async def _flush(self, batch, done: asyncio.Future) -> None:
         try:
-            async with self.app.db.transaction(quiet=True) as conn:
+            async with self.app.db.transaction(quiet=True, short=True) as conn:
                 await OutboxRepository.delivered_all(conn, batch)
         except asyncio.CancelledError:
             done.cancel()
@@ -240,7 +240,7 @@ class DeliveryLog:
             await self.give_up(delivery, f"gave up after {MAX_ATTEMPTS} attempts: {error}")
             return False
         delay = backoff(delivery.attempts)
-        async with self.app.db.transaction(quiet=True) as conn:
+        async with self.app.db.transaction(quiet=True, short=True) as conn:
             await OutboxRepository.retry(
                 conn, delivery.announcement_id, delivery.channel_id, error, delay, self.now()
             )
@@ -257,7 +257,7 @@ class DeliveryLog:
         """The channel is gone or forbidden (or never answers): stop, and tell its server's
         managers through /alerts status and the log."""
         self._release(delivery)
-        async with self.app.db.transaction() as conn:
+        async with self.app.db.transaction(short=True) as conn:
             await OutboxRepository.failed(
                 conn, delivery.announcement_id, delivery.channel_id, problem
             )

@@ -1,10 +1,10 @@
 """The SQLite database: connections, pragmas, migrations and write transactions.
 
 One writer connection takes every write inside `BEGIN IMMEDIATE`, serialised in-process
-by a lock and across processes by SQLite itself; readers serve queries (WAL lets them read
-while a write is under way): a connection on the event loop for short answers, and
-aiosqlite's reader thread for the rest (`reading.LoopReader`). aiosqlite runs one thread
-per connection, so a connection never interleaves two transactions.
+by a lock and across processes by SQLite itself: a short write's statements on the event
+loop, the others on aiosqlite's writer thread (`writing.LoopWriter`). Readers serve
+queries (WAL lets them read while a write is under way): a connection on the event loop
+for short answers, and aiosqlite's reader thread for the rest (`reading.LoopReader`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.store.checkpoints import Checkpointer
 from bot.store.connection import Store
 from bot.store.reading import LoopReader, run_on
 from bot.store.write_log import Notes
+from bot.store.writing import LoopWriter
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ class Database:
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: LoopReader):
         self.path = path
         self._writer = writer
+        self.writer = LoopWriter(writer)  # a transaction's connection (bot/store/writing.py)
         self._loop_reader = reader
         # aiosqlite's reader: its data_version is what `own_version` holds.
         self._reader = reader.threaded
@@ -206,7 +208,9 @@ class Database:
 
     @classmethod
     async def _open(cls, path: Path, migrate: bool) -> Database:
-        writer = await aiosqlite.connect(path, isolation_level=None)
+        # check_same_thread off: a short transaction's statements run on the loop's
+        # thread, the others on aiosqlite's, never at once (bot/store/writing.py).
+        writer = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
         reader = None
         try:
             await _configure(writer, WRITER_CACHE_KIB)
@@ -261,35 +265,45 @@ class Database:
         return await run_on(self._loop_reader, fn, *args)
 
     @asynccontextmanager
-    async def transaction(self, *, quiet: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(
+        self, *, quiet: bool = False, short: bool = False
+    ) -> AsyncIterator[LoopWriter]:
         """One write transaction: everything inside commits together or not at all.
         `quiet`: nothing other processes keep in memory changes (delivery bookkeeping),
         so the write log gets no row (`bot.store.write_log`; SQLite's data_version moves
-        anyway, but the others find nothing to catch up with)."""
+        anyway, but the others find nothing to catch up with). `short`: every statement
+        writes a few rows by key, so they run on the event loop's thread, not one hop to
+        the writer's thread each (bot/store/writing.py)."""
         async with self._write_lock:
             # The writer's data_version, read with BEGIN in one hop to its thread: none
             # commit until ours, so it moves after only if another process commits.
             others = await run_on(self._writer, _then_data_version, "BEGIN IMMEDIATE")
             self.notes.begin()
-            changes = self._writer.total_changes
+            writer = self.writer
+            writer.short = short
+            changes = writer.total_changes
             try:
-                yield self._writer
-                wrote = self._writer.total_changes != changes
-                await self.notes.before_commit(self._writer, wrote, quiet)
+                yield writer
+                wrote = writer.total_changes != changes
+                await self.notes.before_commit(writer, wrote, quiet)
             except BaseException:
+                # On the writer's thread: after a statement of its that was cancelled
+                # (a task cancelled mid-await), which may still be running there.
                 await self._writer.execute("ROLLBACK")
                 raise
             else:
-                await self._writer.execute("COMMIT")
+                await writer.execute("COMMIT")
                 self.notes.committed()
                 # What the reader sees now is our own doing (see `own_version`), unless
                 # another process committed right after us: the reader's data_version
                 # moves once for both, but the writer's moves for theirs alone (read after
                 # the reader's, so a commit between the two counts as theirs).
                 version = await self.data_version()
-                alone = await _data_version(self._writer) == others
+                alone = await _data_version(writer) == others
                 self.own_version = version if alone else None
                 self._checkpoints.after_commit()
+            finally:
+                writer.short = False
 
     async def counts(self) -> dict[str, int]:
         """Rows per table, for `trackside db status`."""
@@ -313,7 +327,7 @@ def _then_data_version(conn: sqlite3.Connection, statement: str) -> int:
     return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-async def _data_version(conn: aiosqlite.Connection) -> int:
+async def _data_version(conn: aiosqlite.Connection | LoopWriter) -> int:
     """PRAGMA data_version of one connection: it moves when any other connection commits."""
     rows = list(await conn.execute_fetchall("PRAGMA data_version"))
     return int(rows[0][0])

@@ -262,10 +262,13 @@ class PgDatabase:
         return await self._reader.run_sync(fn, *args)
 
     @asynccontextmanager
-    async def transaction(self, *, quiet: bool = False) -> AsyncIterator[PgConnection]:
+    async def transaction(
+        self, *, quiet: bool = False, short: bool = False
+    ) -> AsyncIterator[PgConnection]:
         """One write transaction, serialised across processes by the advisory lock.
         `quiet`: nothing another process keeps in memory changes (delivery bookkeeping),
-        so no NOTIFY, and the write count stays."""
+        so no NOTIFY, and the write count stays. `short` is SQLite's (every statement is a
+        round trip to the server here, on this loop)."""
         async with self._write_lock:
             if self._writer.is_closed():
                 # The server restarted (or dropped us) since the last write: the failed

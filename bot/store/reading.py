@@ -75,10 +75,33 @@ def on_thread(reader: Reader) -> Reader:
 _READ_AGAIN_ON_THE_THREAD = frozenset({sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_BUSY})
 
 
-def _too_long_for_the_loop(exc: sqlite3.OperationalError) -> bool:
+def too_long_for_the_loop(exc: sqlite3.OperationalError) -> bool:
     """Whether SQLite stopped a read for one of those reasons (primary result code)."""
     code = getattr(exc, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in _READ_AGAIN_ON_THE_THREAD
+
+
+class Budget:
+    """How long one piece of work may hold the event loop (LOOP_READ_BUDGET_S of the loop
+    thread's CPU time, at most LOOP_READ_WALL_S of the clock): `start` it, and SQLite's
+    progress handler asks `past` whether to stop the statement."""
+
+    def __init__(self) -> None:
+        self.budget_s = LOOP_READ_BUDGET_S
+        self._deadline = self._cpu_deadline = self._wall_deadline = 0.0
+
+    def start(self) -> None:
+        now = time.perf_counter()
+        self._deadline, self._wall_deadline = now + self.budget_s, now + LOOP_READ_WALL_S
+        self._cpu_deadline = time.thread_time() + self.budget_s
+
+    def past(self) -> bool:
+        """Whether the work is past its budget. The thread's CPU clock costs a system call,
+        so it is read only past the budget's time."""
+        now = time.perf_counter()
+        if now <= self._deadline:
+            return False
+        return now > self._wall_deadline or time.thread_time() > self._cpu_deadline
 
 
 class LoopReader:
@@ -89,11 +112,10 @@ class LoopReader:
 
     def __init__(self, path: Path, threaded: aiosqlite.Connection, cache_kib: int):
         self.threaded = threaded
-        self.budget_s = LOOP_READ_BUDGET_S
+        self.budget = Budget()
         self.on_loop = 0  # answers read on the loop
         self.moved = 0  # answers stopped at the budget (or locked out) and read on the thread
         self._owner = threading.get_ident()
-        self._deadline = self._cpu_deadline = self._wall_deadline = 0.0
         # The loop's own connection: it never waits for a lock (busy_timeout 0) and never
         # writes. check_same_thread is off only so that closing it from another thread
         # (a loop shutting down elsewhere) works; reads check `_owner` themselves.
@@ -103,32 +125,26 @@ class LoopReader:
             conn.execute(f"PRAGMA cache_size = -{cache_kib:d}")
             conn.execute("PRAGMA query_only = ON")
             conn.row_factory = sqlite3.Row
-            conn.set_progress_handler(self._past_deadline, PROGRESS_STEPS)
+            conn.set_progress_handler(self.budget.past, PROGRESS_STEPS)
         except BaseException:
             conn.close()
             raise
         self._conn: sqlite3.Connection | None = conn
 
-    def _past_deadline(self) -> bool:
-        """SQLite's progress handler: whether to stop the read (see LOOP_READ_BUDGET_S). The
-        thread's CPU clock costs a system call, so it is read only past the budget's time."""
-        now = time.perf_counter()
-        if now <= self._deadline:
-            return False
-        return now > self._wall_deadline or time.thread_time() > self._cpu_deadline
+    @property
+    def budget_s(self) -> float:
+        return self.budget.budget_s
 
     async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(sqlite3_connection, *args)`: on the loop within the budget, else on the
         reader's thread (see `run_on`)."""
         conn = self._conn
         if conn is not None and threading.get_ident() == self._owner:
-            now = time.perf_counter()
-            self._deadline, self._wall_deadline = now + self.budget_s, now + LOOP_READ_WALL_S
-            self._cpu_deadline = time.thread_time() + self.budget_s
+            self.budget.start()
             try:
                 answer = fn(conn, *args)
             except sqlite3.OperationalError as exc:
-                if not _too_long_for_the_loop(exc):
+                if not too_long_for_the_loop(exc):
                     raise
                 self.moved += 1
             else:

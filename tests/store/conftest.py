@@ -20,6 +20,7 @@ SQLITE_ONLY = {
     "test_copy",
     "test_pg_restart",
     "test_loop_reads",
+    "test_loop_writes",
 }
 
 

@@ -306,7 +306,8 @@ async def test_a_write_by_another_process_right_after_our_commit_is_seen(tmp_pat
 
     openers = [_mile("3:48.00", "2024-02-10", "Warm Meet")]
     async with two_processes_after(tmp_path, openers) as (first, second):
-        commit = first.db._writer.execute  # type: ignore[attr-defined]
+        # The transaction's connection (`bot.store.writing.LoopWriter`), which commits.
+        commit = first.db.writer.execute  # type: ignore[attr-defined]
         others = [_mile("3:58.00", "2024-03-01", "Other Process Meet")]  # no record
 
         async def execute(sql: str, *args: object) -> object:
@@ -316,7 +317,7 @@ async def test_a_write_by_another_process_right_after_our_commit_is_seen(tmp_pat
             return done
 
         before = await first.athlete_profile("Warm Runner")
-        first.db._writer.execute = execute  # type: ignore[attr-defined]
+        first.db.writer.execute = execute  # type: ignore[attr-defined]
         own = _warm_draft("Race Sprinter", "60m", "7.20", "2024-02-11", "Own Meet")
         await Writes(first).add_result(own, MOD, confirm_implausible=True)
         assert not others

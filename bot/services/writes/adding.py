@@ -75,7 +75,7 @@ async def add_result(
     """Store a result, the records it breaks, its announcement and an audit row."""
     checked = draft if isinstance(draft, Preview) else await preview(app, draft)
     gate(app, checked.result, confirm_implausible, "added")
-    async with app.db.transaction() as conn:
+    async with app.db.transaction(short=True) as conn:
         touched = await touching(app)
         filed = await add_in(conn, app, checked.result, actor)
         touched.results(checked.result)

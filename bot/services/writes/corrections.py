@@ -48,7 +48,7 @@ async def remove_result(
 ) -> Announcement | None:
     """Delete a result; records it set go back to the previous entry of their progression."""
     reason = clean_text(reason, "reason", MAX_SOURCE)
-    async with app.db.transaction() as conn:
+    async with app.db.transaction(short=True) as conn:
         touched = await touching(app)
         result = await app.results.get(result_id, conn)
         if result is None:
@@ -130,7 +130,7 @@ async def edit_result(
 
     The corrected result passes the same plausibility gate as an added one (`gate`):
     a probable typo needs `confirm_implausible`, the moderator's second confirmation."""
-    async with app.db.transaction() as conn:
+    async with app.db.transaction(short=True) as conn:
         touched = await touching(app)
         old = await app.results.get(result_id, conn)
         if old is None:

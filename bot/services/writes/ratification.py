@@ -42,7 +42,7 @@ async def ratify(
     if status not in (RecordStatus.RATIFIED, RecordStatus.REJECTED):
         raise InvalidInputError("A record is ratified or rejected.")
     note = clean_text(note, "note", MAX_SOURCE)
-    async with app.db.transaction() as conn:
+    async with app.db.transaction(short=True) as conn:
         touched = await touching(app)  # no result: the record it changed says the rest
         entry = await app.record_entries.get(conn, entry_id)
         if entry is None:

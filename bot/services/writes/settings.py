@@ -48,7 +48,7 @@ async def set_alerts(
         "events": event_keys,
         "sex": sex_value.value if sex_value else None,
     }
-    async with app.db.transaction() as conn:
+    async with app.db.transaction(short=True) as conn:
         await SubscriptionRepository.upsert(conn, subscription, actor.user_id)
         await audit(conn, actor, "alerts.set", f"channel {channel_id}", details)
         await write_log.note(app.db.notes, conn, (), settings=True)
@@ -57,7 +57,7 @@ async def set_alerts(
 
 async def alerts_off(app: Trackside, actor: Actor) -> bool:
     guild_id = _need_server(actor)
-    async with app.db.transaction() as conn:
+    async with app.db.transaction(short=True) as conn:
         removed = await SubscriptionRepository.delete(conn, guild_id)
         # Undelivered announcements for this server go with the subscription.
         await OutboxRepository.drop_pending_for_guild(conn, guild_id, "alerts turned off")
@@ -73,7 +73,7 @@ async def subscription(app: Trackside, guild_id: int) -> Subscription | None:
 async def set_moderator_role(app: Trackside, actor: Actor, role_id: int | None) -> None:
     # Without a server, guild_id NULL in an INTEGER PRIMARY KEY would get a made-up id.
     guild_id = _need_server(actor)
-    async with app.db.transaction() as conn:
+    async with app.db.transaction(short=True) as conn:
         await GuildSettingsRepository.set_moderator_role(conn, guild_id, role_id, actor.user_id)
         details = {"role_id": role_id}
         await audit(conn, actor, "moderator_role.set", f"guild {guild_id}", details)
