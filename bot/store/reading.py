@@ -81,6 +81,10 @@ def too_long_for_the_loop(exc: sqlite3.OperationalError) -> bool:
     return code is not None and code & 0xFF in _READ_AGAIN_ON_THE_THREAD
 
 
+def _fetchall(conn: sqlite3.Connection, sql: str, parameters: Sequence[Any]) -> list[Any]:
+    return conn.execute(sql, parameters).fetchall()
+
+
 class Budget:
     """How long one piece of work may hold the event loop (LOOP_READ_BUDGET_S of the loop
     thread's CPU time, at most LOOP_READ_WALL_S of the clock): `start` it, and SQLite's
@@ -105,9 +109,9 @@ class Budget:
 
 
 class LoopReader:
-    """The store's reader on SQLite: `run_sync` answers on the event loop under a budget
-    (the module's docstring), `execute` and `execute_fetchall` on aiosqlite's reader
-    (`threaded`), as before. Used from the thread that opened it; from any other thread
+    """The store's reader on SQLite: `run_sync` and `execute_fetchall` answer on the event
+    loop under a budget (the module's docstring), `execute` on aiosqlite's reader
+    (`threaded`). Used from the thread that opened it; from any other thread
     (another event loop) every answer goes to the reader's thread."""
 
     def __init__(self, path: Path, threaded: aiosqlite.Connection, cache_kib: int):
@@ -124,6 +128,7 @@ class LoopReader:
             conn.execute("PRAGMA busy_timeout = 0")
             conn.execute(f"PRAGMA cache_size = -{cache_kib:d}")
             conn.execute("PRAGMA query_only = ON")
+            conn.execute("PRAGMA foreign_keys = ON")  # as every connection of the store
             conn.row_factory = sqlite3.Row
             conn.set_progress_handler(self.budget.past, PROGRESS_STEPS)
         except BaseException:
@@ -156,7 +161,8 @@ class LoopReader:
         return await self.threaded.execute(sql, parameters)
 
     async def execute_fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> Iterable[Any]:
-        return await self.threaded.execute_fetchall(sql, parameters)
+        """One statement's rows, read as an answer is (`run_sync`)."""
+        return await self.run_sync(_fetchall, sql, parameters)
 
     def close(self) -> None:
         conn, self._conn = self._conn, None

@@ -167,3 +167,14 @@ async def _in_loop(db: Database, read) -> tuple:
 async def test_reads_known_to_be_long_go_to_the_thread_directly(db):
     assert on_thread(db.reader) is db.reader.threaded
     assert on_thread(db.reader.threaded) is db.reader.threaded
+
+
+async def test_a_single_statement_is_read_as_an_answer_is(db):
+    """`execute_fetchall` (a repository's one statement) reads on the loop too, under the
+    same budget: a short one there, a long one stopped and read again on the thread."""
+    rows = await db.reader.execute_fetchall("SELECT count(*) FROM athletes")
+    assert [tuple(row) for row in rows] == [(0,)]
+    assert (db.reader.on_loop, db.reader.moved) == (1, 0)
+    rows = await db.reader.execute_fetchall(LONG)
+    assert [tuple(row) for row in rows] == [(1_000_000, 1_000_000 * 1_000_001 // 2)]
+    assert (db.reader.on_loop, db.reader.moved) == (1, 1)
