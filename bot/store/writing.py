@@ -10,6 +10,9 @@ short answers (`bot.store.reading`).
 
 What stays on the writer's thread:
 - BEGIN IMMEDIATE: it may wait up to busy_timeout for another process's write.
+- ROLLBACK: it must come after a statement of a cancelled task that may still be running
+  there.
+- A SELECT through `execute` (its cursor is read later, on the thread).
 - An `executemany` of more than LOOP_ROWS rows, and every statement of a transaction not
   marked short (imports, seeding, copying a store: seconds of work).
 - A SELECT past the reader's budget (`reading.Budget`): SQLite stops it, which leaves the
@@ -93,11 +96,13 @@ class LoopWriter:
         return list(await self.threaded.execute_fetchall(sql, parameters))
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> object:
+        if not self._here():
+            return await self.threaded.executemany(sql, parameters)
         rows = parameters if isinstance(parameters, list) else list(parameters)
-        if self._here() and len(rows) <= LOOP_ROWS:
-            self.on_loop += 1
-            return _Done(self._conn.executemany(sql, rows))
-        return await self.threaded.executemany(sql, rows)
+        if len(rows) > LOOP_ROWS:
+            return await self.threaded.executemany(sql, rows)
+        self.on_loop += 1
+        return _Done(self._conn.executemany(sql, rows))
 
     def _read_here(self, sql: str, parameters: Sequence[Any]) -> list[Any] | None:
         """A SELECT's rows, read here under the budget; None if SQLite stopped it."""
