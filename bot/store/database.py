@@ -176,7 +176,8 @@ class Database:
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: LoopReader):
         self.path = path
         self._writer = writer
-        self.writer = LoopWriter(writer)  # a transaction's connection (bot/store/writing.py)
+        # A transaction's connection (bot/store/writing.py).
+        self.writer = LoopWriter(writer, BUSY_TIMEOUT_MS)
         self._loop_reader = reader
         # aiosqlite's reader: its data_version is what `own_version` holds.
         self._reader = reader.threaded
@@ -275,12 +276,12 @@ class Database:
         writes a few rows by key, so they run on the event loop's thread, not one hop to
         the writer's thread each (bot/store/writing.py)."""
         async with self._write_lock:
-            # The writer's data_version, read with BEGIN in one hop to its thread: none
-            # commit until ours, so it moves after only if another process commits.
-            others = await run_on(self._writer, _then_data_version, "BEGIN IMMEDIATE")
-            self.notes.begin()
             writer = self.writer
             writer.short = short
+            # The writer's data_version, read with BEGIN: none commit until ours, so it
+            # moves after only if another process commits.
+            others = await writer.begin()
+            self.notes.begin()
             changes = writer.total_changes
             try:
                 yield writer
@@ -319,12 +320,6 @@ class Database:
 
     async def schema_version(self) -> int:
         return await _user_version(self._reader)
-
-
-def _then_data_version(conn: sqlite3.Connection, statement: str) -> int:
-    """Run `statement` (a BEGIN), then read the connection's PRAGMA data_version."""
-    conn.execute(statement)
-    return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
 async def _data_version(conn: aiosqlite.Connection | LoopWriter) -> int:

@@ -9,7 +9,8 @@ opened with `Database.transaction(short=True)` runs them here instead, as the re
 short answers (`bot.store.reading`).
 
 What stays on the writer's thread:
-- BEGIN IMMEDIATE: it may wait up to busy_timeout for another process's write.
+- BEGIN IMMEDIATE when another process holds the write lock: it is tried here without
+  waiting, and on the thread it waits up to busy_timeout for the lock.
 - ROLLBACK: it must come after a statement of a cancelled task that may still be running
   there.
 - A SELECT through `execute` (its cursor is read later, on the thread).
@@ -36,7 +37,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store.connection import Cursor
-from bot.store.reading import PROGRESS_STEPS, Budget, too_long_for_the_loop
+from bot.store.reading import PROGRESS_STEPS, Budget, run_on, too_long_for_the_loop
 
 LOOP_ROWS = 100  # rows an executemany on the loop may take (a delivery's claims, splits)
 
@@ -51,6 +52,12 @@ class _Done:
         self.rowcount = cursor.rowcount
 
 
+def _then_data_version(conn: sqlite3.Connection, statement: str) -> int:
+    """Run `statement` (a BEGIN), then read the connection's PRAGMA data_version."""
+    conn.execute(statement)
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def _reads_only(sql: str) -> bool:
     """Whether a statement is a plain SELECT (one SQLite may stop at no cost)."""
     return sql.lstrip()[:6].upper() == "SELECT"
@@ -62,8 +69,9 @@ class LoopWriter:
     it, statements run here (the module's docstring); otherwise on aiosqlite's writer
     thread (`threaded`), as every statement did before."""
 
-    def __init__(self, threaded: aiosqlite.Connection):
+    def __init__(self, threaded: aiosqlite.Connection, busy_timeout_ms: int):
         self.threaded = threaded
+        self._busy_timeout_ms = busy_timeout_ms
         # aiosqlite's sqlite3 connection: private API, as `reading.run_on` uses it.
         self._conn: sqlite3.Connection = threaded._conn
         self._owner = threading.get_ident()
@@ -71,6 +79,7 @@ class LoopWriter:
         self.short = False
         self.on_loop = 0  # statements run on the loop
         self.moved = 0  # SELECTs stopped at the budget and read again on the thread
+        self.waited = 0  # short transactions that found the write lock taken
 
     @property
     def total_changes(self) -> int:
@@ -78,6 +87,25 @@ class LoopWriter:
 
     def _here(self) -> bool:
         return self.short and threading.get_ident() == self._owner
+
+    async def begin(self) -> int:
+        """BEGIN IMMEDIATE, then the connection's PRAGMA data_version (one hop when on the
+        thread): for a short transaction tried here first, without waiting for the lock."""
+        if self._here():
+            conn = self._conn
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                version = _then_data_version(conn, "BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                self.waited += 1
+            else:
+                self.on_loop += 1
+                return version
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+        return await run_on(self.threaded, _then_data_version, "BEGIN IMMEDIATE")
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Cursor:
         if self._here() and not _reads_only(sql):

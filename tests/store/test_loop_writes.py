@@ -51,7 +51,7 @@ async def test_a_short_transactions_statements_run_on_the_loops_own_thread(db):
             (3,)
         ]
     assert db.ran_on == [loop_thread] * 4
-    assert db.writer.on_loop >= 3 and db.writer.moved == 0
+    assert db.writer.on_loop >= 4 and (db.writer.moved, db.writer.waited) == (0, 0)
     assert await _rows(db) == [1, 2, 3]
 
 
@@ -137,4 +137,29 @@ async def test_a_cancelled_short_transaction_rolls_back_after_its_running_statem
     assert await _rows(db) == []
     async with db.transaction(short=True) as conn:
         await conn.execute("INSERT INTO t VALUES (1)")
+    assert await _rows(db) == [1]
+
+
+async def test_a_short_transaction_waits_for_another_processs_write_on_the_thread(db):
+    """BEGIN IMMEDIATE is tried on the loop without waiting; while another connection (a
+    process) holds the write lock, it waits on the writer's thread, the loop free."""
+    holder = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with db.transaction(short=True) as conn:
+                await conn.execute("INSERT INTO t VALUES (here(1))")
+
+        task = asyncio.create_task(write())
+        for beats in range(100_000):  # the loop turns meanwhile
+            if db.writer.waited and beats >= 20:
+                break
+            await asyncio.sleep(0)
+        assert db.writer.waited == 1 and not task.done() and db.ran_on == []
+        holder.execute("COMMIT")
+        await asyncio.wait_for(task, 10)
+    finally:
+        holder.close()
+    assert db.writer.waited == 1 and db.ran_on == [threading.get_ident()]
     assert await _rows(db) == [1]
