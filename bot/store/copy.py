@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.store.connection import Store
 from bot.store.database import StoreError
+from bot.store.reading import on_thread
 
 # Every table, parents before the tables that point at them.
 TABLES = (
@@ -54,9 +55,8 @@ async def copy_store(source: Store, target: Store) -> dict[str, int]:
     counts = {}
     async with target.transaction() as conn:
         for table in TABLES:
-            rows = list(
-                await source.reader.execute_fetchall(f"SELECT * FROM {table}{ORDER.get(table, '')}")  # noqa: S608 - fixed names
-            )
+            whole = f"SELECT * FROM {table}{ORDER.get(table, '')}"  # noqa: S608 - fixed names
+            rows = list(await on_thread(source.reader).execute_fetchall(whole))  # long
             counts[table] = len(rows)
             if not rows:
                 continue

@@ -178,3 +178,12 @@ async def test_a_single_statement_is_read_as_an_answer_is(db):
     rows = await db.reader.execute_fetchall(LONG)
     assert [tuple(row) for row in rows] == [(1_000_000, 1_000_000 * 1_000_001 // 2)]
     assert (db.reader.on_loop, db.reader.moved) == (1, 1)
+
+
+async def test_reads_known_to_be_long_go_straight_to_the_thread(db):
+    """Every athlete (startup, a full reload) is read on the reader's thread at once, not
+    tried on the loop first (`on_thread`)."""
+    from bot.store.repositories.athletes import AthleteRepository
+
+    assert await AthleteRepository(db.reader).all() == []
+    assert (db.reader.on_loop, db.reader.moved) == (0, 0)
