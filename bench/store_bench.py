@@ -445,7 +445,7 @@ def _loop_reads(app: Trackside) -> str:
         return "reads: on the reader's thread"
     return (
         f"reads: {on_loop:,} answers on the event loop, {moved:,} past the "
-        f"{reader.budget_s * 1000:g} ms budget read again on the reader's thread"
+        f"{reader.budget.budget_s * 1000:g} ms budget read again on the reader's thread"
     )
 
 

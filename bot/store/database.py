@@ -175,8 +175,8 @@ class Database:
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: LoopReader):
         self.path = path
-        self._writer = writer
-        # A transaction's connection (bot/store/writing.py).
+        # The writer: a transaction's connection, aiosqlite's as `writer.threaded`
+        # (bot/store/writing.py).
         self.writer = LoopWriter(writer, BUSY_TIMEOUT_MS)
         self._loop_reader = reader
         # aiosqlite's reader: its data_version is what `own_version` holds.
@@ -249,13 +249,13 @@ class Database:
                 await self._reader.close()
                 # Fold the WAL back into the main file so a copied .db is complete.
                 try:
-                    await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    await self.writer.threaded.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 except sqlite3.Error as exc:  # a busy reader elsewhere; the WAL stays valid
                     log.debug("checkpoint on close skipped: %s", exc)
             finally:
                 # Always, even on a damaged file: an open connection's thread would keep
                 # the process from exiting.
-                await self._writer.close()
+                await self.writer.threaded.close()
 
     @property
     def reader(self) -> LoopReader:
@@ -290,7 +290,7 @@ class Database:
             except BaseException:
                 # On the writer's thread: after a statement of its that was cancelled
                 # (a task cancelled mid-await), which may still be running there.
-                await self._writer.execute("ROLLBACK")
+                await self.writer.threaded.execute("ROLLBACK")
                 raise
             else:
                 await writer.execute("COMMIT")

@@ -136,10 +136,6 @@ class LoopReader:
             raise
         self._conn: sqlite3.Connection | None = conn
 
-    @property
-    def budget_s(self) -> float:
-        return self.budget.budget_s
-
     async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(sqlite3_connection, *args)`: on the loop within the budget, else on the
         reader's thread (see `run_on`)."""

@@ -97,7 +97,7 @@ class LoopWriter:
             try:
                 version = _then_data_version(conn, "BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                if not too_long_for_the_loop(exc):  # the lock is taken: wait on the thread
                     raise
                 self.waited += 1
             else:
