@@ -6,7 +6,9 @@ races, as `trackside export` writes them; a tenth of the individuals are athlete
 on file, the rest are new) is imported by `trackside import FILE`, run as its own process
 into a fresh copy of a freshly seeded store, so the figure holds everything — reading,
 checking every row, record checks, inserting, committing — and the process's peak RSS is
-its own. The 5,000-row import goes through `Writes.import_csv` as `/result import` calls it.
+its own. Beside it, its floor: the rows it wrote, written again with nothing but the
+stdlib's csv and sqlite3 (`bench.import_floor`). The 5,000-row import goes through
+`Writes.import_csv` as `/result import` calls it.
 
 A moderator's `/result add` Confirm of a result that breaks a record: the transaction that
 stores it, files the record entry, fixes the progression and queues the announcement in the
@@ -37,7 +39,7 @@ from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench import generate
+from bench import generate, import_floor
 from bench.core import Check, LatencyRow, Progress, Suite, SuiteReport, Timings
 from bot.config import DEFAULT_DATA_DIR, Settings
 from bot.domain.text import fold
@@ -200,6 +202,9 @@ async def _imports(
     imported = _results_in(store) - before["results"]
     rate = imported / seconds
     progress(f"  {seconds:.1f} s, {rate:,.0f} results/s, peak RSS {peak:.0f} MB")
+    progress("  its floor: the rows it wrote, written again with the stdlib's sqlite3")
+    floor = await asyncio.to_thread(import_floor.measure, fresh, store, big, scratch / "floor.db")
+    progress(f"  {floor.seconds:.1f} s ({floor.breakdown()}), {floor.rate:,.0f} results/s")
 
     small_seconds = []
     for run in range(SMALL_IMPORT_RUNS):
@@ -227,6 +232,17 @@ async def _imports(
         )
     )
     report.checks.append(
+        Check(
+            "import floor: the same rows, written by the stdlib's csv and sqlite3 (results/s)",
+            f"{floor.rate:,.0f} ({floor.seconds:.1f} s)",
+            "-",
+            None,
+            "the import takes "
+            f"{seconds / floor.seconds:.1f}x its floor"
+            + ("" if floor.rate >= IMPORT_RATE_TARGET else "; the floor itself misses the target"),
+        )
+    )
+    report.checks.append(
         Check("trackside import: peak RSS of the process (MB)", f"{peak:.0f}", "-", None)
     )
     worst = small_seconds[-1]
@@ -244,9 +260,15 @@ async def _imports(
         "fresh seeded store, timed from start to exit (Python start and opening the store "
         f"included); it said: {_said(output)}"
     )
+    report.notes.append(
+        "import floor (bench/import_floor.py): the rows the import wrote, written again into "
+        "a copy of the same fresh store with nothing checked and nothing filed, the way "
+        f"bot.store.bulk writes them; seconds: {floor.breakdown()}"
+    )
     report.figures["import"] = {
         "rows": written, "seconds": seconds, "results_per_s": rate, "peak_rss_mb": peak,
-        "small_import_seconds": small_seconds,
+        "small_import_seconds": small_seconds, "floor_seconds": floor.seconds,
+        "floor_results_per_s": floor.rate, "floor_steps": floor.steps,
     }  # fmt: skip
 
 

@@ -34,8 +34,10 @@ RESULT_COLUMNS = (
     "athlete_id", "event_key", "sex", "venue", "mark", "hand_timed", "wind", "date",
     "competition", "city", "country", "round", "place", "status", "source", "added_by",
 )  # fmt: skip
-_ATHLETE_COLUMNS = ("name", "search_key", "nation", "sex", "is_team", "source")
-_AUDIT_COLUMNS = ("actor_id", "guild_id", "action", "target", "details")
+ATHLETE_COLUMNS = ("name", "search_key", "nation", "sex", "is_team", "source")
+AUDIT_COLUMNS = ("actor_id", "guild_id", "action", "target", "details")
+SPLIT_COLUMNS = ("result_id", "event_key", "mark", "hand_timed")
+_INSERT_SPLIT = f"INSERT INTO splits ({', '.join(SPLIT_COLUMNS)}) VALUES (?, ?, ?, ?)"  # noqa: S608 - fixed names
 # Imports at least this big rebuild the results' secondary indexes once instead of
 # keeping them up to date row by row (SQLite): sorting a million keys once is several
 # times faster than a million B-tree insertions in random order.
@@ -83,7 +85,7 @@ async def add_athletes(
     if not athletes:
         return {}
     before = await _largest_id(conn, "athletes")
-    await _append(conn, "athletes", _ATHLETE_COLUMNS, athletes)
+    await _append(conn, "athletes", ATHLETE_COLUMNS, athletes)
     rows = await conn.execute_fetchall(
         "SELECT search_key, coalesce(nation, ''), sex, id FROM athletes WHERE id > ?", (before,)
     )
@@ -142,9 +144,7 @@ async def insert_splits(
     if not rows:
         return {}
     before = await _largest_id(conn, "splits")
-    await conn.executemany(
-        "INSERT INTO splits (result_id, event_key, mark, hand_timed) VALUES (?, ?, ?, ?)", rows
-    )
+    await conn.executemany(_INSERT_SPLIT, rows)
     found = await conn.execute_fetchall(
         "SELECT result_id, event_key, id FROM splits WHERE id > ?", (before,)
     )
@@ -301,4 +301,4 @@ async def add_audit_rows(
     """(actor id, guild id, action, target, details as JSON text) audit rows (see
     AuditRepository.add, which takes the details as a dict): an import writes one a
     result."""
-    await _append(conn, "audit_log", _AUDIT_COLUMNS, rows)
+    await _append(conn, "audit_log", AUDIT_COLUMNS, rows)

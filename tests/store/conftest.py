@@ -21,6 +21,7 @@ SQLITE_ONLY = {
     "test_pg_restart",
     "test_loop_reads",
     "test_loop_writes",
+    "test_import_floor",
 }
 
 
