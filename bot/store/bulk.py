@@ -120,14 +120,8 @@ async def insert_results(conn: Connection, rows: Sequence[Sequence[Any]]) -> lis
     if is_postgres(conn):
         await _append(conn, "results", RESULT_COLUMNS, rows)
     else:
-        # The rows come from checked domain objects, so the CHECK constraints hold by
-        # construction; SQLite evaluates each IN-list check per row, by building temporary
-        # tables: it halves bulk-load speed.
-        await conn.execute("PRAGMA ignore_check_constraints = ON")
-        try:
+        async with checks_held_already(conn):  # rows of checked domain objects
             await _append(conn, "results", RESULT_COLUMNS, rows)
-        finally:
-            await conn.execute("PRAGMA ignore_check_constraints = OFF")
     found = await conn.execute_fetchall(
         "SELECT id FROM results WHERE id > ? ORDER BY id", (before,)
     )
@@ -149,6 +143,19 @@ async def insert_splits(
         "SELECT result_id, event_key, id FROM splits WHERE id > ?", (before,)
     )
     return {(row[0], row[1]): row[2] for row in found}
+
+
+@asynccontextmanager
+async def checks_held_already(conn: Connection) -> AsyncIterator[None]:
+    """Around a bulk insert of rows built from checked domain objects (enums, parsed
+    marks), whose CHECK constraints therefore hold by construction: SQLite does not
+    evaluate them row by row for these statements (it evaluates each IN-list check by
+    building temporary tables, which halves bulk-load speed). PostgreSQL ignores it."""
+    await conn.execute("PRAGMA ignore_check_constraints = ON")
+    try:
+        yield
+    finally:
+        await conn.execute("PRAGMA ignore_check_constraints = OFF")
 
 
 @asynccontextmanager

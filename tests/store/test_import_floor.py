@@ -19,7 +19,7 @@ from tests.store.test_import_bulk import MOD, generated_file
 def _rows(path: Path, table: str) -> list[tuple]:
     columns = ", ".join(("id", *import_floor.TABLES[table]))
     with sqlite3.connect(path) as conn:
-        return conn.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall()  # noqa: S608
+        return conn.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall()
 
 
 def _indexes(path: Path) -> list[tuple]:

@@ -18,6 +18,7 @@ from bot.domain.events import Event, Sex, Venue
 from bot.domain.marks import Mark, MarkError, parse_wind
 from bot.domain.models import RecordScope, RecordStatus, ScopeKind
 from bot.domain.text import fold
+from bot.store.bulk import checks_held_already
 from bot.store.seed.base import STATUS, SeederBase, SeedError, read_rows, row_key
 
 # World Athletics lists (data/records/): current records of every scope, world histories.
@@ -102,14 +103,9 @@ class RecordLists(SeederBase):
         if not rows:
             return
         # Every value below comes from a checked, typed row (scope kinds, venues, sexes,
-        # statuses are enums; marks parsed), so the tables' CHECK constraints hold by
-        # construction; SQLite evaluating each IN-list check per row halves bulk-load
-        # speed (as in bulk.insert_results). Off for these statements only.
-        await self.conn.execute("PRAGMA ignore_check_constraints = ON")
-        try:
+        # statuses are enums; marks parsed).
+        async with checks_held_already(self.conn):
             await self._insert_record_rows(rows)
-        finally:
-            await self.conn.execute("PRAGMA ignore_check_constraints = OFF")
         self.report.rows_loaded += len(rows)
         for r in rows:
             self.report.files[r.file] = self.report.files.get(r.file, 0) + 1
