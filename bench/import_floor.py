@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.services.writes.adding import WRITE_CHUNK
 from bot.store import bulk
 
-CHUNK = 50_000  # rows per executemany, as the import's WRITE_CHUNK
 # What the import writes, by table: the columns it fills (bulk's own lists).
 TABLES = {
     "athletes": bulk.ATHLETE_COLUMNS,
@@ -67,8 +67,11 @@ def measure(fresh: Path, imported: Path, csv_path: Path, scratch: Path) -> Floor
         for _ in csv.reader(file):
             pass
     floor.steps["reading the CSV"] = time.perf_counter() - start
-    with sqlite3.connect(fresh) as conn:
+    conn = sqlite3.connect(fresh)
+    try:
         before = {table: _largest_id(conn, table) for table in TABLES}
+    finally:
+        conn.close()
     shutil.copyfile(fresh, scratch)
     source = sqlite3.connect(imported)
     target = sqlite3.connect(scratch, isolation_level=None)
@@ -122,7 +125,7 @@ def _copy(
         (before[table],),
     )
     count = 0
-    while rows := cursor.fetchmany(CHUNK):
+    while rows := cursor.fetchmany(WRITE_CHUNK):
         with _timed(floor, f"writing {table}"):
             target.executemany(insert, rows)
         count += len(rows)
