@@ -81,10 +81,7 @@ def measure(fresh: Path, imported: Path, csv_path: Path, scratch: Path) -> Floor
                        f"threads = {bulk.SORT_THREADS}"):  # fmt: skip
             target.execute(f"PRAGMA {pragma}")
         target.execute("BEGIN IMMEDIATE")
-        indexes = target.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-            "AND tbl_name = 'results' AND sql IS NOT NULL"
-        ).fetchall()
+        indexes = target.execute(bulk.RESULT_INDEXES).fetchall()
         for name, _ in indexes:
             target.execute(f'DROP INDEX "{name}"')
         _copy(floor, source, target, "athletes", before)

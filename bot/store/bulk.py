@@ -45,6 +45,12 @@ REBUILD_INDEXES_FROM = 100_000
 # Page cache for a bulk load (KiB): the indexes being built and the pages being filled.
 BULK_CACHE_KIB = 128 * 1024
 SORT_THREADS = 2
+# The secondary indexes of `results` (name, exact text), which a large import drops and
+# builds again: all of them, so an index a later migration adds is rebuilt too.
+RESULT_INDEXES = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+    "AND tbl_name = 'results' AND sql IS NOT NULL ORDER BY name"
+)
 
 
 async def _append(
@@ -191,10 +197,7 @@ async def bulk_load(conn: Connection, rows: int) -> AsyncIterator[Callable[[], A
     await conn.execute(f"PRAGMA threads = {SORT_THREADS}")
     try:
         if rows >= REBUILD_INDEXES_FROM:
-            found = await conn.execute_fetchall(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                "AND tbl_name = 'results' AND sql IS NOT NULL ORDER BY name"
-            )
+            found = await conn.execute_fetchall(RESULT_INDEXES)
             indexes = [(row[0], row[1]) for row in found]
             for name, _ in indexes:
                 await conn.execute(f'DROP INDEX "{name}"')

@@ -290,7 +290,7 @@ class Database:
             except BaseException:
                 # On the writer's thread: after a statement of its that was cancelled
                 # (a task cancelled mid-await), which may still be running there.
-                await self.writer.threaded.execute("ROLLBACK")
+                await writer.threaded.execute("ROLLBACK")
                 raise
             else:
                 await writer.execute("COMMIT")
